@@ -1,0 +1,58 @@
+"""The exception tree.
+
+    LeapplanError                 every error leapplan raises on purpose
+    ├── ScenarioError             a scenario file or folder is wrong (carries every problem found)
+    ├── BalanceError              an input-output table is malformed or not productive
+    ├── InfeasiblePlanError       hard targets or guardrails cannot all be met
+    ├── SolverError               the LP solver failed (unbounded, numerical trouble)
+    └── SimulationError           a simulation could not be run as asked
+
+The CLI catches ``LeapplanError`` once, prints its message and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LeapplanError(Exception):
+    """Base of every error leapplan raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located like ``zones[2].counties[5]``."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class ScenarioError(LeapplanError):
+    """A scenario is malformed or inconsistent; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = [f"{head}{len(problems)} problem{'s' if len(problems) != 1 else ''} found"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+class BalanceError(LeapplanError):
+    """An input-output system is malformed or not productive."""
+
+
+class InfeasiblePlanError(LeapplanError):
+    """Hard targets or guardrails cannot all be met."""
+
+
+class SolverError(LeapplanError):
+    """The solver could not solve the model (unbounded, numerical trouble, time limit)."""
+
+
+class SimulationError(LeapplanError):
+    """A simulation could not be run as asked."""
