@@ -43,7 +43,8 @@ def multipliers(system: IOSystem, solver: LeontiefSolver) -> Multipliers:
     """Output multipliers and the multipliers of every extension row, in one block of transposed solves."""
     p = system.value_scale()
     s = system.extension_coefficients.to_numpy(dtype=float)
-    rhs = np.column_stack([p, s.T]) if s.size else p[:, None]
+    counted = p * system.producing
+    rhs = np.column_stack([counted, s.T]) if s.size else counted[:, None]
     z = solver.solve_transposed(rhs)
     output = pd.Series(np.divide(z[:, 0], p, out=np.zeros(system.n), where=p > 0), index=system.sectors,
                        name="output_multiplier")
@@ -62,31 +63,44 @@ def value_added_coefficients(system: IOSystem) -> pd.Series:
 class Linkages:
     """Per sector: ``backward`` Rasmussen backward linkage (value column sums of L over their mean) [-],
     ``forward`` Ghosh forward linkage (row sums of G over their mean) [-], ``role`` and ``rank``
-    (1 = strongest: key sectors first, then by backward + forward). Sectors with zero output get forward 0."""
+    (1 = strongest: key sectors first, then by backward + forward; 0 = not ranked). Sectors with zero output
+    get forward 0."""
 
     table: pd.DataFrame
 
     def key_sectors(self) -> pd.DataFrame:
         """Rows of the key sectors, strongest first."""
-        return self.table[self.table["role"] == Role.key.value].sort_values("rank")
+        t = self.table
+        return t[(t["role"] == Role.key.value) & (t["rank"] > 0)].sort_values("rank")
 
 
-def linkages(system: IOSystem, solver: LeontiefSolver, output_multiplier: pd.Series, x: np.ndarray) -> Linkages:
-    """Backward (Rasmussen) and forward (Ghosh) linkages from the output multipliers and gross output x."""
+def linkages(
+    system: IOSystem, solver: LeontiefSolver, output_multiplier: pd.Series, x: np.ndarray,
+    among: np.ndarray | None = None,
+) -> Linkages:
+    """Backward (Rasmussen) and forward (Ghosh) linkages from the output multipliers and gross output x.
+
+    Both are normalised by their mean over the ``among`` sectors (default: all producing sectors), and only
+    those are ranked (others get rank 0). Pass-through markets count in neither sum.
+    """
+    among = system.producing if among is None else np.asarray(among, dtype=bool)
     back_raw = output_multiplier.to_numpy()
-    backward = back_raw / back_raw.mean() if back_raw.mean() > 0 else back_raw
+    mean_back = back_raw[among].mean() if among.any() else 0.0
+    backward = back_raw / mean_back if mean_back > 0 else back_raw
     x = np.asarray(x, dtype=float)
-    lx = solver.solve(x)
+    lx = solver.solve(x * system.producing)
     pos = x > 0
     ghosh = np.divide(lx, x, out=np.zeros_like(x), where=pos)
-    forward = ghosh / ghosh[pos].mean() if pos.any() else ghosh
+    sel = pos & among
+    forward = ghosh / ghosh[sel].mean() if sel.any() else ghosh
     code = np.where(
         (backward > 1) & (forward > 1), 0, np.where(backward > 1, 1, np.where(forward > 1, 2, 3))
     )  # order of _ROLES: key, backward, forward, weak
     roles = np.array([r.value for r in _ROLES], dtype=object)[code]
     table = pd.DataFrame({"backward": backward, "forward": forward, "role": roles}, index=system.sectors)
-    order = np.lexsort((-(backward + forward), code))
-    rank = np.empty(system.n, dtype=int)
-    rank[order] = np.arange(1, system.n + 1)
+    idx = np.flatnonzero(among)
+    order = idx[np.lexsort((-(backward + forward)[idx], code[idx]))]
+    rank = np.zeros(system.n, dtype=int)
+    rank[order] = np.arange(1, len(order) + 1)
     table["rank"] = rank
     return Linkages(table=table)

@@ -49,7 +49,8 @@ class IOSystem:
     ``final_demand_extensions`` k × categories [extension unit] (pymrio's F_Y), ``gross_output`` the observed
     x [row units] when the system came from flows, ``capacity`` the most each sector can produce [row units],
     ``prices`` the value of one unit [money per unit] (None: the table is already in money),
-    ``population`` persons per region for per-head accounts.
+    ``population`` persons per region for per-head accounts, ``pass_through`` a boolean mask of sectors that
+    only pass goods on (pooled markets): they count in no output total, linkage or capacity check.
     """
 
     sectors: pd.Index
@@ -61,6 +62,7 @@ class IOSystem:
     capacity: pd.Series | None = None
     prices: pd.Series | None = None
     population: pd.Series | None = None
+    pass_through: np.ndarray | None = None
     name: str = "io"
 
     @property
@@ -91,6 +93,13 @@ class IOSystem:
     def total_final_demand(self) -> np.ndarray:
         """Final demand summed over categories [row units], shape (n,)."""
         return self.final_demand.to_numpy().sum(axis=1)
+
+    @property
+    def producing(self) -> np.ndarray:
+        """Boolean mask of sectors that produce (all but pass-through markets)."""
+        if self.pass_through is None:
+            return np.ones(self.n, dtype=bool)
+        return ~self.pass_through
 
     def value_scale(self) -> np.ndarray:
         """Price of one unit of each sector's output [money per unit]; ones for a monetary table."""
