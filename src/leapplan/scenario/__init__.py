@@ -6,8 +6,8 @@ from pathlib import Path
 
 from leapplan.errors import Problem, ScenarioError
 from leapplan.scenario import embedded
-from leapplan.scenario.io import parse, save
 from leapplan.scenario.io import load as load_path
+from leapplan.scenario.io import parse, save
 from leapplan.scenario.model import (
     LOCAL_OWNERSHIP,
     Agreement,

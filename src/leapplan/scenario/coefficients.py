@@ -30,9 +30,9 @@ def technology_weights(s: Scenario) -> dict[str, float]:
         by_product.setdefault(t.product, []).append(t.id)
     weights: dict[str, float] = {}
     for techs in by_product.values():
-        total = sum(capacity[t] for t in techs)
-        for t in techs:
-            weights[t] = capacity[t] / total if total > 0 else 1.0 / len(techs)
+        total = sum(capacity[tid] for tid in techs)
+        for tid in techs:
+            weights[tid] = capacity[tid] / total if total > 0 else 1.0 / len(techs)
     return weights
 
 

@@ -84,14 +84,14 @@ def parse(raw: dict[str, Any], source: str = "", csv_tables: dict[str, str] | No
 def save(scenario: Scenario, path: str | Path) -> Path:
     """Write a scenario: to ``path`` as one YAML file if it ends in .yaml/.yml, else as a folder with CSV tables."""
     path = Path(path)
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
     if path.suffix in {".yaml", ".yml"}:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_yaml(data), encoding="utf-8")
         return path
     path.mkdir(parents=True, exist_ok=True)
     for key, fields in TABLE_FIELDS.items():
-        frame = pd.DataFrame(data[key], columns=fields)
+        frame = pd.DataFrame(data.get(key, []), columns=fields)
         frame.to_csv(path / f"{key}.csv", index=False)
         data[key] = f"{key}.csv"
     (path / SCENARIO_FILE).write_text(dump_yaml(data), encoding="utf-8")
@@ -125,7 +125,9 @@ def _read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ScenarioError([Problem("", f"file is {size / 2**20:.0f} MiB; the limit is {MAX_BYTES // 2**20} MiB")], str(path))
+            raise ScenarioError(
+                [Problem("", f"file is {size / 2**20:.0f} MiB; the limit is {MAX_BYTES // 2**20} MiB")], str(path)
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([Problem("", f"cannot read: {exc.strerror}")], str(path)) from None
@@ -147,7 +149,10 @@ def _read_csv(path: Path, key: str) -> list[dict[str, Any]]:
     unknown = [c for c in frame.columns if c not in known]
     if unknown:
         raise ScenarioError(
-            [Problem(path.name, f"unknown column {c!r}; known columns: {', '.join(TABLE_FIELDS[key])}") for c in unknown],
+            [
+                Problem(path.name, f"unknown column {c!r}; known columns: {', '.join(TABLE_FIELDS[key])}")
+                for c in unknown
+            ],
             str(path),
         )
     rows = frame.to_dict("records")

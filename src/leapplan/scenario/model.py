@@ -88,7 +88,9 @@ class Product(_Item):
     sector: Sector = Field(description="Sector the product's output value counts in.")
     branch: str = Field("", description="Industrial branch for grouping, e.g. 'coal', 'metallurgy'.")
     consumption_per_head: NonNeg = Field(0.0, description="Household consumption [units per person per year].")
-    import_limit: NonNeg = Field(0.0, description="Most that can be brought in from outside the scenario [units per year].")
+    import_limit: NonNeg = Field(
+        0.0, description="Most that can be brought in from outside the scenario [units per year]."
+    )
     import_price: NonNeg = Field(0.0, description="Cost of one imported unit [yuan per unit].")
     source: str = Field("", description="Provenance of this row's numbers.")
 
@@ -102,7 +104,9 @@ class Technology(_Item):
     inputs: dict[str, NonNeg] = Field(default_factory=dict, description="Inputs [units of input per unit of output].")
     byproducts: dict[str, NonNeg] = Field(default_factory=dict, description="By-products [units per unit of output].")
     labour: NonNeg = Field(description="Workers needed [person-years per unit of output].")
-    technicians: NonNeg = Field(0.0, description="Technicians needed to run the plant [persons per unit of annual capacity].")
+    technicians: NonNeg = Field(
+        0.0, description="Technicians needed to run the plant [persons per unit of annual capacity]."
+    )
     capital_cost: NonNeg = Field(description="Funds to build capacity [yuan per unit of annual capacity].")
     capital_goods: dict[str, NonNeg] = Field(
         default_factory=dict, description="Capital goods to build capacity [units per unit of annual capacity]."
@@ -134,15 +138,23 @@ class Enterprise(_Item):
 
 
 class SupportEffect(_Item):
-    capacity_gain: NonNeg = Field(description="Rise in a member's effective capacity per technician on site [fraction per person].")
+    capacity_gain: NonNeg = Field(
+        description="Rise in a member's effective capacity per technician on site [fraction per person]."
+    )
     max_capacity_gain: NonNeg = Field(description="Largest rise technicians can bring to one member [fraction].")
-    quality_gain: NonNeg = Field(0.0, description="Rise in usable-quality share per technician [share points per person].")
-    max_usable_share: Share = Field(1.0, description="Usable-quality share technicians can raise a member to at most [-].")
+    quality_gain: NonNeg = Field(
+        0.0, description="Rise in usable-quality share per technician [share points per person]."
+    )
+    max_usable_share: Share = Field(
+        1.0, description="Usable-quality share technicians can raise a member to at most [-]."
+    )
 
 
 class Responsibility(_Item):
     hub: str = Field(description="Id of the hub enterprise answerable for the members.")
-    members: list[str] = Field(description="Ids of member enterprises or regions (a region means its enterprises in the network).")
+    members: list[str] = Field(
+        description="Ids of member enterprises or regions (a region means its enterprises in the network)."
+    )
 
 
 class NetworkTier(_Item):
@@ -156,7 +168,9 @@ class Network(_Item):
     products: list[str] = Field(description="Ids of the products the network covers.")
     commanders: list[str] = Field(description="Ids of the commander hub enterprises (state-owned).")
     tiers: list[NetworkTier] = Field(default_factory=list, description="Tiers below and including the commanders.")
-    responsibilities: list[Responsibility] = Field(default_factory=list, description="Which hub answers for which members.")
+    responsibilities: list[Responsibility] = Field(
+        default_factory=list, description="Which hub answers for which members."
+    )
     technicians: NonNeg = Field(0.0, description="Technicians the hubs can send to members [persons per year].")
     equipment: dict[str, NonNeg] = Field(
         default_factory=dict, description="Equipment and materials the hubs can supply to members [units per year]."
@@ -197,7 +211,9 @@ class Zone(_Item):
     name: str = Field(description="Display name.")
     centre: str = Field(description="Id of the centre city region.")
     counties: list[str] = Field(description="Ids of the member counties.")
-    technicians: NonNeg = Field(0.0, description="Technicians the centre city can send to member counties [persons per year].")
+    technicians: NonNeg = Field(
+        0.0, description="Technicians the centre city can send to member counties [persons per year]."
+    )
     agreements: list[Agreement] = Field(default_factory=list, description="Two-way commitments within the zone.")
     source: str = Field("", description="Provenance of this zone's numbers.")
 
@@ -213,11 +229,17 @@ class FundSource(_Item):
     id: str = Field(description="Unique id.")
     name: str = Field(description="Display name.")
     kind: FundKind = Field(description="Where the money comes from.")
-    amount: Positive = Field(description="Total made available [yuan], usable from available_from on, unspent funds carry over.")
+    amount: Positive = Field(
+        description="Total made available [yuan], usable from available_from on, unspent funds carry over."
+    )
     available_from: int = Field(description="First year the funds can be spent [year].")
     provider: str | None = Field(None, description="Id of the providing region; none for the state budget.")
-    recipients: list[str] = Field(description="Ids of regions whose enterprises may spend it (a region covers its subtree).")
-    ownership: list[Ownership] = Field(default_factory=list, description="Ownership levels that may build with it; empty = any.")
+    recipients: list[str] = Field(
+        description="Ids of regions whose enterprises may spend it (a region covers its subtree)."
+    )
+    ownership: list[Ownership] = Field(
+        default_factory=list, description="Ownership levels that may build with it; empty = any."
+    )
     technologies: list[str] = Field(default_factory=list, description="Technologies it may build; empty = any.")
     source: str = Field("", description="Provenance of this fund's numbers.")
 
@@ -235,9 +257,14 @@ class TargetKind(StrEnum):
 
 
 class Scope(_Item):
-    metric: Metric = Field(description="output_value [yuan at base-year prices], output [product unit] or new_plants [plants].")
+    metric: Metric = Field(
+        description="output_value [yuan at base-year prices], output [product unit] in the year, "
+        "or new_plants [plants built since the base year, cumulative to the year]."
+    )
     sector: Sector | None = Field(None, description="Only products of this sector; none = all.")
-    ownership: list[Ownership] = Field(default_factory=list, description="Only enterprises of these levels; empty = all.")
+    ownership: list[Ownership] = Field(
+        default_factory=list, description="Only enterprises of these levels; empty = all."
+    )
     region: str | None = Field(None, description="Only this region's subtree; none = whole scenario.")
     product: str | None = Field(None, description="Only this product (required for metric 'output').")
 
@@ -246,7 +273,9 @@ class Target(_Item):
     id: str = Field(description="Unique id.")
     description: str = Field(description="What the planners said, in words.")
     scope: Scope = Field(description="What is measured.")
-    kind: TargetKind = Field(description="How value is read: an amount, a multiple of the base year, or of another metric.")
+    kind: TargetKind = Field(
+        description="How value is read: an amount, a multiple of the base year, or of another metric."
+    )
     value: Positive = Field(description="The amount [metric unit] or the ratio [-].")
     reference: Scope | None = Field(None, description="The other metric, same year, for kind 'ratio_to_metric'.")
     year: int = Field(description="Year the target is due [year].")

@@ -21,7 +21,17 @@ _RANK = {
 def check(s: Scenario) -> list[Problem]:
     """Every cross-reference problem in ``s``; an empty list means the scenario is valid."""
     out: list[Problem] = []
-    for field in ("regions", "products", "technologies", "enterprises", "networks", "zones", "funds", "links", "targets"):
+    for field in (
+        "regions",
+        "products",
+        "technologies",
+        "enterprises",
+        "networks",
+        "zones",
+        "funds",
+        "links",
+        "targets",
+    ):
         out += _duplicates(field, [item.id for item in getattr(s, field)])
     out += _duplicates("zones[*].agreements", [a.id for z in s.zones for a in z.agreements])
     refs = _Refs(s, out)
@@ -54,9 +64,7 @@ class _Refs:
     def _find(self, where: str, kind: str, key: str, table: dict[str, object]) -> bool:
         if key in table:
             return True
-        close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.6)
-        if not close:
-            close = [k for k in table if key and (k.startswith(key) or key.startswith(k))][:1]
+        close = suggest(key, table)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         self.out.append(Problem(where, f"unknown {kind} {key!r}{hint}"))
         return False
@@ -72,6 +80,25 @@ class _Refs:
 
     def enterprise(self, where: str, key: str) -> bool:
         return self._find(where, "enterprise", key, self.enterprises)  # type: ignore[arg-type]
+
+
+_PLACE_SUFFIXES = ("_county", "county", "_xian", "xian", "_shi", "shi", "_city", "city")
+
+
+def suggest(key: str, known: Iterable[str]) -> list[str]:
+    """The known id a mistyped ``key`` most likely meant: closest spelling, with a bonus for a shared prefix."""
+    known = list(known)
+    for suffix in _PLACE_SUFFIXES:  # 'qinxian' is Qin County, id 'qin'
+        if key.endswith(suffix) and key[: -len(suffix)] in known:
+            return [key[: -len(suffix)]]
+    best, best_score = "", 0.6
+    for k in known:
+        score = difflib.SequenceMatcher(None, key, k).ratio()
+        if key and k and (key.startswith(k) or k.startswith(key)):
+            score += 0.1
+        if score > best_score:
+            best, best_score = k, score
+    return [best] if best else []
 
 
 def _duplicates(field: str, ids: Iterable[str]) -> list[Problem]:
@@ -97,21 +124,26 @@ def _regions(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
             continue
         if refs.region(f"regions[{i}].parent", r.parent):
             parent = refs.regions[r.parent]
-            if _RANK[r.kind] <= _RANK[parent.kind] and not (r.kind is RegionKind.city and parent.kind is RegionKind.prefecture):
+            if _RANK[r.kind] <= _RANK[parent.kind] and not (
+                r.kind is RegionKind.city and parent.kind is RegionKind.prefecture
+            ):
                 out.append(
-                    Problem(f"regions[{i}].parent", f"a {r.kind.value} cannot sit under a {parent.kind.value} ({r.parent!r})")
+                    Problem(
+                        f"regions[{i}].parent",
+                        f"a {r.kind.value} cannot sit under a {parent.kind.value} ({r.parent!r})",
+                    )
                 )
-    parent = {r.id: r.parent for r in s.regions}
+    parent_of = {r.id: r.parent for r in s.regions}
     index = {r.id: i for i, r in enumerate(s.regions)}
     reported: set[str] = set()
-    for start in parent:
+    for start in parent_of:
         path: list[str] = []
         node: str | None = start
-        while node is not None and node in parent and node not in path:
+        while node is not None and node in parent_of and node not in path:
             path.append(node)
-            node = parent[node]
+            node = parent_of[node]
         if node is not None and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             if not reported.intersection(cycle):
                 reported.update(cycle)
                 chain = " → ".join([*cycle, node])
@@ -126,7 +158,9 @@ def _technologies(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
                 refs.product(f"technologies[{i}].{field}.{key}", key)
         if t.product in t.inputs and t.inputs[t.product] >= 1:
             out.append(
-                Problem(f"technologies[{i}].inputs.{t.product}", "uses at least one unit of its own product per unit made")
+                Problem(
+                    f"technologies[{i}].inputs.{t.product}", "uses at least one unit of its own product per unit made"
+                )
             )
 
 
@@ -151,10 +185,13 @@ def _networks(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
             _hub(refs, f"networks[{i}].responsibilities[{j}].hub", resp.hub)
             for k, m in enumerate(resp.members):
                 if m not in refs.enterprises and m not in refs.regions:
-                    close = difflib.get_close_matches(m, [*refs.enterprises, *refs.regions], n=1, cutoff=0.6)
+                    close = suggest(m, [*refs.enterprises, *refs.regions])
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     out.append(
-                        Problem(f"networks[{i}].responsibilities[{j}].members[{k}]", f"unknown enterprise or region {m!r}{hint}")
+                        Problem(
+                            f"networks[{i}].responsibilities[{j}].members[{k}]",
+                            f"unknown enterprise or region {m!r}{hint}",
+                        )
                     )
         for key in n.equipment:
             refs.product(f"networks[{i}].equipment.{key}", key)
@@ -173,7 +210,11 @@ def _zones(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
     first_zone: dict[str, str] = {}
     for i, z in enumerate(s.zones):
         if refs.region(f"zones[{i}].centre", z.centre) and refs.regions[z.centre].kind is not RegionKind.city:
-            out.append(Problem(f"zones[{i}].centre", f"centre {z.centre!r} is a {refs.regions[z.centre].kind.value}, not a city"))
+            out.append(
+                Problem(
+                    f"zones[{i}].centre", f"centre {z.centre!r} is a {refs.regions[z.centre].kind.value}, not a city"
+                )
+            )
         for j, c in enumerate(z.counties):
             where = f"zones[{i}].counties[{j}]"
             if refs.region(where, c):
@@ -193,7 +234,10 @@ def _zones(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
             _agreement_unit(a, where, refs, out)
             if a.due.year > s.years[-1] or a.start.year < s.base_year:
                 out.append(
-                    Problem(f"{where}.due", f"agreement runs {a.start}–{a.due}, outside the horizon {s.base_year}–{s.years[-1]}")
+                    Problem(
+                        f"{where}.due",
+                        f"agreement runs {a.start}–{a.due}, outside the horizon {s.base_year}–{s.years[-1]}",
+                    )
                 )
 
 
@@ -207,14 +251,21 @@ def _agreement_unit(a: object, where: str, refs: _Refs, out: list[Problem]) -> N
             return
         if refs.product(f"{where}.product", a.product) and a.unit != refs.products[a.product].unit:
             out.append(
-                Problem(f"{where}.unit", f"unit {a.unit!r} does not match product {a.product!r}, measured in {refs.products[a.product].unit!r}")
+                Problem(
+                    f"{where}.unit",
+                    f"unit {a.unit!r} does not match product {a.product!r}, measured in {refs.products[a.product].unit!r}",
+                )
             )
         return
     expected = "yuan" if a.kind is AgreementKind.funds else "persons"
     if a.product is not None:
         out.append(Problem(f"{where}.product", f"a {a.kind.value} agreement has no product"))
     if a.unit != expected:
-        out.append(Problem(f"{where}.unit", f"unit {a.unit!r} does not match a {a.kind.value} agreement, measured in {expected!r}"))
+        out.append(
+            Problem(
+                f"{where}.unit", f"unit {a.unit!r} does not match a {a.kind.value} agreement, measured in {expected!r}"
+            )
+        )
 
 
 def _funds(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
@@ -229,7 +280,10 @@ def _funds(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
             refs.technology(f"funds[{i}].technologies[{j}]", t)
         if not s.base_year < f.available_from <= s.years[-1]:
             out.append(
-                Problem(f"funds[{i}].available_from", f"year {f.available_from} is outside the plan years {s.years[0]}–{s.years[-1]}")
+                Problem(
+                    f"funds[{i}].available_from",
+                    f"year {f.available_from} is outside the plan years {s.years[0]}–{s.years[-1]}",
+                )
             )
 
 
@@ -244,7 +298,9 @@ def _links(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
 def _targets(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
     for i, t in enumerate(s.targets):
         if t.year not in s.years:
-            out.append(Problem(f"targets[{i}].year", f"year {t.year} is outside the plan years {s.years[0]}–{s.years[-1]}"))
+            out.append(
+                Problem(f"targets[{i}].year", f"year {t.year} is outside the plan years {s.years[0]}–{s.years[-1]}")
+            )
         scopes = [("scope", t.scope)] + ([("reference", t.reference)] if t.reference else [])
         for name, scope in scopes:
             where = f"targets[{i}].{name}"
@@ -253,10 +309,17 @@ def _targets(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
             if scope.product is not None:
                 refs.product(f"{where}.product", scope.product)
             if scope.metric is Metric.output and scope.product is None:
-                out.append(Problem(f"{where}.product", "metric 'output' needs a product (quantities of different units do not add)"))
+                out.append(
+                    Problem(
+                        f"{where}.product", "metric 'output' needs a product (quantities of different units do not add)"
+                    )
+                )
         if t.kind is TargetKind.ratio_to_metric and t.reference and t.reference.metric is not t.scope.metric:
             out.append(
-                Problem(f"targets[{i}].reference.metric", f"compares {t.scope.metric.value} with {t.reference.metric.value}: units differ")
+                Problem(
+                    f"targets[{i}].reference.metric",
+                    f"compares {t.scope.metric.value} with {t.reference.metric.value}: units differ",
+                )
             )
 
 
@@ -270,10 +333,20 @@ def _supply(s: Scenario) -> list[Problem]:
         for field in ("inputs", "capital_goods"):
             for key in getattr(t, field):
                 if key not in made and key not in importable:
-                    out.append(Problem(f"technologies[{i}].{field}.{key}", f"input {key!r} is made by no technology and cannot be imported"))
+                    out.append(
+                        Problem(
+                            f"technologies[{i}].{field}.{key}",
+                            f"input {key!r} is made by no technology and cannot be imported",
+                        )
+                    )
     for i, p in enumerate(s.products):
         if p.consumption_per_head > 0 and p.id not in made and p.id not in importable:
-            out.append(Problem(f"products[{i}].consumption_per_head", f"{p.id!r} is consumed but made by no technology and cannot be imported"))
+            out.append(
+                Problem(
+                    f"products[{i}].consumption_per_head",
+                    f"{p.id!r} is consumed but made by no technology and cannot be imported",
+                )
+            )
     return out
 
 

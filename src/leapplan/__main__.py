@@ -1,0 +1,5 @@
+import sys
+
+from leapplan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,129 @@
+"""Base-year accounts of a scenario: output and output value, grain, and what each target implies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from leapplan.scenario.model import Metric, Scenario, Scope, TargetKind
+
+COLLECTIVE = "collective"
+"""Ownership label for farm output, which no enterprise makes."""
+
+
+def grain_yield(s: Scenario, workers_per_ha: np.ndarray | float) -> np.ndarray:
+    """Grain yield on land of factor 1 [t per ha] for farm workers per ha, from the concave yield curve."""
+    xs, ys = zip(*s.agriculture.yield_curve, strict=True)
+    return np.interp(np.asarray(workers_per_ha, dtype=float), xs, ys)
+
+
+def base_grain(s: Scenario) -> pd.Series:
+    """Base-year grain output per region with farmland [t], at the base-year farm share of labour."""
+    regions = [r for r in s.regions if r.farmland > 0]
+    land = np.array([r.farmland for r in regions])
+    workers = np.array([r.labour_force for r in regions]) * s.agriculture.base_farm_share
+    factor = np.array([r.grain_yield_factor for r in regions])
+    out = grain_yield(s, workers / land) * land * factor
+    return pd.Series(out, index=[r.id for r in regions], name="grain", dtype=float)
+
+
+def base_output(s: Scenario) -> pd.DataFrame:
+    """Base-year output by region, ownership and product: columns region, ownership, sector, branch,
+    product, unit, output [product unit], value [yuan at base-year prices]."""
+    tech_product = {t.id: t.product for t in s.technologies}
+    products = {p.id: p for p in s.products}
+    rows = [(e.region, e.ownership.value, tech_product[e.technology], e.base_output) for e in s.enterprises]
+    grain = base_grain(s)
+    rows += [(region, COLLECTIVE, s.agriculture.grain_product, qty) for region, qty in grain.items()]
+    frame = pd.DataFrame(rows, columns=["region", "ownership", "product", "output"])
+    frame = frame.groupby(["region", "ownership", "product"], as_index=False, sort=True)["output"].sum()
+    frame["sector"] = frame["product"].map(lambda p: products[p].sector.value)
+    frame["branch"] = frame["product"].map(lambda p: products[p].branch)
+    frame["unit"] = frame["product"].map(lambda p: products[p].unit)
+    frame["value"] = frame["output"] * frame["product"].map(lambda p: products[p].price)
+    return frame[["region", "ownership", "sector", "branch", "product", "unit", "output", "value"]]
+
+
+def subtree(s: Scenario, root: str) -> set[str]:
+    """Ids of ``root`` and every region below it."""
+    children: dict[str, list[str]] = {}
+    for r in s.regions:
+        if r.parent is not None:
+            children.setdefault(r.parent, []).append(r.id)
+    out, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        out.add(node)
+        stack.extend(children.get(node, []))
+    return out
+
+
+def scope_mask(s: Scenario, frame: pd.DataFrame, scope: Scope) -> pd.Series:
+    """Rows of an output frame (columns region, ownership, sector, product) that a target scope covers."""
+    mask = pd.Series(True, index=frame.index)
+    if scope.sector is not None:
+        mask &= frame["sector"] == scope.sector.value
+    if scope.ownership:
+        mask &= frame["ownership"].isin([o.value for o in scope.ownership])
+    if scope.region is not None:
+        mask &= frame["region"].isin(subtree(s, scope.region))
+    if scope.product is not None:
+        mask &= frame["product"] == scope.product
+    return mask
+
+
+def measure(s: Scenario, frame: pd.DataFrame, scope: Scope) -> float:
+    """The scope's metric on an output frame: yuan for output_value, product units for output."""
+    mask = scope_mask(s, frame, scope)
+    column = "value" if scope.metric is Metric.output_value else "output"
+    return float(frame.loc[mask, column].sum())
+
+
+@dataclass(frozen=True)
+class TargetGrowth:
+    """What a target asks, read against the base year."""
+
+    id: str
+    description: str
+    year: int
+    base: float
+    required: float
+    unit: str
+    annual_growth: float
+    """Compound growth per year the metric needs from the base year [fraction], NaN where undefined."""
+
+
+def target_growth(s: Scenario) -> list[TargetGrowth]:
+    """Each target's required level and the compound annual growth it implies, holding any reference metric
+    at its base-year level (×2 in two years = 41.4 %/yr)."""
+    frame = base_output(s)
+    out = []
+    for t in s.targets:
+        years = t.year - s.base_year
+        unit = _unit(s, t.scope)
+        if t.scope.metric is Metric.new_plants:
+            base = 0.0
+            required = t.value
+            growth = float("nan")
+        else:
+            base = measure(s, frame, t.scope)
+            if t.kind is TargetKind.absolute:
+                required = t.value
+            elif t.kind is TargetKind.ratio_to_base:
+                required = t.value * base
+            else:
+                assert t.reference is not None
+                required = t.value * measure(s, frame, t.reference)
+            growth = (required / base) ** (1 / years) - 1 if base > 0 else float("nan")
+        out.append(TargetGrowth(t.id, t.description, t.year, base, required, unit, growth))
+    return out
+
+
+def _unit(s: Scenario, scope: Scope) -> str:
+    if scope.metric is Metric.output_value:
+        return s.currency
+    if scope.metric is Metric.new_plants:
+        return "plants"
+    return next(p.unit for p in s.products if p.id == scope.product)
