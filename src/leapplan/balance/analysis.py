@@ -11,7 +11,7 @@ import pandas as pd
 
 from leapplan.balance.leontief import make_solver
 from leapplan.balance.multipliers import Linkages, Multipliers, linkages, multipliers
-from leapplan.balance.productivity import Productivity, productivity
+from leapplan.balance.productivity import Productivity
 from leapplan.balance.solve import Method
 from leapplan.balance.system import IOSystem
 from leapplan.balance.weak_links import DemandChange, WeakLinks, demand_vector, weak_links
@@ -45,8 +45,8 @@ def analyse(
 ) -> BalanceResult:
     """Run the balance stage on a system; raises ``BalanceError`` when A is not productive."""
     start = time.perf_counter()
-    prod = productivity(system)
     solver = make_solver(system, method=method, tol=tol)
+    prod = solver.productivity
     if system.gross_output is not None:
         base = system.gross_output.to_numpy()
     else:

@@ -17,9 +17,17 @@ from leapplan.errors import BalanceError
 
 
 def make_solver(system: IOSystem, method: Method | str = Method.auto, tol: float = 1e-12) -> LeontiefSolver:
-    """Check productivity (raises ``BalanceError`` naming the culprits) and prepare a solver for the system."""
-    require_productive(system)
-    return LeontiefSolver(system.A, method=method, tol=tol)
+    """Check productivity (raises ``BalanceError`` naming the culprits) and prepare a solver for the system.
+
+    The check's result is kept on the solver as ``solver.productivity``."""
+    scale = system.prices.to_numpy() if system.prices is not None else None
+    try:
+        solver = LeontiefSolver(system.A, method=method, tol=tol, scale=scale)
+    except BalanceError:
+        require_productive(system)  # names the culprits when it is a productivity problem
+        raise
+    solver.productivity = require_productive(system, solver)
+    return solver
 
 
 def positions(system: IOSystem, labels: Sequence[object]) -> np.ndarray:
