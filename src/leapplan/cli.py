@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from leapplan import __version__
+from leapplan.balance.command import balance
 from leapplan.console import scenario_summary
 from leapplan.errors import LeapplanError, Problem, ScenarioError
 from leapplan.scenario import embedded, load, save
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Embedded and synthetic scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+app.command("balance")(balance)
 
 out = Console()
 err = Console(stderr=True)
