@@ -36,6 +36,15 @@ print(json.dumps({"seconds": seconds, "peak_mib": resource.getrusage(resource.RU
 """
 
 
+WRITE = r"""
+import sys
+from leapplan.scenario import save
+from leapplan.scenario.synth import synthesize
+counties, products, years, folder = sys.argv[1:]
+save(synthesize(int(counties), int(products), int(years), seed=1), folder)
+"""
+
+
 def measure(which: str, folder: Path) -> dict[str, float]:
     proc = subprocess.run([sys.executable, "-c", CHILD, which, str(folder)], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
@@ -47,12 +56,14 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=40)
     parser.add_argument("--years", type=int, default=10)
     args = parser.parse_args()
-    from leapplan.scenario import save
-    from leapplan.scenario.synth import synthesize
-
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "national"
-        save(synthesize(args.counties, args.products, args.years, seed=1), folder)
+        # Written in a child of its own: a child inherits its parent's peak RSS on Linux, so the
+        # measuring parent must stay small for the children's ru_maxrss to be their own.
+        subprocess.run(
+            [sys.executable, "-c", WRITE, str(args.counties), str(args.products), str(args.years), str(folder)],
+            check=True,
+        )
         size_mib = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
         base = measure("baseline", folder)
         ours = measure("leapplan", folder)

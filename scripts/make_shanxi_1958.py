@@ -869,6 +869,7 @@ def _enterprise_rows(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "seed 001 (twenty medium plants, four per commander); capacity estimate",
                 )
             )
+    labour = {t["id"]: t["labour"] for t in TECHS}
     for city, tech, cap in [
         ("taiyuan", "farm_tools_workshop", 600_000),
         ("datong", "cement_indigenous", 20_000),
@@ -886,9 +887,9 @@ def _enterprise_rows(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 tech,
                 cap,
                 0.85,
-                300,
+                labour[tech] * cap * 0.85,  # the workers its base output needs at the technology's labour rate
                 3,
-                "estimate: one city-run plant per zone centre",
+                "estimate: one city-run plant per zone centre; workforce from the technology's labour rate",
             )
         )
     for r in regions:

@@ -18,12 +18,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from leapplan import __version__
+from leapplan.audit.command import audit
 from leapplan.balance.command import balance
 from leapplan.console import scenario_summary
 from leapplan.errors import LeapplanError, Problem, ScenarioError
+from leapplan.plan.command import plan
 from leapplan.scenario import embedded, load, save
 from leapplan.scenario.summary import overview, summary
 from leapplan.scenario.synth import synthesize
+from leapplan.service.command import db_app, serve
+from leapplan.simulate.command import replay, simulate
 
 app = typer.Typer(
     name="leapplan",
@@ -35,6 +39,12 @@ app = typer.Typer(
 scenario_app = typer.Typer(help="Embedded and synthetic scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 app.command("balance")(balance)
+app.command("plan")(plan)
+app.command("simulate")(simulate)
+app.command("replay")(replay)
+app.command("audit")(audit)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
 
 out = Console()
 err = Console(stderr=True)
@@ -56,19 +66,38 @@ def run(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for the results (default out/<scenario>).")
     ] = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs of the plan being carried out.")] = 200,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run every stage on a scenario and print a summary."""
+    """Run every stage on a scenario: summary, plan, simulation and the HTML report."""
+    from leapplan.plan import save_plan, solve_plan
+    from leapplan.report import print_run_summary, write_report
+    from leapplan.simulate.command import simulate_for_run
+
     s = load(scenario)
     data = summary(s)
     folder = out_dir or Path("out") / s.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    with err.status(f"planning {s.name} (linopy + HiGHS)…"):
+        plan_result = solve_plan(s)
+    save_plan(plan_result, folder / "plan")
+    with err.status(f"simulating the plan being carried out ({runs} runs)…"):
+        ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)
+    report = write_report(folder, s, plan_result, ensemble, console=None if json_out else err)
     if json_out:
-        print_json(data)
+        print_json(
+            {
+                **data,
+                "plan": plan_result.to_json(),
+                "simulation": ensemble.to_json(),
+                "report": str(report),
+            }
+        )
         return
     scenario_summary(out, data)
-    out.print(f"results written to {folder}")
+    print_run_summary(out, plan_result, ensemble)
+    out.print(f"results written to {folder}; report: {report}")
 
 
 @app.command()

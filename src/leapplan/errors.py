@@ -5,7 +5,8 @@
     ├── BalanceError              an input-output table is malformed or not productive
     ├── InfeasiblePlanError       hard targets or guardrails cannot all be met
     ├── SolverError               the LP solver failed (unbounded, numerical trouble)
-    └── SimulationError           a simulation could not be run as asked
+    ├── SimulationError           a simulation could not be run as asked
+    └── AuditError                reports (or a plan) given to the audit are malformed
 
 The CLI catches ``LeapplanError`` once, prints its message and exits with status 2.
 """
@@ -56,3 +57,7 @@ class SolverError(LeapplanError):
 
 class SimulationError(LeapplanError):
     """A simulation could not be run as asked."""
+
+
+class AuditError(LeapplanError):
+    """Reports or a plan given to the audit are malformed (unknown unit, product or period, bad numbers)."""

@@ -43,13 +43,22 @@ def small_mrio() -> SmallMRIO:
     idx = pd.MultiIndex.from_product([["reg1", "reg2"], ["sector1", "sector2", "sector3"]], names=["region", "sector"])
     ycols = pd.MultiIndex.from_product([["reg1", "reg2"], ["final demand"]], names=["region", "category"])
     z = pd.DataFrame(
-        [[10, 5, 1, 6, 5, 7], [0, 2, 0, 0, 5, 3], [10, 3, 20, 4, 2, 0],
-         [5, 0, 0, 1, 10, 9], [0, 10, 1, 0, 20, 1], [5, 0, 0, 1, 10, 10]],
-        index=idx, columns=idx, dtype=float,
+        [
+            [10, 5, 1, 6, 5, 7],
+            [0, 2, 0, 0, 5, 3],
+            [10, 3, 20, 4, 2, 0],
+            [5, 0, 0, 1, 10, 9],
+            [0, 10, 1, 0, 20, 1],
+            [5, 0, 0, 1, 10, 10],
+        ],
+        index=idx,
+        columns=idx,
+        dtype=float,
     )
     y = pd.DataFrame([[14, 3], [2.5, 2.5], [13, 6], [5, 20], [10, 10], [3, 10]], index=idx, columns=ycols, dtype=float)
-    f = pd.DataFrame([[20, 1, 42, 4, 20, 5], [5, 4, 11, 8, 2, 10]], index=["ext_type_1", "ext_type_2"], columns=idx,
-                     dtype=float)
+    f = pd.DataFrame(
+        [[20, 1, 42, 4, 20, 5], [5, 4, 11, 8, 2, 10]], index=["ext_type_1", "ext_type_2"], columns=idx, dtype=float
+    )
     L = np.array([
         [1.3387146304736708, 0.9689762471208287, 0.05036622549592462, 0.17820960407435948, 0.5752019383714646, 0.4985179148178926],
         [0.02200779585580331, 1.3716472861392823, 0.0076800357678581885, 0.006557415453762468, 0.2698335633228079, 0.15854643902810828],
@@ -94,5 +103,6 @@ def small_mrio() -> SmallMRIO:
         [8.251832343364468, 0.5304113433404783, 17.02843256499675, 1.3307504334524414, 9.797226856351275, 1.9255763708099365],
         [2.062958085841117, 2.1216453733619134, 4.459827576546767, 2.6615008669048827, 0.9797226856351275, 3.851152741619873],
     ])  # fmt: skip
-    return SmallMRIO(z, y, f, np.array([51, 15, 58, 50, 52, 39], dtype=float), L, S, M, M_down, G, D_cba, D_pba, D_imp,
-                     D_exp)
+    return SmallMRIO(
+        z, y, f, np.array([51, 15, 58, 50, 52, 39], dtype=float), L, S, M, M_down, G, D_cba, D_pba, D_imp, D_exp
+    )

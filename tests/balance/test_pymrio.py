@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,16 +13,31 @@ from leapplan.balance.leontief import leontief_columns, make_solver, total_outpu
 from leapplan.balance.multipliers import multipliers
 from leapplan.balance.pymrio_bridge import from_pymrio, to_pymrio
 from leapplan.balance.solve import Method
+from leapplan.balance.system import IOSystem
 
 pymrio = pytest.importorskip("pymrio")
 
 RTOL = 1e-9
-ACCOUNTS = ["M", "M_down", "D_cba", "D_pba", "D_imp", "D_exp", "D_cba_reg", "D_pba_reg", "D_imp_reg", "D_exp_reg",
-            "D_cba_cap", "D_pba_cap", "D_imp_cap", "D_exp_cap"]
+ACCOUNTS = [
+    "M",
+    "M_down",
+    "D_cba",
+    "D_pba",
+    "D_imp",
+    "D_exp",
+    "D_cba_reg",
+    "D_pba_reg",
+    "D_imp_reg",
+    "D_exp_reg",
+    "D_cba_cap",
+    "D_pba_cap",
+    "D_imp_cap",
+    "D_exp_cap",
+]
 
 
 @pytest.fixture(scope="module")
-def reference():
+def reference() -> tuple[Any, IOSystem]:
     io = pymrio.load_test()
     ours = from_pymrio(io)  # before calc_all: only Z, Y, F, F_Y and population are read
     io.calc_all(include_ghosh=True)
@@ -37,7 +54,7 @@ def _close(ours: pd.DataFrame, theirs: pd.DataFrame, what: str) -> None:
 
 
 @pytest.mark.parametrize("method", [Method.lu, Method.bicgstab])
-def test_calc_all_matches_pymrio(reference, method: Method) -> None:
+def test_calc_all_matches_pymrio(reference: tuple[Any, IOSystem], method: Method) -> None:
     io, s = reference
     solver = make_solver(s, method, tol=1e-15 if method is not Method.lu else 1e-12)
     _close(total_output(s, solver).to_frame("indout"), io.x, "x")
@@ -50,7 +67,7 @@ def test_calc_all_matches_pymrio(reference, method: Method) -> None:
             _close(getattr(acc, name).loc[ext], getattr(theirs, name), f"{ext}.{name}")
 
 
-def test_round_trip_through_pymrio(reference) -> None:
+def test_round_trip_through_pymrio(reference: tuple[Any, IOSystem]) -> None:
     io, s = reference
     solver = make_solver(s)
     x = total_output(s, solver)

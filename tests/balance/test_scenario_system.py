@@ -8,6 +8,7 @@ import pytest
 from leapplan.balance.analysis import analyse
 from leapplan.balance.leontief import make_solver, total_output
 from leapplan.balance.scenario_system import MARKET, scenario_system
+from leapplan.balance.system import IOSystem
 from leapplan.balance.weak_links import demand_vector, parse_demand_change, weak_links
 from leapplan.scenario import load
 
@@ -18,17 +19,17 @@ STEEL, TRANSPORT = 90_000.0, 150_000_000.0
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny() -> IOSystem:
     return scenario_system(load("tests/data/tiny.yaml"))
 
 
-def _a(system, row, col) -> float:
+def _a(system: IOSystem, row: tuple[str, str], col: tuple[str, str]) -> float:
     i = system.sectors.get_loc(row)
     j = system.sectors.get_loc(col)
     return float(system.A[i, j])
 
 
-def test_coefficients_by_hand(tiny) -> None:
+def test_coefficients_by_hand(tiny: IOSystem) -> None:
     assert _a(tiny, (MARKET, "pig_iron"), ("city", "steel")) == pytest.approx(1.1)
     # indigenous iron per usable tonne: 3 t coal / 0.4 and 40 t-km / 0.4
     assert _a(tiny, (MARKET, "coal"), ("south", "pig_iron")) == pytest.approx(7.5)
@@ -36,10 +37,11 @@ def test_coefficients_by_hand(tiny) -> None:
     # market shares by base-year usable output
     assert _a(tiny, ("north", "coal"), (MARKET, "coal")) == pytest.approx(COAL_NORTH / (COAL_NORTH + COAL_SOUTH))
     assert _a(tiny, ("south", "pig_iron"), (MARKET, "pig_iron")) == pytest.approx(PIG_SOUTH / (PIG_CITY + PIG_SOUTH))
+    assert tiny.capacity is not None and tiny.gross_output is not None
     assert tiny.capacity[("south", "pig_iron")] == pytest.approx(5_000 * 0.4)
 
 
-def test_base_year_reproduced(tiny) -> None:
+def test_base_year_reproduced(tiny: IOSystem) -> None:
     y = tiny.final_demand["final_demand"]
     # market final demand = output − intermediate use, worked by hand
     assert y[(MARKET, "steel")] == pytest.approx(STEEL - 0.002 * COAL_SOUTH)
@@ -47,6 +49,7 @@ def test_base_year_reproduced(tiny) -> None:
     coal_use = 0.5 * STEEL + 1.5 * PIG_CITY + 7.5 * PIG_SOUTH + 0.00002 * TRANSPORT
     assert y[(MARKET, "coal")] == pytest.approx(COAL_NORTH + COAL_SOUTH - coal_use)
     assert np.all(y[tiny.producing] == 0)
+    assert tiny.gross_output is not None
     x = total_output(tiny, make_solver(tiny))
     np.testing.assert_allclose(x.to_numpy(), tiny.gross_output.to_numpy(), rtol=1e-9, atol=1e-6)
 
@@ -72,10 +75,11 @@ def _product_level_change(dy_steel: float) -> dict[str, float]:
     return {p: dx[k[p]] for p in products} | {"s_city": s_city}
 
 
-def test_weak_link_chain_steel_plus_20(tiny) -> None:
+def test_weak_link_chain_steel_plus_20(tiny: IOSystem) -> None:
     solver = make_solver(tiny)
     dy = demand_vector(tiny, [parse_demand_change("steel=+20%")])
-    dy_steel = 0.2 * (STEEL - 0.002 * COAL_SOUTH)
+    dy_steel = 0.2 * STEEL  # a fifth of base steel output, delivered to the steel market
+    assert dy[tiny.sectors.get_loc((MARKET, "steel"))] == pytest.approx(dy_steel)
     assert dy.sum() == pytest.approx(dy_steel)
     w = weak_links(tiny, solver, dy)
     ref = _product_level_change(dy_steel)
@@ -91,7 +95,7 @@ def test_weak_link_chain_steel_plus_20(tiny) -> None:
     assert order == ["steel", "pig_iron", "coal", "transport"]
 
 
-def test_analyse_product_level(tiny) -> None:
+def test_analyse_product_level(tiny: IOSystem) -> None:
     r = analyse(tiny, [parse_demand_change("steel=+5000")])
     # a market's output multiplier counts producers only: steel ≥ 1 (its own tonne) plus inputs at prices
     steel = r.multipliers.output[(MARKET, "steel")]

@@ -8,16 +8,17 @@ from scipy.sparse import csc_array
 
 from leapplan.balance.solve import LU_MAX_SECTORS, LeontiefSolver, Method
 from leapplan.balance.synthetic import synthetic_mrio, synthetic_sparse
+from leapplan.balance.system import IOSystem
 from leapplan.errors import BalanceError, SolverError
 
 
 @pytest.fixture(scope="module")
-def mrio():
+def mrio() -> IOSystem:
     return synthetic_mrio(regions=6, sectors=40, seed=3)
 
 
 @pytest.mark.parametrize("method", [Method.jacobi, Method.gmres, Method.bicgstab])
-def test_iterative_matches_lu(mrio, method: Method) -> None:
+def test_iterative_matches_lu(mrio: IOSystem, method: Method) -> None:
     rhs = mrio.final_demand.to_numpy()
     lu = LeontiefSolver(mrio.A, Method.lu)
     it = LeontiefSolver(mrio.A, method, tol=1e-13)
@@ -27,7 +28,7 @@ def test_iterative_matches_lu(mrio, method: Method) -> None:
     assert it.last is not None and it.last.residual <= 1e-12 and it.last.products > 0
 
 
-def test_lu_against_dense_inverse(mrio) -> None:
+def test_lu_against_dense_inverse(mrio: IOSystem) -> None:
     # second method: numpy's dense inverse on this small (240-sector) system
     L = np.linalg.inv(np.eye(mrio.n) - mrio.A.toarray())
     y = mrio.total_final_demand
@@ -62,6 +63,6 @@ def test_not_productive_is_an_error() -> None:
         LeontiefSolver(csc_array(np.array([[1.2, 0.0], [0.0, 0.1]])), Method.lu)
 
 
-def test_shape_mismatch(mrio) -> None:
+def test_shape_mismatch(mrio: IOSystem) -> None:
     with pytest.raises(BalanceError, match="rows"):
         LeontiefSolver(mrio.A, Method.lu).solve(np.ones(3))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,9 @@ from leapplan.balance.leontief import gross_output, leontief_columns, leontief_r
 from leapplan.balance.multipliers import Role, linkages, multipliers
 from leapplan.balance.solve import Method
 from leapplan.balance.system import IOSystem
+
+if TYPE_CHECKING:
+    from .conftest import SmallMRIO
 
 RTOL = 1e-9
 
@@ -64,9 +69,10 @@ def test_miller_blair_linkages() -> None:
 
 
 @pytest.mark.parametrize("method", [Method.lu, Method.bicgstab, Method.gmres, Method.jacobi])
-def test_pymrio_small_mrio_published(small_mrio, method: Method) -> None:
+def test_pymrio_small_mrio_published(small_mrio: SmallMRIO, method: Method) -> None:
     t = small_mrio
     s = IOSystem.from_flows(t.Z, t.Y, extensions=t.F)
+    assert s.gross_output is not None
     np.testing.assert_allclose(s.gross_output.to_numpy(), t.x, rtol=RTOL)
     np.testing.assert_allclose(s.extension_coefficients.to_numpy(), t.S, rtol=RTOL)
     solver = make_solver(s, method, tol=1e-14)
@@ -77,10 +83,12 @@ def test_pymrio_small_mrio_published(small_mrio, method: Method) -> None:
     acc = accounts(s, solver, m.extensions, ghosh=True)
     for ours, theirs in [(acc.D_cba, t.D_cba), (acc.D_pba, t.D_pba), (acc.D_imp, t.D_imp), (acc.D_exp, t.D_exp)]:
         np.testing.assert_allclose(ours.to_numpy(), theirs, rtol=RTOL)
+    assert acc.M_down is not None
     np.testing.assert_allclose(acc.M_down.to_numpy(), t.M_down_8, atol=1e-8)
     # Ghosh row sums (forward linkage before normalisation) against the published G, quoted to 8 decimals
     x = s.gross_output.to_numpy()
     np.testing.assert_allclose(solver.solve(x) / x, t.G_8.sum(axis=1), atol=5e-8)
     # footprints add up: consumption = production + imports − exports (pymrio's identity)
-    np.testing.assert_allclose(acc.D_cba.sum(axis=1), acc.D_pba.sum(axis=1) + acc.D_imp.sum(axis=1)
-                               - acc.D_exp.sum(axis=1), rtol=RTOL)
+    np.testing.assert_allclose(
+        acc.D_cba.sum(axis=1), acc.D_pba.sum(axis=1) + acc.D_imp.sum(axis=1) - acc.D_exp.sum(axis=1), rtol=RTOL
+    )

@@ -20,14 +20,21 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_run_default_scenario(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "run", "--out", str(tmp_path), "--json")
+    """The main job end to end: summary, plan, simulation and report of the default scenario."""
+    code, out, _ = run(capsys, "run", "--out", str(tmp_path), "--runs", "20", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["scenario"]["name"] == "shanxi-1958"
     growth = {t["id"]: t["annual_growth"] for t in data["targets"]}
     assert growth["local_1959"] == pytest.approx(2**0.5 - 1)
     assert (tmp_path / "summary.json").is_file()
+    assert data["plan"]["status"] in {"feasible", "targets_cut"}
+    planned = {t["id"] for t in data["plan"]["targets"]}
+    assert planned == set(growth)
+    assert data["simulation"]["runs"] == 20
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "plan" / "plan.json").is_file()
 
 
 def test_run_prints_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -62,8 +62,9 @@ def _by_region_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def footprints(system: IOSystem, M: pd.DataFrame, final_demand: pd.DataFrame) -> pd.DataFrame:
     """Consumption-based footprint of each final-demand column: M · Y [extension unit per column]."""
-    return pd.DataFrame(M.to_numpy() @ final_demand.reindex(system.sectors).to_numpy(), index=M.index,
-                        columns=final_demand.columns)
+    return pd.DataFrame(
+        M.to_numpy() @ final_demand.reindex(system.sectors).to_numpy(), index=M.index, columns=final_demand.columns
+    )
 
 
 def accounts(system: IOSystem, solver: LeontiefSolver, M: pd.DataFrame, ghosh: bool = False) -> Accounts:

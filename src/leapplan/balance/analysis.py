@@ -57,7 +57,7 @@ def analyse(
     wl = None
     required = base
     if changes:
-        dy = demand_vector(system, changes)
+        dy = demand_vector(system, changes, base=base)
         wl = weak_links(system, solver, dy, base=base)
         required = base + solver.solve(dy)
     output = pd.Series(required, index=system.sectors, name="required_output")[system.producing]

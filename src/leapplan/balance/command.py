@@ -38,8 +38,14 @@ def _num(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
 
 
-def load_system(scenario: str | None, table: Path | None, final_demand: Path | None, flows: bool,
-                capacity: Path | None, extensions: Path | None) -> IOSystem:
+def load_system(
+    scenario: str | None,
+    table: Path | None,
+    final_demand: Path | None,
+    flows: bool,
+    capacity: Path | None,
+    extensions: Path | None,
+) -> IOSystem:
     """The system to balance: from CSV tables when ``table`` is given, else from the scenario."""
     if table is not None or final_demand is not None:
         if scenario is not None:
@@ -61,15 +67,21 @@ def result_json(r: BalanceResult) -> dict[str, Any]:
         mult[sector_label(row)] = r.multipliers.extensions.loc[row][r.focus]
     links = r.linkages.table[r.focus]
     out: dict[str, Any] = {
-        "system": {"name": s.name, "sectors": s.n, "nonzeros": int(s.A.nnz), "method": r.method,
-                   "seconds": r.seconds},
-        "productivity": {"spectral_radius": r.productivity.radius, "exact": r.productivity.exact,
-                         "productive": r.productivity.productive},
+        "system": {"name": s.name, "sectors": s.n, "nonzeros": int(s.A.nnz), "method": r.method, "seconds": r.seconds},
+        "productivity": {
+            "spectral_radius": r.productivity.radius,
+            "exact": r.productivity.exact,
+            "productive": r.productivity.productive,
+        },
         "x": {sector_label(k): _num(v) for k, v in r.output.items()},
         "multipliers": {sector_label(k): {name: _num(float(v.loc[k])) for name, v in mult.items()} for k in focus},
         "linkages": {
-            sector_label(k): {"backward": _num(row["backward"]), "forward": _num(row["forward"]), "role": row["role"],
-                              "rank": int(row["rank"])}
+            sector_label(k): {
+                "backward": _num(row["backward"]),
+                "forward": _num(row["forward"]),
+                "role": row["role"],
+                "rank": int(row["rank"]),
+            }
             for k, row in links.iterrows()
         },
         "key_sectors": [sector_label(k) for k in r.linkages.key_sectors().index],
@@ -77,8 +89,13 @@ def result_json(r: BalanceResult) -> dict[str, Any]:
     if r.weak_links is not None:
         w = r.weak_links
         out["weak_links"] = [
-            {"sector": sector_label(k), "required": _num(row.required), "capacity": _num(row.capacity),
-             "shortfall": _num(row.shortfall), "steps": _num(row.steps)}
+            {
+                "sector": sector_label(k),
+                "required": _num(row.required),
+                "capacity": _num(row.capacity),
+                "shortfall": _num(row.shortfall),
+                "steps": _num(row.steps),
+            }
             for k, row in w.chain.iterrows()
         ]
         out["products"] = {
@@ -128,12 +145,17 @@ def print_result(r: BalanceResult, console: Console, top: int) -> None:
     order = focus[np.argsort(-r.multipliers.output.to_numpy()[focus], kind="stable")][:top]
     t = _table("Multipliers per unit of final demand", ["sector", "output", *[sector_label(c) for c in shown_rows]])
     for k in order:
-        t.add_row(sector_label(s.sectors[k]), _fmt(float(r.multipliers.output.iloc[k])),
-                  *[_fmt(float(ext.iat[ext.index.get_loc(row), k])) for row in shown_rows])
+        t.add_row(
+            sector_label(s.sectors[k]),
+            _fmt(float(r.multipliers.output.iloc[k])),
+            *[_fmt(float(ext.iat[ext.index.get_loc(row), k])) for row in shown_rows],
+        )
     console.print(t)
 
     ranked = r.linkages.table[r.linkages.table["rank"] > 0].sort_values("rank").head(top)
-    t = _table("Key-sector ranking (Rasmussen backward, Ghosh forward)", ["rank", "sector", "backward", "forward", "role"])
+    t = _table(
+        "Key-sector ranking (Rasmussen backward, Ghosh forward)", ["rank", "sector", "backward", "forward", "role"]
+    )
     for k, row in ranked.iterrows():
         t.add_row(str(row["rank"]), sector_label(k), f"{row['backward']:.3f}", f"{row['forward']:.3f}", row["role"])
     console.print(t)
@@ -142,14 +164,23 @@ def print_result(r: BalanceResult, console: Console, top: int) -> None:
         w = r.weak_links
         if w.chain.empty:
             has_cap = s.capacity is not None
-            console.print("[green]No weak links:[/] every sector's required output is within its capacity."
-                          if has_cap else "No capacities given: the weak-link chain needs --capacity.")
+            console.print(
+                "[green]No weak links:[/] every sector's required output is within its capacity."
+                if has_cap
+                else "No capacities given: the weak-link chain needs --capacity."
+            )
         else:
-            t = _table("Weak-link chain (nearest the demand first)",
-                       ["sector", "steps", "required", "capacity", "shortfall"])
+            t = _table(
+                "Weak-link chain (nearest the demand first)", ["sector", "steps", "required", "capacity", "shortfall"]
+            )
             for k, row in w.chain.head(top).iterrows():
-                t.add_row(sector_label(k), f"{row['steps']:.2f}", _fmt(row["required"]), _fmt(row["capacity"]),
-                          f"[red]{_fmt(row['shortfall'])}[/]")
+                t.add_row(
+                    sector_label(k),
+                    f"{row['steps']:.2f}",
+                    _fmt(row["required"]),
+                    _fmt(row["capacity"]),
+                    f"[red]{_fmt(row['shortfall'])}[/]",
+                )
             console.print(t)
             chain = " ← ".join(dict.fromkeys(str(i[-1]) if isinstance(i, tuple) else str(i) for i in w.chain.index))
             console.print(f"[bold]chain:[/] {chain}")
@@ -158,9 +189,14 @@ def print_result(r: BalanceResult, console: Console, top: int) -> None:
 def balance(
     scenario: Annotated[str | None, typer.Argument(help="Scenario name or path (default: shanxi-1958).")] = None,
     demand: Annotated[
-        list[str] | None, typer.Option("--demand", help="Final-demand change, e.g. steel=+20% or steel=+5000; repeatable.")
+        list[str] | None,
+        typer.Option(
+            "--demand", help="Extra final demand: steel=+20% (of base steel output) or steel=+5000 (t); repeatable."
+        ),
     ] = None,
-    table: Annotated[Path | None, typer.Option("--table", help="CSV coefficient matrix A (or flows Z with --flows).")] = None,
+    table: Annotated[
+        Path | None, typer.Option("--table", help="CSV coefficient matrix A (or flows Z with --flows).")
+    ] = None,
     final_demand: Annotated[Path | None, typer.Option("--final-demand", help="CSV final demand Y.")] = None,
     flows: Annotated[bool, typer.Option("--flows", help="--table holds flows Z, not coefficients A.")] = False,
     capacity: Annotated[Path | None, typer.Option("--capacity", help="CSV capacity per sector (weak links).")] = None,

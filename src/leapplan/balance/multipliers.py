@@ -46,8 +46,9 @@ def multipliers(system: IOSystem, solver: LeontiefSolver) -> Multipliers:
     counted = p * system.producing
     rhs = np.column_stack([counted, s.T]) if s.size else counted[:, None]
     z = solver.solve_transposed(rhs)
-    output = pd.Series(np.divide(z[:, 0], p, out=np.zeros(system.n), where=p > 0), index=system.sectors,
-                       name="output_multiplier")
+    output = pd.Series(
+        np.divide(z[:, 0], p, out=np.zeros(system.n), where=p > 0), index=system.sectors, name="output_multiplier"
+    )
     ext = pd.DataFrame(z[:, 1:].T, index=system.extension_coefficients.index, columns=system.sectors)
     return Multipliers(output=output, extensions=ext)
 
@@ -75,7 +76,10 @@ class Linkages:
 
 
 def linkages(
-    system: IOSystem, solver: LeontiefSolver, output_multiplier: pd.Series, x: np.ndarray,
+    system: IOSystem,
+    solver: LeontiefSolver,
+    output_multiplier: pd.Series,
+    x: np.ndarray,
     among: np.ndarray | None = None,
 ) -> Linkages:
     """Backward (Rasmussen) and forward (Ghosh) linkages from the output multipliers and gross output x.

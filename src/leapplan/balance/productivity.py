@@ -70,6 +70,8 @@ def _radius(block: csc_array) -> float:
 
 def value_matrix(system: IOSystem) -> csc_array:
     """A in value terms: diag(p) A diag(p)⁻¹ [money per money]; A itself when prices are missing or zero."""
+    if system.prices is None:
+        return system.A  # already in money: no copy
     p = system.value_scale()
     if np.any(p <= 0):
         return system.A

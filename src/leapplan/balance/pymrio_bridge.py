@@ -93,8 +93,11 @@ def to_pymrio(system: IOSystem, x: pd.Series | None = None) -> Any:
                 index = pd.Index(labels, name="stressor")
             ext: dict[str, Any] = {"S": pd.DataFrame(part.to_numpy(), index=index, columns=system.sectors), "name": g}
             if system.final_demand_extensions is not None:
-                fy = system.final_demand_extensions.loc[g] if isinstance(s.index, pd.MultiIndex) else \
-                    system.final_demand_extensions
+                fy = (
+                    system.final_demand_extensions.loc[g]
+                    if isinstance(s.index, pd.MultiIndex)
+                    else system.final_demand_extensions
+                )
                 ext["F_Y"] = pd.DataFrame(fy.to_numpy(), index=index, columns=system.final_demand.columns)
             kwargs[str(g)] = ext
     population = None

@@ -68,7 +68,11 @@ def _regional_weights(s: Scenario, regions: list[str]) -> dict[tuple[str, str], 
     for (r, tid), c in cap.items():
         key = (r, techs[tid].product)
         total[key] = total.get(key, 0.0) + c
-    return {(r, tid): c / total[(r, techs[tid].product)] for (r, tid), c in cap.items() if total[(r, techs[tid].product)] > 0}
+    return {
+        (r, tid): c / total[(r, techs[tid].product)]
+        for (r, tid), c in cap.items()
+        if total[(r, techs[tid].product)] > 0
+    }
 
 
 def scenario_system(s: Scenario) -> IOSystem:
@@ -111,15 +115,15 @@ def scenario_system(s: Scenario) -> IOSystem:
                         cols.append(j)
                         vals.append(per_usable * qty)
     # markets buy from producers by base-year usable output shares (capacity shares if nothing was produced)
-    for p in range(n_p):
-        basis = out[:, p] if out[:, p].sum() > 0 else cap[:, p]
+    for k in range(n_p):
+        basis = out[:, k] if out[:, k].sum() > 0 else cap[:, k]
         total = basis.sum()
         if total <= 0:
             continue  # no producer in the scenario: the product's use leaks out as an inflow from outside
-        for r_idx in np.flatnonzero(basis > 0):
-            rows.append(r_idx * n_p + p)
-            cols.append(market + p)
-            vals.append(float(basis[r_idx] / total))
+        for q in np.flatnonzero(basis > 0):
+            rows.append(int(q) * n_p + k)
+            cols.append(market + k)
+            vals.append(float(basis[q] / total))
     a = csc_array(coo_array((np.array(vals), (np.array(rows), np.array(cols))), shape=(n, n)))
     a.sum_duplicates()
 

@@ -77,7 +77,9 @@ def synthetic_mrio(
     return IOSystem.from_coefficients(a, index, final_demand, extension_coefficients=intensity, name="synthetic")
 
 
-def synthetic_sparse(nodes: int, seed: int, per_column: int = 10, column_sum: tuple[float, float] = (0.3, 0.7)) -> IOSystem:
+def synthetic_sparse(
+    nodes: int, seed: int, per_column: int = 10, column_sum: tuple[float, float] = (0.3, 0.7)
+) -> IOSystem:
     """A random sparse IO system with about ``per_column`` inputs per sector and one final-demand column.
 
     For solver scaling tests (100,000 to 1,000,000 nodes); flat sector labels 's0' … [monetary units].

@@ -83,7 +83,10 @@ def write_table(system: IOSystem, folder: str | Path) -> list[Path]:
     for fname, frame in [
         ("A.csv", a),
         ("Y.csv", system.final_demand.set_axis(labels, axis=0)),
-        ("S.csv", system.extension_coefficients.set_axis(labels, axis=1) if len(system.extension_coefficients) else None),
+        (
+            "S.csv",
+            system.extension_coefficients.set_axis(labels, axis=1) if len(system.extension_coefficients) else None,
+        ),
         ("capacity.csv", system.capacity.set_axis(labels).to_frame() if system.capacity is not None else None),
     ]:
         if frame is None:

@@ -14,6 +14,11 @@ def _label(index: pd.Index, k: int) -> str:
     return "/".join(str(p) for p in v) if isinstance(v, tuple) else str(v)
 
 
+def _show(value: float) -> str:
+    """A bad number as the user would name it: an empty cell reads back as NaN."""
+    return "empty or NaN" if np.isnan(value) else str(value)
+
+
 def _diff(expected: pd.Index, got: pd.Index) -> str:
     missing = [str(v) for v in expected.difference(got, sort=False)][:5]
     extra = [str(v) for v in got.difference(expected, sort=False)][:5]
@@ -47,13 +52,14 @@ def check_labels(frame: pd.DataFrame, what: str) -> None:
         raise BalanceError(f"{what}: column labels do not match row labels ({_diff(frame.index, frame.columns)})")
 
 
-def _check_finite_entries(data: np.ndarray, row: np.ndarray, col: np.ndarray, rows: pd.Index, cols: pd.Index,
-                          what: str) -> None:
+def _check_finite_entries(
+    data: np.ndarray, row: np.ndarray, col: np.ndarray, rows: pd.Index, cols: pd.Index, what: str
+) -> None:
     bad = np.flatnonzero(~np.isfinite(data))
     if bad.size:
         k = bad[0]
         raise BalanceError(
-            f"{what}: {data[k]} at row {_label(rows, row[k])!r}, column {_label(cols, col[k])!r}; "
+            f"{what}: {_show(data[k])} at row {_label(rows, row[k])!r}, column {_label(cols, col[k])!r}; "
             "fill empty cells with 0 or a number"
         )
 
@@ -100,7 +106,7 @@ def check_final_demand(y: pd.DataFrame, sectors: pd.Index, what: str) -> None:
     if len(bad):
         r, c = bad[0]
         raise BalanceError(
-            f"{what}: {values[r, c]} at row {_label(y.index, r)!r}, column {y.columns[c]!r}; fill it with a number"
+            f"{what}: {_show(values[r, c])} at row {_label(y.index, r)!r}, column {y.columns[c]!r}; fill it with a number"
         )
 
 

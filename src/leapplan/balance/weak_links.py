@@ -27,7 +27,7 @@ _CHANGE = re.compile(r"^\s*([^=]+?)\s*=\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\
 @dataclass(frozen=True)
 class DemandChange:
     """A change of final demand for one product: ``relative`` True means ``amount`` is a percentage of the
-    product's base final demand [%], else an amount in the product's unit."""
+    product's base gross output [%] ('steel=+20%': a fifth more steel), else an amount in the product's unit."""
 
     product: str
     amount: float
@@ -46,28 +46,44 @@ def _product_level(system: IOSystem) -> np.ndarray:
     return np.asarray(system.sectors.get_level_values(-1) if system.is_multiregional else system.sectors)
 
 
-def demand_vector(system: IOSystem, changes: list[DemandChange]) -> np.ndarray:
-    """Δy [row units]: each change spread over the product's rows in proportion to their base final demand."""
+def demand_vector(system: IOSystem, changes: list[DemandChange], base: np.ndarray | None = None) -> np.ndarray:
+    """Δy [row units] for the changes over base gross output x₀ [row units] (default: the system's gross output).
+
+    'steel=+20%' asks for 20 % of the product's base output (summed over the sectors that make it) as extra
+    final demand — how planners read "steel +20 %"; a percentage of final demand would be tiny for a product
+    used mostly by other sectors. 'steel=+5000' adds 5,000 units. Either is spread over the product's rows in
+    proportion to their base final demand (equally when that is not positive); when the system has
+    pass-through markets the demand goes to the product's market, where final demand sits.
+    """
     names = _product_level(system).astype(str)
     y = system.total_final_demand
+    x0 = base
+    if x0 is None and system.gross_output is not None:
+        x0 = system.gross_output.to_numpy()
     dy = np.zeros(system.n)
     for c in changes:
         rows = np.flatnonzero(names == c.product)
         if rows.size == 0:
             known = ", ".join(sorted(set(names.tolist()))[:12])
             raise BalanceError(f"demand change for unknown product {c.product!r}; known: {known}")
-        base = y[rows]
-        total = float(base.sum())
+        amount = c.amount
         if c.relative:
-            if total <= 0:
+            if x0 is None:
+                raise BalanceError("a change in % needs the base gross output: pass base= (analyse does)")
+            made = rows[system.producing[rows]]
+            total_output = float(np.asarray(x0, dtype=float)[made].sum())
+            if total_output <= 0:
                 raise BalanceError(
-                    f"{c.product!r} has no positive base final demand ({total:g}), so '{c.amount:+g}%' means "
-                    f"nothing; give an amount instead, e.g. '{c.product}=+1000'"
+                    f"{c.product!r} has no base output ({total_output:g}), so '{c.amount:+g}%' means nothing; "
+                    f"give an amount instead, e.g. '{c.product}=+1000'"
                 )
-            dy[rows] += base * c.amount / 100.0
-        else:
-            weights = base / total if total > 0 and np.all(base >= 0) else np.full(rows.size, 1.0 / rows.size)
-            dy[rows] += weights * c.amount
+            amount = total_output * c.amount / 100.0
+        if system.pass_through is not None and system.pass_through[rows].any():
+            rows = rows[system.pass_through[rows]]
+        share = y[rows]
+        total = float(share.sum())
+        weights = share / total if total > 0 and np.all(share >= 0) else np.full(rows.size, 1.0 / rows.size)
+        dy[rows] += weights * amount
     return dy
 
 
@@ -84,21 +100,29 @@ class WeakLinks:
     products: pd.DataFrame
 
 
-def weak_links(system: IOSystem, solver: LeontiefSolver, dy: np.ndarray, base: np.ndarray | None = None,
-               tolerance: float = 1e-9) -> WeakLinks:
+def weak_links(
+    system: IOSystem, solver: LeontiefSolver, dy: np.ndarray, base: np.ndarray | None = None, tolerance: float = 1e-9
+) -> WeakLinks:
     """Required outputs for final-demand change Δy over base output x₀ (default: the system's gross output,
     else L y), capacities, shortfalls and the supply-chain order of the binding sectors."""
     dy = np.asarray(dy, dtype=float)
     if base is None:
-        base = system.gross_output.to_numpy() if system.gross_output is not None else solver.solve(
-            system.total_final_demand)
+        base = (
+            system.gross_output.to_numpy()
+            if system.gross_output is not None
+            else solver.solve(system.total_final_demand)
+        )
     base = np.asarray(base, dtype=float)
     dx = solver.solve(dy)
     # average propagation length: L (L − I) Δy⁺ / (L − I) Δy⁺, on the positive part of the change
     push = np.maximum(dy, 0.0) if np.any(dy > 0) else np.abs(dy)
     indirect = solver.solve(push) - push
-    steps = np.divide(solver.solve(indirect), indirect, out=np.full(system.n, np.nan),
-                      where=indirect > 1e-12 * max(float(np.abs(indirect).max(initial=0.0)), 1e-300))
+    steps = np.divide(
+        solver.solve(indirect),
+        indirect,
+        out=np.full(system.n, np.nan),
+        where=indirect > 1e-12 * max(float(np.abs(indirect).max(initial=0.0)), 1e-300),
+    )
     steps = np.where(push > 0, 0.0, steps)  # sectors hit by the demand itself stand at the head of the chain
     if system.pass_through is not None:
         # with pooled markets every production step is two hops (market → producer → next market)
@@ -106,17 +130,31 @@ def weak_links(system: IOSystem, solver: LeontiefSolver, dy: np.ndarray, base: n
     required = base + dx
     cap = system.capacity.to_numpy() if system.capacity is not None else np.full(system.n, np.inf)
     shortfall = np.maximum(required - cap, 0.0)
-    shortfall[shortfall <= tolerance * np.maximum(np.abs(required), 1.0)] = 0.0
+    # rounding noise is relative to each entry and, for the solve as a whole, to the largest requirement in value
+    # terms (e.g. 3e-9 t of coke where there is no coke plant, beside 2e9 t-km of transport, is not a shortfall)
+    p = system.value_scale()
+    value = np.abs(required) * np.where(p > 0, p, 0.0)
+    floor = tolerance * float(value[system.producing].max(initial=0.0))
+    noise = (shortfall <= tolerance * np.maximum(np.abs(required), 1.0)) | ((p > 0) & (shortfall * p <= floor))
+    shortfall[noise] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(cap > 0, required / cap, np.where(required > 0, np.inf, 0.0))
     table = pd.DataFrame(
-        {"base": base, "change": dx, "required": required, "capacity": cap, "shortfall": shortfall,
-         "utilisation": util, "steps": steps},
+        {
+            "base": base,
+            "change": dx,
+            "required": required,
+            "capacity": cap,
+            "shortfall": shortfall,
+            "utilisation": util,
+            "steps": steps,
+        },
         index=system.sectors,
     )
     table = table[system.producing]
-    chain = table[table["shortfall"] > 0].sort_values(["steps", "shortfall"], ascending=[True, False],
-                                                      na_position="last")
+    chain = table[table["shortfall"] > 0].sort_values(
+        ["steps", "shortfall"], ascending=[True, False], na_position="last"
+    )
     product = _product_level(system)[system.producing]
     grouped = table.reset_index(drop=True).groupby(pd.Index(product, name="product"), sort=False)
     products = grouped[["base", "change", "required", "capacity", "shortfall"]].sum()

@@ -92,6 +92,9 @@ class Product(_Item):
         0.0, description="Most that can be brought in from outside the scenario [units per year]."
     )
     import_price: NonNeg = Field(0.0, description="Cost of one imported unit [yuan per unit].")
+    export_limit: NonNeg = Field(
+        0.0, description="Most that can be delivered out of the scenario, e.g. central allocation [units per year]."
+    )
     source: str = Field("", description="Provenance of this row's numbers.")
 
 
@@ -333,6 +336,92 @@ class Guardrails(_Item):
     source: str = Field("", description="Provenance of the guardrails.")
 
 
+class PolicyKind(StrEnum):
+    """What a policy does when the simulation carries it out (see ``Policy.value`` for its unit)."""
+
+    output_target = "output_target"
+    indigenous_labour = "indigenous_labour"
+    target_ratchet = "target_ratchet"
+    mess_halls = "mess_halls"
+    procurement = "procurement"
+
+
+class Policy(_Item):
+    id: str = Field(description="Unique id.")
+    kind: PolicyKind = Field(
+        description="output_target: a product's planned output; indigenous_labour: farm labour moved to "
+        "indigenous plants; target_ratchet: next period's targets raised when reports exceed them; "
+        "mess_halls: communal dining raises rural grain eaten; procurement: the state takes a share of the "
+        "reported harvest."
+    )
+    description: str = Field("", description="What was announced, in words.")
+    start: str = Field(
+        description="First period it applies: a year '1958' or a quarter '1958Q3' (a quarter in a yearly "
+        "scenario applies to the remaining share of that year)."
+    )
+    end: str | None = Field(None, description="Last period it applies, same form as start; none = to the horizon.")
+    value: NonNeg = Field(
+        description="output_target: [product unit per year]; indigenous_labour: share of farm labour moved [-]; "
+        "target_ratchet: rise of the next target [fraction]; mess_halls: grain eaten relative to the normal "
+        "ration [-]; procurement: share of the reported harvest taken [-]."
+    )
+    product: str | None = Field(None, description="Id of the product, for output_target.")
+    technologies: dict[str, Share] = Field(
+        default_factory=dict,
+        description="indigenous_labour: share of the moved labour per technology id [-]; shares sum to at most 1.",
+    )
+    products: list[str] = Field(
+        default_factory=list, description="target_ratchet: ids of the products ratcheted; empty = all."
+    )
+    source: str = Field("", description="Provenance of the policy's numbers.")
+
+
+class SimulationSettings(_Item):
+    """Parameters of the frictions the simulation applies when a plan is carried out."""
+
+    build_delay: NonNeg = Field(
+        0.5, description="Mean extra time to finish new capacity, relative to the technology's build time [-]."
+    )
+    ramp_start: Share = Field(
+        0.6, description="Output of newly finished capacity relative to full, before technicians learn it [-]."
+    )
+    learning_time: Positive = Field(
+        1.0, description="Time on site in which technicians close 63 % of the remaining ramp-up gap [years]."
+    )
+    support_speedup: Share = Field(
+        0.5, description="Factor on learning_time where the plan sends technicians to a member [-]."
+    )
+    indigenous_quality_loss: Share = Field(
+        0.3, description="Mean fall of indigenous output's usable share below its nominal value [fraction]."
+    )
+    harvest_sd: NonNeg = Field(0.08, description="Standard deviation of the scenario-wide log harvest shock [-].")
+    regional_harvest_sd: NonNeg = Field(0.05, description="Standard deviation of each region's log harvest shock [-].")
+    transport_breakdown: Share = Field(0.1, description="Mean share of transport capacity lost to breakdowns [-].")
+    harvest_draw: Share = Field(
+        0.03, description="Mean share of farm workers drawn away from the fields at harvest [-]."
+    )
+    harvest_draw_campaign: NonNeg = Field(
+        1.0, description="Extra harvest draw per share of farm labour moved to industry by policy [-]."
+    )
+    report_inflation: NonNeg = Field(
+        0.8, description="Mean share of a unit's shortfall against its plan that its report covers up [-]."
+    )
+    ration: NonNeg = Field(
+        0.0,
+        description="Normal grain eaten [kg per person per year]; 0 = the grain product's consumption_per_head, "
+        "or if that is 0 the base-year grain per head net of industry's use.",
+    )
+    capacity_growth: NonNeg = Field(
+        0.0, description="Capacity and output growth when no plan or policy says otherwise [fraction per year]."
+    )
+    state_reserve: NonNeg = Field(
+        0.25,
+        description="Grain the state keeps before selling procured grain back to farm regions it believes short "
+        "[years of the cities' ration].",
+    )
+    source: str = Field("", description="Provenance of these parameters.")
+
+
 class Scenario(_Item):
     name: str = Field(description="Scenario id, e.g. 'shanxi-1958'.")
     title: str = Field("", description="One-line description.")
@@ -352,6 +441,12 @@ class Scenario(_Item):
     targets: list[Target] = Field(default_factory=list, description="What the planners want.")
     agriculture: Agriculture = Field(description="Grain production from land and labour.")
     guardrails: Guardrails = Field(description="Limits no plan may cross.")
+    policies: list[Policy] = Field(
+        default_factory=list, description="Policies the simulation carries out when no plan is given."
+    )
+    simulation: SimulationSettings = Field(
+        default_factory=SimulationSettings, description="Parameters of the simulation's frictions."
+    )
     notes: str = Field("", description="Free text about the scenario and its sources.")
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from leapplan.errors import Problem
 from leapplan.scenario.coefficients import productivity
-from leapplan.scenario.model import AgreementKind, Metric, RegionKind, Scenario, TargetKind
+from leapplan.scenario.model import AgreementKind, Metric, PolicyKind, RegionKind, Scenario, TargetKind
 
 _RANK = {
     RegionKind.province: 0,
@@ -43,6 +43,7 @@ def check(s: Scenario) -> list[Problem]:
     _funds(s, refs, out)
     _links(s, refs, out)
     _targets(s, refs, out)
+    _policies(s, refs, out)
     refs.product("agriculture.grain_product", s.agriculture.grain_product)
     if not out:
         out += _supply(s)
@@ -321,6 +322,42 @@ def _targets(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
                     f"compares {t.scope.metric.value} with {t.reference.metric.value}: units differ",
                 )
             )
+
+
+def _policies(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
+    out += _duplicates("policies", [p.id for p in s.policies])
+    labels = set(s.periods) | {str(y) for y in s.years} | {f"{y}Q{q}" for y in s.years for q in range(1, 5)}
+    for i, p in enumerate(s.policies):
+        where = f"policies[{i}]"
+        for name in ("start", "end"):
+            value = getattr(p, name)
+            if value is not None and value not in labels:
+                out.append(
+                    Problem(
+                        f"{where}.{name}",
+                        f"{value!r} is not a plan year {s.years[0]}–{s.years[-1]} or a quarter like '{s.years[0]}Q3'",
+                    )
+                )
+        if p.kind is PolicyKind.output_target:
+            if p.product is None:
+                out.append(Problem(f"{where}.product", "an output_target needs a product"))
+            else:
+                refs.product(f"{where}.product", p.product)
+        for key in p.products:
+            refs.product(f"{where}.products", key)
+        for key in p.technologies:
+            refs.technology(f"{where}.technologies.{key}", key)
+        if p.kind is PolicyKind.indigenous_labour:
+            if not p.technologies:
+                out.append(
+                    Problem(f"{where}.technologies", "indigenous_labour needs the technologies the labour goes to")
+                )
+            if p.value > 1:
+                out.append(Problem(f"{where}.value", f"a share of farm labour must be at most 1, not {p.value:g}"))
+            if sum(p.technologies.values()) > 1 + 1e-9:
+                out.append(Problem(f"{where}.technologies", "shares of the moved labour add up to more than 1"))
+        if p.kind is PolicyKind.procurement and p.value > 1:
+            out.append(Problem(f"{where}.value", f"a procurement share must be at most 1, not {p.value:g}"))
 
 
 def _supply(s: Scenario) -> list[Problem]:

@@ -1,0 +1,232 @@
+"""Planner benchmark: model build and LP solve time and peak memory on synthetic scenarios.
+
+    python benchmarks/plan.py                 # 25 and 100 counties × 20 products × 5 years
+    python benchmarks/plan.py --large         # adds 400 counties (minutes)
+    python benchmarks/plan.py --sizes 25 --methods simplex ipm
+
+For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
+linopy model with the same variables and the main constraint families written the ordinary
+linopy way (groupby sums) in the same process (goal: ≤ 1.5 × the bare build); then the first
+lexicographic stage solved with HiGHS dual simplex, interior point with and without crossover,
+and PDLP, each in a fresh child process (wall time and the child's peak resident memory), and
+whether that method gives vertex (exact) duals for the weak links.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from typing import Any
+
+METHODS: dict[str, dict[str, Any]] = {
+    "simplex": {"solver": "simplex"},
+    "ipm": {"solver": "ipm", "run_crossover": "on"},
+    "ipm-nocross": {"solver": "ipm", "run_crossover": "off"},
+    "pdlp": {"solver": "pdlp"},
+}
+TIME_LIMIT = 180.0
+"""Seconds a single LP may take before HiGHS stops."""
+EXACT_DUALS = {"simplex": "yes", "ipm": "yes", "ipm-nocross": "interior", "pdlp": "approx."}
+
+
+def _scenario(counties: int) -> Any:
+    from leapplan.scenario.synth import synthesize
+
+    return synthesize(counties, 20, 5, seed=0)
+
+
+def leapplan_build(counties: int) -> tuple[Any, float, float]:
+    """Build the leapplan LP; returns (plan model, seconds, peak MB of Python allocations)."""
+    import linopy
+
+    from leapplan.plan import solve as plan_solve
+    from leapplan.plan.index import build_index
+    from leapplan.plan.model import build_model
+
+    s = _scenario(counties)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with linopy.options as opts:
+        opts(semantics="v1")
+        pm = build_model(s, build_index(s))
+        plan_solve._add_levels(pm, plan_solve._levels(pm))
+    took = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return pm, took, peak
+
+
+def bare_build(pm: Any) -> tuple[Any, float, float]:
+    """The same variables and the balance, capacity, labour and corridor rows, written with plain linopy."""
+    import linopy
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    ix = pm.index
+    units = ix.units
+    P = ix.periods
+    U = pd.Index(units.index, name="unit")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with linopy.options as opts:
+        opts(semantics="v1")
+        m = linopy.Model()
+        x = m.add_variables(lower=0, coords=[P, U], name="x")
+        b = m.add_variables(lower=0, coords=[P, U], name="b")
+        flows = pm.flows
+        F = pd.Index(flows.index, name="flow")
+        sv = m.add_variables(lower=0, coords=[P, F], name="s")
+        node = xr.DataArray((units["region"] + "/" + units["product"]).to_numpy(), coords=[U], name="node")
+        usable = xr.DataArray(units["usable"].to_numpy(), coords=[U])
+        made = (x * usable).groupby(node).sum()
+        into = sv.groupby(
+            xr.DataArray((flows["to_region"] + "/" + flows["product"]).to_numpy(), coords=[F], name="node")
+        ).sum()
+        outof = sv.groupby(
+            xr.DataArray((flows["from_region"] + "/" + flows["product"]).to_numpy(), coords=[F], name="node")
+        ).sum()
+        nodes = sorted(set(made.indexes["node"]) | set(into.indexes["node"]))
+        made = made.reindex(node=nodes)
+        into = into.reindex(node=nodes)
+        outof = outof.reindex(node=nodes)
+        m.add_constraints(made + into - outof >= 0, name="balance")
+        base = xr.DataArray(units["base"].to_numpy(), coords=[U])
+        m.add_constraints(x - b.cumsum("period") <= base, name="capacity")
+        labour = xr.DataArray(units["labour"].to_numpy(), coords=[U])
+        region = xr.DataArray(units["region"].to_numpy(), coords=[U], name="region")
+        m.add_constraints((x * labour).groupby(region).sum() <= 1e6, name="labour")
+        link = xr.DataArray(flows["link"].to_numpy(), coords=[F], name="link")
+        m.add_constraints(sv.groupby(link).sum() <= 1e6, name="corridor")
+        m.add_objective((x * xr.DataArray(np.ones(len(U)), coords=[U])).sum())
+    took = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return m, took, peak
+
+
+def _solve(pm: Any, objective: Any, method: str) -> tuple[str, float]:
+    from leapplan.plan import solve as plan_solve
+
+    pm.model.add_objective(objective, overwrite=True)
+    t0 = time.perf_counter()
+    with plan_solve.quiet_stdout():
+        _, cond = pm.model.solve(
+            solver_name="highs",
+            io_api="direct",
+            progress=False,
+            output_flag=False,
+            time_limit=TIME_LIMIT,
+            **METHODS[method],
+        )
+    return str(cond), time.perf_counter() - t0
+
+
+def child(counties: int, method: str) -> dict[str, Any]:
+    """Solve the first lexicographic stage with one HiGHS method (run in a fresh process); when the plan is
+    infeasible, also the elastic diagnosis LP that answers it."""
+    import linopy
+
+    from leapplan.plan import solve as plan_solve
+    from leapplan.plan.index import build_index
+    from leapplan.plan.model import build_model
+
+    pm, build_s, _ = leapplan_build(counties)
+    with linopy.options as opts:
+        opts(semantics="v1")
+        cond, took = _solve(pm, plan_solve._level_objective(pm, 0), method)
+        out: dict[str, Any] = {
+            "status": cond,
+            "solve_s": took,
+            "objective": float(pm.model.objective.value or float("nan")),
+        }
+        if cond != "optimal":
+            el = build_model(pm.scenario, build_index(pm.scenario), elastic=True)
+            cond2, took2 = _solve(el, plan_solve.diagnosis_objective(el), method)
+            out |= {"elastic_status": cond2, "elastic_s": took2, "elastic_vars": int(el.model.nvars)}
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out | {"peak_rss_mb": rss, "build_s": build_s}
+
+
+def full_plan(counties: int) -> dict[str, Any]:
+    """The whole ``solve_plan`` (all stages, tables, weak links) with the default method."""
+    from leapplan.plan import solve_plan
+
+    s = _scenario(counties)
+    t0 = time.perf_counter()
+    r = solve_plan(s)
+    return {
+        "status": r.status.value,
+        "total_s": time.perf_counter() - t0,
+        **{k: r.solver[k] for k in ("build_seconds", "solve_seconds", "variables", "constraints")},
+    }
+
+
+def run_child(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False)
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    return {"status": f"failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'no output'}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100])
+    parser.add_argument("--large", action="store_true", help="add the 400-county run")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    a = parser.parse_args()
+    warnings.simplefilter("ignore")
+    if a.child:
+        if a.child[0] == "full":
+            print(json.dumps(full_plan(int(a.child[1]))))
+        else:
+            print(json.dumps(child(int(a.child[0]), a.child[1])))
+        return
+    sizes = a.sizes + ([400] if a.large and 400 not in a.sizes else [])
+    warm, _, _ = leapplan_build(1)  # first use of linopy/xarray pays for imports: keep that out of the timings
+    bare_build(warm)
+    print("counties  vars    cons    nnz      build_s  bare_s  ratio  build_MB  bare_MB")
+    for n in sizes:
+        pm, build_s, build_mb = leapplan_build(n)
+        bare, bare_s, bare_mb = bare_build(pm)
+        nnz = int(pm.model.matrices.A.nnz)
+        print(
+            f"{n:<9} {pm.model.nvars:<7} {pm.model.ncons:<7} {nnz:<8} {build_s:<8.2f} {bare_s:<7.2f} "
+            f"{build_s / bare_s:<6.2f} {build_mb:<9.0f} {bare_mb:.0f}"
+        )
+        del pm, bare
+        for method in a.methods:
+            r = run_child([str(n), method])
+            if "solve_s" in r:
+                print(
+                    f"    stage 1 {method:<12} {r['status']:<10} solve {r['solve_s']:7.2f} s  "
+                    f"peak RSS {r['peak_rss_mb']:6.0f} MB  objective {r['objective']:.6g}  "
+                    f"duals {EXACT_DUALS[method]}"
+                )
+                if "elastic_s" in r:
+                    print(
+                        f"      elastic diagnosis LP ({r['elastic_vars']} vars): {r['elastic_status']}, "
+                        f"{r['elastic_s']:.2f} s"
+                    )
+            else:
+                print(f"    stage 1 {method:<12} {r['status']}")
+        r = run_child(["full", str(n)])
+        if "total_s" in r:
+            print(
+                f"    solve_plan (all stages, default method): {r['status']}, {r['total_s']:.2f} s "
+                f"(build {r['build_seconds']:.2f} s, solve {r['solve_seconds']:.2f} s)"
+            )
+        else:
+            print(f"    solve_plan: {r['status']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,425 @@
+"""The planner's index sets: every row and column of the LP as flat tables built from the scenario.
+
+Everything the model needs is laid out here once, as pandas frames with one row per coordinate
+(no dense region × technology grids), so that ``model.py`` only turns these tables into linopy
+variables and constraints. Units: capacities in product units per year, quantities per period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import shortest_path
+
+from leapplan.scenario.accounts import subtree
+from leapplan.scenario.model import AgreementKind, Ownership, Period, RegionKind, Scale, Scenario, TechKind
+
+log = logging.getLogger(__name__)
+
+SEP = "/"
+"""Separator inside composite coordinate labels, e.g. 'north/coal_small/county'."""
+
+DEFAULT_OWNER: dict[RegionKind, Ownership] = {
+    RegionKind.province: Ownership.provincial,
+    RegionKind.prefecture: Ownership.prefecture,
+    RegionKind.city: Ownership.city,
+    RegionKind.county: Ownership.county,
+    RegionKind.township: Ownership.township,
+}
+"""Who builds new plants in a region when no existing plant of that technology says otherwise."""
+
+
+@dataclass(frozen=True)
+class FundClass:
+    """Funds with the same restrictions, pooled: spending may draw on any of them."""
+
+    id: str
+    funds: list[str]
+    amounts: list[float]
+    """Amount of each fund [yuan]."""
+    available: list[float]
+    """Start of each fund's availability [years since the start of the plan]."""
+
+
+@dataclass(frozen=True)
+class PlanIndex:
+    """The flat coordinate tables of one scenario's plan."""
+
+    periods: pd.Index
+    """Period labels in order (dim 'period')."""
+    dt: float
+    """Length of a period [years]."""
+    start: np.ndarray
+    """Start of each period [years since the start of the plan]."""
+    year: np.ndarray
+    """Calendar year of each period."""
+    units: pd.DataFrame
+    """index 'unit' = region/technology/ownership; columns region, technology, ownership, product, sector, kind,
+    base [units/yr], buildable, usable, labour, technicians, capital_cost, plant_size, build_time, lifetime, price."""
+    avail: np.ndarray
+    """avail[q, p, u]: share of capacity built in period q usable in period p [-], for buildable units."""
+    inputs: pd.DataFrame
+    """unit, product, coeff [input units per output unit]."""
+    byproducts: pd.DataFrame
+    """unit, product, coeff [by-product units per output unit]."""
+    capital_goods: pd.DataFrame
+    """unit, product, coeff [units per unit of new annual capacity]."""
+    regions: pd.DataFrame
+    """index region; population, labour_force, farmland, factor, staff_surplus [persons]."""
+    products: pd.DataFrame
+    """index product; unit, price, sector, consumption, import_limit, import_price, shippable, tonnage."""
+    arcs: pd.DataFrame
+    """index 'arc' = link>from; link, from_region, to_region, distance [km], capacity [t/yr]."""
+    segments: pd.DataFrame
+    """Grain yield curve as lines grain/ha ≤ intercept + slope × workers/ha, each the curve between start and end
+    workers/ha; columns intercept, slope, start, end."""
+    assignments: pd.DataFrame
+    """Network technician assignments, index 'assignment' = network/member; network, hub, member, unit,
+    gain [units/yr per technician], limit [persons]."""
+    zone_links: pd.DataFrame
+    """Zone technicians, index 'zone_link' = zone/county; zone, centre, county."""
+    fund_classes: list[FundClass]
+    spend_pairs: pd.DataFrame
+    """index 'pair' = class|unit; fund_class, unit — for units that several fund classes may pay for."""
+    sole_class: pd.Series
+    """Fund class of each buildable unit that exactly one class may pay for (index unit)."""
+    agreements: pd.DataFrame
+    """index agreement; kind, from_region, to_region, product, quantity, hard, tkm [km], plus per-period weights."""
+    agreement_weight: np.ndarray
+    """weight[p, a]: share of agreement a's window falling in period p [-]."""
+    agreement_overlap: np.ndarray
+    """overlap[p, a]: years of agreement a's window inside period p [years]."""
+    agreement_paths: csr_array
+    """paths[a, link]: 1 where agreement a's shortest route uses the link."""
+    links: pd.Index
+    """Link ids (dim 'link')."""
+
+
+def _period_grid(s: Scenario) -> tuple[pd.Index, float, np.ndarray, np.ndarray]:
+    periods = pd.Index(s.periods, name="period")
+    step = 1.0 if s.period is Period.year else 0.25
+    start = np.arange(len(periods)) * step
+    year = np.array([int(p[:4]) for p in s.periods])
+    return periods, step, start, year
+
+
+def _units(s: Scenario) -> pd.DataFrame:
+    techs = {t.id: t for t in s.technologies}
+    products = {p.id: p for p in s.products}
+    kinds = {r.id: r.kind for r in s.regions}
+    rows: dict[tuple[str, str, str], dict[str, float]] = {}
+    for e in s.enterprises:
+        key = (e.region, e.technology, e.ownership.value)
+        row = rows.setdefault(key, {"base": 0.0, "base_output": 0.0, "staff": 0.0, "buildable": 0.0})
+        row["base"] += e.capacity
+        row["base_output"] += e.base_output
+        row["staff"] += e.technicians
+    central_regions = {e.region for e in s.enterprises if e.ownership is Ownership.central}
+    for r in s.regions:
+        if r.labour_force <= 0:
+            continue
+        owners = {DEFAULT_OWNER[r.kind].value}
+        for t in s.technologies:
+            existing = {o for (reg, tech, o) in rows if reg == r.id and tech == t.id}
+            if t.scale is Scale.large and r.kind is not RegionKind.city and not existing:
+                continue
+            here = owners | existing
+            if t.kind is TechKind.modern and r.id in central_regions:
+                here.add(Ownership.central.value)
+            for o in here:
+                row = rows.setdefault(
+                    (r.id, t.id, o), {"base": 0.0, "base_output": 0.0, "staff": 0.0, "buildable": 0.0}
+                )
+                row["buildable"] = 1.0
+    keys = sorted(rows)
+    frame = pd.DataFrame([rows[k] for k in keys])
+    frame["region"] = [k[0] for k in keys]
+    frame["technology"] = [k[1] for k in keys]
+    frame["ownership"] = [k[2] for k in keys]
+    frame.index = pd.Index([SEP.join(k) for k in keys], name="unit")
+    t_of = frame["technology"].map(techs)
+    frame["product"] = [t.product for t in t_of]
+    frame["kind"] = [t.kind.value for t in t_of]
+    frame["sector"] = [products[t.product].sector.value for t in t_of]
+    frame["price"] = [products[t.product].price for t in t_of]
+    for name in ("usable_share", "labour", "technicians", "capital_cost", "plant_size", "build_time", "lifetime"):
+        frame[name.replace("usable_share", "usable")] = [float(getattr(t, name)) for t in t_of]
+    frame["buildable"] = frame["buildable"] > 0
+    frame["region_kind"] = frame["region"].map(lambda r: kinds[r].value)
+    return frame
+
+
+def _availability(units: pd.DataFrame, start: np.ndarray, step: float) -> np.ndarray:
+    """Share of each period p during which capacity started at the beginning of period q is in service."""
+    bt = units["build_time"].to_numpy()
+    life = units["lifetime"].to_numpy()
+    q0 = start[:, None, None]
+    p0 = start[None, :, None]
+    on = q0 + bt[None, None, :]
+    off = on + life[None, None, :]
+    overlap = np.clip(np.minimum(off, p0 + step) - np.maximum(on, p0), 0.0, step)
+    return np.asarray(overlap / step)
+
+
+def _coefficients(s: Scenario, units: pd.DataFrame, field: str) -> pd.DataFrame:
+    techs = {t.id: t for t in s.technologies}
+    rows = [
+        (u, k, float(c))
+        for u, tid in units["technology"].items()
+        for k, c in getattr(techs[tid], field).items()
+        if c > 0
+    ]
+    return pd.DataFrame(rows, columns=["unit", "product", "coeff"])
+
+
+def _regions(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "population": [r.population for r in s.regions],
+            "labour_force": [r.labour_force for r in s.regions],
+            "farmland": [r.farmland for r in s.regions],
+            "factor": [r.grain_yield_factor for r in s.regions],
+        },
+        index=pd.Index([r.id for r in s.regions], name="region"),
+    )
+    need = (units["base"] * units["technicians"]).groupby(units["region"]).sum()
+    staff = units["staff"].groupby(units["region"]).sum()
+    surplus = (staff.reindex(frame.index, fill_value=0.0) - need.reindex(frame.index, fill_value=0.0)).clip(lower=0)
+    frame["staff_surplus"] = surplus
+    return frame
+
+
+def _products(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "unit": [p.unit for p in s.products],
+            "price": [p.price for p in s.products],
+            "sector": [p.sector.value for p in s.products],
+            "consumption": [p.consumption_per_head for p in s.products],
+            "import_limit": [p.import_limit for p in s.products],
+            "import_price": [p.import_price for p in s.products],
+            "export_limit": [p.export_limit for p in s.products],
+            "shippable": [p.sector.value != "transport" for p in s.products],
+            "tonnage": [p.unit == "t" and p.sector.value != "transport" for p in s.products],
+        },
+        index=pd.Index([p.id for p in s.products], name="product"),
+    )
+    people = sum(r.population for r in s.regions)
+    places = max(1, sum(1 for r in s.regions if r.labour_force > 0))
+    made = units.groupby("product")["base"].sum().reindex(frame.index, fill_value=0.0)
+    typical = np.maximum(made, frame["consumption"] * people) / places
+    grain = s.agriculture.grain_product
+    if grain in typical.index:
+        typical[grain] = max(typical[grain], people * s.guardrails.food_per_head / 1000 / places)
+    frame["scale"] = 10.0 ** np.round(np.log10(np.maximum(typical.to_numpy(dtype=float), 1.0)))
+    return frame
+
+
+def _arcs(s: Scenario) -> pd.DataFrame:
+    rows = []
+    for link in s.links:
+        for a, b in ((link.from_region, link.to_region), (link.to_region, link.from_region)):
+            rows.append((f"{link.id}>{a}", link.id, a, b, link.distance, link.capacity))
+    frame = pd.DataFrame(rows, columns=["arc", "link", "from_region", "to_region", "distance", "capacity"])
+    return frame.set_index("arc")
+
+
+def _segments(s: Scenario) -> pd.DataFrame:
+    pts = s.agriculture.yield_curve
+    rows = []
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+        slope = (y1 - y0) / (x1 - x0)
+        rows.append((y0 - slope * x0, slope, x0, x1))
+    rows.append((pts[-1][1], 0.0, pts[-1][0], np.inf))
+    cols = ["intercept", "slope", "start", "end"]
+    return pd.DataFrame(rows, columns=cols, index=pd.Index(range(len(rows)), name="segment"))
+
+
+def _assignments(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
+    ents = {e.id: e for e in s.enterprises}
+    techs = {t.id: t for t in s.technologies}
+    rows: dict[str, tuple[str, str, str, str, float, float]] = {}
+    for net in s.networks:
+        if net.technicians <= 0 or net.effect.capacity_gain <= 0:
+            continue
+        commanders = set(net.commanders)
+        for resp in net.responsibilities:
+            members: list[str] = []
+            for m in resp.members:
+                if m in ents:
+                    members.append(m)
+                else:
+                    below = subtree(s, m)
+                    members += [
+                        e.id for e in s.enterprises if e.region in below and techs[e.technology].product in net.products
+                    ]
+            for m in members:
+                if m in commanders or m == resp.hub:
+                    continue
+                key = f"{net.id}{SEP}{m}"
+                if key in rows:
+                    continue
+                e = ents[m]
+                unit = SEP.join((e.region, e.technology, e.ownership.value))
+                gain = e.capacity * net.effect.capacity_gain
+                limit = net.effect.max_capacity_gain / net.effect.capacity_gain
+                rows[key] = (net.id, resp.hub, m, unit, gain, limit)
+    frame = pd.DataFrame(list(rows.values()), columns=["network", "hub", "member", "unit", "gain", "limit"])
+    frame.index = pd.Index(list(rows), name="assignment")
+    return frame
+
+
+def _zone_links(s: Scenario) -> pd.DataFrame:
+    rows = [(f"{z.id}{SEP}{c}", z.id, z.centre, c) for z in s.zones if z.technicians > 0 for c in z.counties]
+    frame = pd.DataFrame(rows, columns=["zone_link", "zone", "centre", "county"])
+    return frame.set_index("zone_link")
+
+
+def _years_since(s: Scenario, day: dt.date) -> float:
+    first = dt.date(s.base_year + 1, 1, 1)
+    return (day - first).days / 365.25
+
+
+def _fund_classes(s: Scenario, units: pd.DataFrame) -> tuple[list[FundClass], pd.DataFrame, pd.Series]:
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], list[tuple[str, float, float]]] = {}
+    for f in s.funds:
+        key = (tuple(sorted(f.recipients)), tuple(sorted(o.value for o in f.ownership)), tuple(sorted(f.technologies)))
+        groups.setdefault(key, []).append((f.id, f.amount, float(f.available_from - (s.base_year + 1))))
+    for z in s.zones:
+        for a in z.agreements:
+            if a.kind is AgreementKind.funds:
+                key = ((a.to_region,), (), ())
+                groups.setdefault(key, []).append((a.id, a.quantity, _years_since(s, a.start)))
+    classes: list[FundClass] = []
+    pairs: list[tuple[str, str]] = []
+    buildable = units[units["buildable"] & (units["capital_cost"] > 0)]
+    for k, (key, members) in enumerate(groups.items()):
+        recipients, owners, techs = key
+        members.sort(key=lambda m: (m[2], m[0]))
+        cls = FundClass(f"F{k}", [m[0] for m in members], [m[1] for m in members], [m[2] for m in members])
+        classes.append(cls)
+        regions: set[str] = set()
+        for r in recipients:
+            regions |= subtree(s, r)
+        ok = buildable["region"].isin(regions)
+        if owners:
+            ok &= buildable["ownership"].isin(owners)
+        if techs:
+            ok &= buildable["technology"].isin(techs)
+        pairs += [(cls.id, u) for u in buildable.index[ok]]
+    frame = pd.DataFrame(pairs, columns=["fund_class", "unit"])
+    frame.index = pd.Index([f"{c}|{u}" for c, u in pairs], name="pair")
+    count = frame.groupby("unit")["fund_class"].transform("size")
+    sole = frame[count == 1].set_index("unit")["fund_class"]
+    return classes, frame[count > 1], sole
+
+
+def _agreements(
+    s: Scenario, start: np.ndarray, step: float, arcs: pd.DataFrame, links: pd.Index
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, csr_array]:
+    rows = []
+    for z in s.zones:
+        for a in z.agreements:
+            if a.kind is AgreementKind.funds:
+                continue
+            rows.append(
+                (
+                    a.id,
+                    a.kind.value,
+                    a.from_region,
+                    a.to_region,
+                    a.product or "",
+                    a.quantity,
+                    a.hard,
+                    a.unit,
+                    _years_since(s, a.start),
+                    _years_since(s, a.due + dt.timedelta(days=1)),
+                )
+            )
+    cols = ["agreement", "kind", "from_region", "to_region", "product", "quantity", "hard", "unit", "t0", "t1"]
+    frame = pd.DataFrame(rows, columns=cols).set_index("agreement")
+    t0 = frame["t0"].to_numpy()
+    t1 = frame["t1"].to_numpy()
+    overlap = np.clip(np.minimum(t1[None, :], start[:, None] + step) - np.maximum(t0[None, :], start[:, None]), 0, None)
+    span = overlap.sum(axis=0)
+    inside = span > 1e-9
+    if not inside.all():
+        for a in frame.index[~inside]:
+            log.warning("agreement %s falls outside the plan periods and is left out", a)
+    frame = frame[inside]
+    overlap = overlap[:, inside]
+    weight = overlap / overlap.sum(axis=0, keepdims=True) if overlap.size else overlap
+    frame = frame.assign(tkm=0.0)
+    paths = _paths(s, frame, arcs, links)
+    frame["tkm"] = paths @ arcs.groupby("link")["distance"].first().reindex(links).to_numpy() if len(links) else 0.0
+    return frame, weight, overlap, paths
+
+
+def _paths(s: Scenario, agreements: pd.DataFrame, arcs: pd.DataFrame, links: pd.Index) -> csr_array:
+    """Links on the shortest route of each product agreement (none for other kinds or unreachable pairs)."""
+    nodes = pd.Index(sorted({r.id for r in s.regions}))
+    out = np.zeros((len(agreements), len(links)))
+    if len(links) == 0 or len(agreements) == 0:
+        return csr_array(out)
+    i = nodes.get_indexer(arcs["from_region"])
+    j = nodes.get_indexer(arcs["to_region"])
+    graph = csr_array((arcs["distance"].to_numpy(), (i, j)), shape=(len(nodes), len(nodes)))
+    _, pred = shortest_path(graph, directed=True, return_predecessors=True)
+    arc_of = {(a, b): link for link, a, b in zip(arcs["link"], arcs["from_region"], arcs["to_region"], strict=True)}
+    link_pos = {link: k for k, link in enumerate(links)}
+    for k, (kind, a, b) in enumerate(
+        zip(agreements["kind"], agreements["from_region"], agreements["to_region"], strict=True)
+    ):
+        if kind != AgreementKind.product.value:
+            continue
+        src, node = nodes.get_loc(a), nodes.get_loc(b)
+        if pred[src, node] < 0 and src != node:
+            log.warning("no transport route from %s to %s: deliveries move without using a link", a, b)
+            continue
+        while node != src:
+            prev = pred[src, node]
+            out[k, link_pos[arc_of[(nodes[prev], nodes[node])]]] = 1.0
+            node = prev
+    return csr_array(out)
+
+
+def build_index(s: Scenario) -> PlanIndex:
+    """Lay out every coordinate of the plan LP for scenario ``s``."""
+    periods, step, start, year = _period_grid(s)
+    units = _units(s)
+    arcs = _arcs(s)
+    links = pd.Index([link.id for link in s.links], name="link")
+    classes, pairs, sole = _fund_classes(s, units)
+    funded = set(pairs["unit"]) | set(sole.index) | set(units.index[units["capital_cost"] <= 0])
+    units["buildable"] &= units.index.isin(funded)
+    agreements, weight, overlap, paths = _agreements(s, start, step, arcs, links)
+    return PlanIndex(
+        periods=periods,
+        dt=step,
+        start=start,
+        year=year,
+        units=units,
+        avail=_availability(units[units["buildable"]], start, step),
+        inputs=_coefficients(s, units, "inputs"),
+        byproducts=_coefficients(s, units, "byproducts"),
+        capital_goods=_coefficients(s, units[units["buildable"]], "capital_goods"),
+        regions=_regions(s, units),
+        products=_products(s, units),
+        arcs=arcs,
+        segments=_segments(s),
+        assignments=_assignments(s, units),
+        zone_links=_zone_links(s),
+        fund_classes=classes,
+        spend_pairs=pairs,
+        sole_class=sole,
+        agreements=agreements,
+        agreement_weight=weight,
+        agreement_overlap=overlap,
+        agreement_paths=paths,
+        links=links,
+    )

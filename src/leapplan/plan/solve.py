@@ -1,0 +1,509 @@
+"""Solve the plan LP lexicographically and turn the solution into a ``PlanResult``.
+
+Method (lexicographic, one LP per stage):
+
+1. For each priority level of soft targets, in order 1, 2, …: minimise the level's shortfall
+   ``level = Σ norm_k/n̄ × short_k`` (the sum of the targets' shortfalls in their own unit, divided
+   by the level's mean requirement n̄; when a level mixes units, the plain sum of relative
+   shortfalls), plus 1e-4 × the later levels (so a later level already met needs no LP of its own).
+   Material balances hold with equality (no free disposal): output nobody uses, inside the scenario
+   or within a product's export limit, has no place in the plan, so it cannot buy a target. Then fix ``level ≤ optimum × (1 + 1e-9) + 1e-9`` and go on. A level can never be
+   improved at the expense of a higher one.
+2. If there are soft zone agreements: minimise the sum of their relative shortfalls, and fix it.
+3. Least cost: minimise funds spent on new capacity + import spending [million yuan], plus a
+   tie-break of 1e-5 × (gross output value + freight value) so that nothing is produced or
+   shipped for no use. For LPs above ``SKIP_COST_ABOVE`` variables this stage is skipped by
+   default (its objective touches every build, import and output variable: minutes of simplex
+   on shanxi-1958); the plan then meets the targets lexicographically and ``objective`` is what
+   that plan spends, not the least possible.
+Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
+the first stage whose shortfall is positive (else from the cost stage: what saves money). If the
+first stage is infeasible, an elastic copy (hard targets, hard agreements, food floor, farm
+share and balances all allowed to give, at weights 1, 1, 10, 10, 100) finds the least violation
+and its duals name what blocks it; the plan is then ``infeasible`` with that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+from linopy import LinearExpression
+
+from leapplan.errors import SolverError
+from leapplan.plan import tables
+from leapplan.plan.index import build_index
+from leapplan.plan.model import PlanModel, build_model
+from leapplan.plan.result import PlanResult, PlanStatus, empty_table
+from leapplan.plan.terms import Terms
+from leapplan.plan.weak_links import Gauge, solution_vector, weak_links
+from leapplan.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+LEVEL_TOLERANCE = 1e-9
+"""Relative slack allowed on an optimised level when later stages run [-]."""
+LEVEL_ABS_TOLERANCE = 1e-9
+TIE_BREAK = 1e-5
+"""Weight of gross output value and freight value in the cost stage, against funds and imports [-]."""
+MONEY = 1e6
+"""The cost stage is solved in million yuan."""
+LOOK_AHEAD = 1e-4
+"""Weight of the lower levels in a level's objective [-]; a lower level already at 0 needs no LP of its own."""
+SKIP_COST_ABOVE = 20_000
+"""Above this many LP variables the least-cost stage is skipped (option ``least_cost_stage``: 'auto'
+(default), True or False)."""
+DEFAULT_OPTIONS: dict[str, Any] = {"solver": "simplex"}
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence HiGHS's banner, which its C++ core writes to file descriptor 1 before options apply."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+
+
+@dataclass
+class Level:
+    name: str
+    targets: list[str]
+    gauge: Gauge
+
+
+class Runner:
+    """Solves the model under a sequence of objectives, each stage a fresh HiGHS run.
+
+    (linopy's in-place update of a built HiGHS model drops the variable scaling from new objective
+    coefficients, and warm-started primal simplex proved far slower here than a cold dual simplex.)
+    """
+
+    def __init__(self, pm: PlanModel, options: dict[str, Any]) -> None:
+        self.pm = pm
+        self.options = {"output_flag": False, **options}
+        self.method = str(self.options.get("solver", "simplex"))
+        self.seconds = 0.0
+        self.stages: list[dict[str, Any]] = []
+
+    def run(self, name: str, objective: LinearExpression) -> tuple[str, float]:
+        """Solve under ``objective``; returns (termination condition, objective value)."""
+        m = self.pm.model
+        m.add_objective(objective, overwrite=True)
+        start = time.perf_counter()
+        try:
+            with quiet_stdout():
+                _, cond = m.solve(solver_name="highs", io_api="direct", progress=False, **self.options)
+        except Exception as exc:  # the solver's own failures become one clear message
+            raise SolverError(f"HiGHS failed in stage '{name}': {exc}") from exc
+        took = time.perf_counter() - start
+        self.seconds += took
+        cond = str(cond)
+        value = float(m.objective.value) if cond == "optimal" and m.objective.value is not None else float("nan")
+        self.stages.append({"stage": name, "status": cond, "objective": value, "seconds": round(took, 3)})
+        log.info("stage %s: %s, objective %.6g, %.2f s", name, cond, value, took)
+        return cond, value
+
+
+def _levels(pm: PlanModel) -> list[Level]:
+    tf = pm.targets.frame
+    soft = tf[(~tf["hard"]) & tf["in_horizon"]]
+    out = []
+    for prio in sorted(set(soft["priority"])):
+        group = soft[soft["priority"] == prio]
+        ids = list(group.index)
+        what = f"of {', '.join(ids)} (priority {prio})"
+        if group["unit"].nunique() == 1:
+            gauge = Gauge(str(group["unit"].iat[0]), float(group["norm"].mean()), what)
+        else:
+            gauge = Gauge("percentage points", 100.0, f"of relative shortfall {what}")
+        out.append(Level(f"priority {prio}", ids, gauge))
+    agr = pm.index.agreements
+    if len(agr) and (~agr["hard"]).any():
+        soft_ids = list(agr.index[~agr["hard"]])
+        out.append(Level("agreements", soft_ids, Gauge("percentage points", 100.0, "of soft agreement shortfall")))
+    return out
+
+
+def _add_levels(pm: PlanModel, levels: list[Level]) -> None:
+    m = pm.model
+    if not levels:
+        return
+    L = pd.Index([lv.name for lv in levels], name="level")
+    lvl = m.add_variables(lower=0, coords=[L], name="level")
+    rows = Terms([L])
+    rows.add(np.arange(len(L)), np.asarray(lvl.labels.values), 1.0)
+    tf = pm.targets.frame
+    short = np.asarray(m.variables["short"].labels.values)
+    slack = np.asarray(m.variables["slack"].labels.values)
+    agr = pm.index.agreements
+    for k, lv in enumerate(levels):
+        if lv.name == "agreements":
+            pos = agr.index.get_indexer(lv.targets)
+            rows.add(np.full(pos.size, k), slack[pos], -1.0)
+            continue
+        pos = tf.index.get_indexer(lv.targets)
+        w = tf["norm"].to_numpy()[pos] / lv.gauge.scale if lv.gauge.unit != "percentage points" else np.ones(pos.size)
+        rows.add(np.full(pos.size, k), short[pos], -w)
+    m.add_constraints(rows.expression(m) >= 0, name="level_def")
+
+
+def _reference_products(pm: PlanModel, level: Level) -> set[str]:
+    """Products whose output makes up the reference metric of the level's ratio_to_metric targets."""
+    out: set[str] = set()
+    by_id = {t.id: t for t in pm.scenario.targets}
+    for tid in level.targets:
+        ref = by_id[tid].reference if tid in by_id else None
+        if ref is None:
+            continue
+        prods = pm.index.products
+        ok = np.ones(len(prods), dtype=bool)
+        if ref.sector is not None:
+            ok &= prods["sector"].to_numpy() == ref.sector.value
+        if ref.product is not None:
+            ok &= prods.index.to_numpy() == ref.product
+        out |= set(prods.index[ok])
+    return out
+
+
+def _scalar(pm: PlanModel, labels: np.ndarray, coeffs: np.ndarray) -> LinearExpression:
+    t = Terms([pd.Index(["total"], name="objective_term")])
+    t.add(np.zeros(labels.size, dtype=np.int64), labels, coeffs)
+    return t.expression(pm.model).sum()
+
+
+def _level_objective(pm: PlanModel, k: int) -> LinearExpression:
+    """level[k] + LOOK_AHEAD × (later levels): ties are broken toward meeting the lower priorities too."""
+    lab = np.asarray(pm.model.variables["level"].labels.values)
+    weights = np.where(np.arange(lab.size) == k, 1.0, np.where(np.arange(lab.size) > k, LOOK_AHEAD, 0.0))
+    return _scalar(pm, lab, weights)
+
+
+def _cost_objective(pm: PlanModel) -> LinearExpression:
+    return _scalar(pm, *_cost_terms(pm))
+
+
+def _cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of funds + imports + tie-break [million yuan]."""
+    m = pm.model
+    ix = pm.index
+    u = ix.units
+    build = u[u["buildable"]]
+    nP = len(ix.periods)
+    B = np.asarray(m.variables["b"].labels.values)
+    X = np.asarray(m.variables["x"].labels.values)
+    IM = np.asarray(m.variables["imp"].labels.values)
+    S = np.asarray(m.variables["s"].labels.values)
+    price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
+    transport = ix.products[ix.products["sector"] == "transport"]
+    tkm_price = float(transport["price"].min()) if len(transport) else 0.0
+    ship = pm.flows["distance"].to_numpy() * pm.flows["tonnage"].to_numpy() * tkm_price
+    D = np.asarray(m.variables["d"].labels.values)
+    d_price = ix.products["price"].reindex(ix.agreements["product"]).fillna(1.0).to_numpy()
+    labels = [B.ravel(), IM.ravel(), X.ravel(), S.ravel(), D.ravel()]
+    coeffs = [
+        np.tile(build["capital_cost"].to_numpy(), nP),
+        np.tile(price_imp, nP),
+        TIE_BREAK * np.tile(u["price"].to_numpy(), nP),
+        TIE_BREAK * np.tile(ship, nP),
+        TIE_BREAK * np.tile(d_price, nP),
+    ]
+    return np.concatenate(labels), np.concatenate(coeffs) / MONEY
+
+
+def _cost(pm: PlanModel) -> float:
+    """Funds spent on new capacity plus imports [yuan]."""
+    ix = pm.index
+    u = ix.units
+    b = np.nan_to_num(np.asarray(pm.model.variables["b"].solution.values))
+    imp = np.nan_to_num(np.asarray(pm.model.variables["imp"].solution.values))
+    price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
+    return float((b * u.loc[u["buildable"], "capital_cost"].to_numpy()).sum() + (imp * price_imp).sum())
+
+
+def _targets_table(pm: PlanModel) -> pd.DataFrame:
+    tf = pm.targets.frame
+    sol = solution_vector(pm)
+
+    def total(trip: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        rows, labels, coeffs = trip
+        out = np.zeros(len(tf))
+        np.add.at(out, rows, coeffs * sol[labels])
+        return out
+
+    achieved = total(pm.targets.metric)
+    ref = total(pm.targets.reference)
+    required = np.where(tf["kind"] == "ratio_to_metric", ref, tf["rhs"].to_numpy())
+    live = tf["in_horizon"].to_numpy(dtype=bool)
+    achieved = np.where(live, achieved, np.nan)
+    cut = np.where(live, np.clip(required - achieved, 0.0, None), np.nan)
+    cut = np.where(cut <= 1e-6 * np.maximum(1.0, np.abs(required)), 0.0, cut)
+    out = pd.DataFrame(
+        {
+            "id": tf.index,
+            "year": tf["year"].to_numpy(),
+            "hard": tf["hard"].to_numpy(),
+            "priority": tf["priority"].to_numpy(),
+            "required": required,
+            "achievable": achieved,
+            "cut": cut,
+            "unit": tf["unit"].to_numpy(),
+            "cut_share": np.divide(cut, required, out=np.zeros_like(cut), where=required > 0),
+            "base": tf["base"].to_numpy(),
+            "description": tf["description"].to_numpy(),
+        }
+    )
+    return out
+
+
+def _names(s: Scenario, pm: PlanModel) -> dict[str, str]:
+    names = {r.id: r.name for r in s.regions}
+    names |= {p.id: p.name.lower() for p in s.products}
+    names |= {t.id: t.name.lower() for t in s.technologies}
+    names |= {link.id: f"the {link.from_region}–{link.to_region} {link.mode} corridor" for link in s.links}
+    for c in pm.index.fund_classes:
+        names[c.id] = c.funds[0] if len(c.funds) == 1 else f"{c.funds[0]} … {c.funds[-1]}"
+    return names
+
+
+def _tables(pm: PlanModel) -> dict[str, pd.DataFrame]:
+    return {
+        "production": tables.production(pm),
+        "capacity": tables.capacity(pm),
+        "shipments": tables.shipments(pm),
+        "labour": tables.labour(pm),
+        "support": tables.support(pm),
+        "funds": tables.funds(pm),
+        "food": tables.food(pm),
+        "output_value": tables.output_value(pm),
+        "targets": _targets_table(pm),
+    }
+
+
+def solve_plan(scenario: Scenario, *, solver_options: dict[str, Any] | None = None) -> PlanResult:
+    """Plan ``scenario``: targets met in priority order with least shortfall, then least cost."""
+    options = {**DEFAULT_OPTIONS, **(solver_options or {})}
+    if "solver" not in (solver_options or {}):
+        options["diagnosis_solver"] = "auto"
+    with linopy.options as opts:
+        opts(semantics="v1")
+        return _solve(scenario, options)
+
+
+def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
+    options = dict(options)
+    stage_opt = options.pop("least_cost_stage", "auto")
+    diag_opt = options.pop("diagnosis_solver", None)
+    diag_options = dict(options)
+    t0 = time.perf_counter()
+    ix = build_index(s)
+    pm = build_model(s, ix)
+    levels = _levels(pm)
+    _add_levels(pm, levels)
+    build_seconds = time.perf_counter() - t0
+    names = _names(s, pm)
+    if pm.empty_rows:
+        return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+    skip_cost = (not stage_opt) if isinstance(stage_opt, bool) else pm.model.nvars > SKIP_COST_ABOVE
+    runner = Runner(pm, options)
+    solved = 0
+    lvl = pm.model.variables["level"] if levels else None
+    upper = np.full(len(levels), np.inf)
+    weak: pd.DataFrame | None = None
+    for k, level in enumerate(levels):
+        if k > 0:
+            now = float(np.nan_to_num(lvl.solution.values[k])) if lvl is not None else 0.0
+            if now <= LEVEL_ABS_TOLERANCE:
+                runner.stages.append(
+                    {"stage": level.name, "status": "met by the previous stage", "objective": now, "seconds": 0.0}
+                )
+                upper[k] = LEVEL_ABS_TOLERANCE
+                assert lvl is not None
+                lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
+                continue
+        cond, value = runner.run(level.name, _level_objective(pm, k))
+        solved += 1
+        value = float(np.nan_to_num(lvl.solution.values[k])) if cond == "optimal" and lvl is not None else value
+        if cond != "optimal":
+            if k == 0 and cond in ("infeasible", "infeasible_or_unbounded"):
+                return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+            raise SolverError(f"HiGHS ended stage '{level.name}' of plan {s.name!r} with status '{cond}'")
+        if weak is None and value > LEVEL_ABS_TOLERANCE:
+            last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
+            weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
+        upper[k] = value * (1 + LEVEL_TOLERANCE) + LEVEL_ABS_TOLERANCE
+        assert lvl is not None
+        lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
+    if skip_cost and solved:
+        runner.stages.append(
+            {
+                "stage": "least cost",
+                "status": "skipped (large LP): cost not minimised",
+                "objective": float("nan"),
+                "seconds": 0.0,
+            }
+        )
+        cond = "optimal"
+    else:
+        cond, value = runner.run("least cost", _cost_objective(pm))
+    if cond != "optimal":
+        if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
+            return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+        raise SolverError(
+            f"HiGHS ended the least-cost stage of plan {s.name!r} with status '{cond}'"
+            + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
+        )
+    if weak is None:
+        # every target met: what binds is what would save money (no cost stage solved: nothing to say)
+        weak = (
+            empty_table("weak_links")
+            if skip_cost and solved
+            else weak_links(pm, Gauge(s.currency, MONEY, "of plan cost", verb="saves"), names)
+        )
+    out = _tables(pm)
+    cut = bool((out["targets"]["cut"].fillna(0) > 0).any())
+    return PlanResult(
+        scenario=s.name,
+        status=PlanStatus.targets_cut if cut else PlanStatus.feasible,
+        objective=_cost(pm),
+        reason="",
+        weak_links=weak,
+        solver=_solver_info(runner, build_seconds),
+        **out,
+    )
+
+
+def _solver_info(runner: Runner, build_seconds: float) -> dict[str, Any]:
+    m = runner.pm.model
+    return {
+        "name": "highs",
+        "method": runner.method,
+        "status": runner.stages[-1]["status"] if runner.stages else "not run",
+        "build_seconds": round(build_seconds, 3),
+        "solve_seconds": round(runner.seconds, 3),
+        "variables": int(m.nvars),
+        "constraints": int(m.ncons),
+        "stages": runner.stages,
+    }
+
+
+def diagnosis_objective(pm: PlanModel) -> LinearExpression:
+    """Weighted violation of the hard rows of an elastic model: hard targets and agreements (relative, ×1),
+    food floor and farm share (×10), balances (×100). Soft targets and agreements stay free."""
+    m = pm.model
+    tf = pm.targets.frame
+    agr = pm.index.agreements
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    short = np.asarray(m.variables["short"].labels.values)
+    hard_t = tf["hard"].to_numpy(dtype=bool) & tf["in_horizon"].to_numpy(dtype=bool)
+    parts.append((short[hard_t], np.ones(hard_t.sum())))
+    slack = np.asarray(m.variables["slack"].labels.values)
+    hard_a = agr["hard"].to_numpy(dtype=bool)
+    parts.append((slack[hard_a], np.ones(hard_a.sum())))
+    for name, weight in (("food_short", 10.0), ("farm_short", 10.0), ("shortage", 100.0)):
+        if name in m.variables:
+            lab = np.asarray(m.variables[name].labels.values).ravel()
+            parts.append((lab, np.full(lab.size, weight)))
+    return _scalar(pm, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+
+
+def _diagnose(
+    s: Scenario, options: dict[str, Any], build_seconds: float, names: dict[str, str], *, auto: bool = False
+) -> PlanResult:
+    """Least violation of the hard rows (elastic LP); the answer names what is violated and what blocks it."""
+    t0 = time.perf_counter()
+    pm = build_model(s, build_index(s), elastic=True)
+    build_seconds += time.perf_counter() - t0
+    m = pm.model
+    tf = pm.targets.frame
+    hard_t = tf["hard"].to_numpy(dtype=bool) & tf["in_horizon"].to_numpy(dtype=bool)
+    if auto and m.nvars > SKIP_COST_ABOVE:
+        # interior point with crossover (exact duals) is 5-20× faster than simplex on large elastic LPs
+        options = {**options, "solver": "ipm", "run_crossover": "on"}
+    runner = Runner(pm, options)
+    objective = diagnosis_objective(pm)
+    cond, value = runner.run("diagnosis", objective)
+    if cond != "optimal":
+        raise SolverError(f"HiGHS could not solve the infeasibility diagnosis of plan {s.name!r} (status '{cond}')")
+    reasons = _violations(pm, names)
+    violated_t = [t for t in tf.index[hard_t] if float(m.variables["short"].solution.sel(target=t)) > 1e-6]
+    if len(violated_t) == 1:
+        t = violated_t[0]
+        gauge = Gauge(str(tf.at[t, "unit"]), float(tf.at[t, "norm"]), f"of hard target {t}")
+    else:
+        gauge = Gauge("percentage points", 100.0, "of the violation of hard targets and guardrails")
+    weak = weak_links(pm, gauge, names)
+    blockers = "; ".join(weak["explanation"].head(3)) if len(weak) else "no single binding constraint"
+    reason = (
+        " ".join(reasons) + f" Blocking: {blockers}."
+        if reasons
+        else (f"the plan LP is infeasible but no hard target or guardrail gives way (violation {value:.3g}).")
+    )
+    out = _tables(pm)
+    return PlanResult(
+        scenario=s.name,
+        status=PlanStatus.infeasible,
+        objective=float("nan"),
+        reason=reason,
+        weak_links=weak if len(weak) else empty_table("weak_links"),
+        solver=_solver_info(runner, build_seconds),
+        **out,
+    )
+
+
+def _violations(pm: PlanModel, names: dict[str, str]) -> list[str]:
+    m = pm.model
+    tf = pm.targets.frame
+    tab = _targets_table(pm)
+    out = []
+    for t in tf.index[tf["hard"].to_numpy(dtype=bool) & tf["in_horizon"].to_numpy(dtype=bool)]:
+        sh = float(m.variables["short"].solution.sel(target=t))
+        if sh > 1e-6:
+            row = tab.set_index("id").loc[t]
+            out.append(
+                f"Hard target {t} ({tf.at[t, 'description']}) cannot be met: at most "
+                f"{row['achievable']:,.4g} of the required {row['required']:,.4g} {row['unit']} in "
+                f"{tf.at[t, 'year']} ({sh:.1%} short)."
+            )
+    agr = pm.index.agreements
+    for a in agr.index[agr["hard"].to_numpy(dtype=bool)]:
+        sl = float(m.variables["slack"].solution.sel(agreement=a))
+        if sl > 1e-6:
+            out.append(
+                f"Hard agreement {a} ({agr.at[a, 'quantity']:,.4g} {agr.at[a, 'unit']} from "
+                f"{agr.at[a, 'from_region']} to {agr.at[a, 'to_region']}) falls {sl:.1%} short."
+            )
+    for var, what in (
+        ("food_short", "the food floor"),
+        ("farm_short", "the least farm share of labour"),
+        ("shortage", "household consumption / material balance"),
+    ):
+        if var not in m.variables:
+            continue
+        sol = m.variables[var].solution.to_series()
+        bad = sol[sol > 1e-6]
+        if len(bad):
+            worst = bad.sort_values(ascending=False).head(3)
+            where = ", ".join(f"{names.get(str(k[1]).split('/')[0], k[1])} {k[0]} ({v:.1%})" for k, v in worst.items())
+            out.append(f"{what.capitalize()} cannot be held in {len(bad)} region-periods, worst: {where}.")
+    return out

@@ -1,0 +1,289 @@
+"""Weak links: binding constraints of the target-achievement LP, ranked and put in a planner's words.
+
+The dual of a row is the change of the stage objective per unit of its right-hand side. Each
+stage objective is a shortfall in the targets' own unit (yuan of output value, tonnes …), so
+the dual, signed as the relaxation goes (``RELAX``), is what one more unit of the scarce thing (a tonne of coal in a county, a tonne of
+corridor capacity, a worker, a technician, a yuan of funds) adds to the targets. Rows are ranked
+by ``|dual| × size`` (the gain from relaxing the row by 1 %), size being the row's right-hand
+side or, for balances with nothing on the right, half its gross flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leapplan.plan.model import PlanModel
+from leapplan.plan.result import empty_table
+
+TOP = 25
+"""How many weak links to keep."""
+
+RELAX: dict[str, float] = {
+    "pool": 1.0,
+    "pool_loose": 1.0,
+    "balance": 1.0,
+    "balance_loose": 1.0,
+    "food_floor": 1.0,
+    "min_farm": 1.0,
+    "capacity": -1.0,
+    "corridor": -1.0,
+    "labour": -1.0,
+    "technicians": -1.0,
+    "network_pool": -1.0,
+    "zone_pool": -1.0,
+    "import_limit": -1.0,
+    "export_limit": -1.0,
+    "funds": -1.0,
+}
+"""Sign turning a row's dual (d objective / d rhs) into the gain from relaxing it: for ≥ rows and
+balances relaxing lowers the right-hand side (more supply, a lower floor), for ≤ rows and funds it
+raises it (more capacity, more money)."""
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """What the stage objective measures, for the explanations."""
+
+    unit: str
+    """Unit of the objective after scaling by ``scale`` (e.g. 'yuan')."""
+    scale: float
+    """Objective units per unit of the LP stage objective."""
+    what: str
+    """In words, e.g. 'of local_1958 and county_1958 (priority 1)'."""
+    verb: str = "adds"
+
+
+def _family_rows(
+    pm: PlanModel, name: str, dual: np.ndarray, size: np.ndarray, coords: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    frame = pd.DataFrame({k: np.asarray(v).ravel() for k, v in coords.items()})
+    frame["dual"] = dual.ravel()
+    frame["size"] = size.ravel()
+    frame["constraint"] = name
+    return frame
+
+
+def _gross(pm: PlanModel, name: str, sol: np.ndarray) -> np.ndarray:
+    con = pm.model.constraints[name]
+    vars_ = np.asarray(con.vars.values)
+    coeffs = np.nan_to_num(np.asarray(con.coeffs.values))
+    vals = np.where(vars_ >= 0, sol[np.clip(vars_, 0, None)], 0.0)
+    return np.asarray(np.abs(coeffs * vals).sum(axis=-1) / 2)
+
+
+def solution_vector(pm: PlanModel) -> np.ndarray:
+    """Primal values indexed by linopy variable label."""
+    m = pm.model
+    out = np.zeros(m._xCounter)
+    for v in m.variables.data.values():
+        labels = np.asarray(v.labels.values).ravel()
+        vals = np.asarray(v.solution.values).ravel()
+        ok = labels >= 0
+        out[labels[ok]] = np.nan_to_num(vals[ok])
+    return out
+
+
+def weak_links(
+    pm: PlanModel,
+    gauge: Gauge,
+    names: dict[str, str],
+    top: int = TOP,
+    until: int | None = None,
+    artefacts: set[str] | None = None,
+) -> pd.DataFrame:
+    """Ranked weak links of the last solved stage of ``pm`` [gauge unit per constraint unit].
+
+    Only rows of periods up to year ``until`` count (a constraint of a later year cannot hold back a
+    target due earlier). Rows about the products in ``artefacts`` (those making up the reference metric
+    of a ratio_to_metric target, e.g. farm output for 'catch up with agriculture') and the farm rows when
+    grain is among them are left out: relaxing them helps only by shrinking the reference (less grain
+    grown means less to catch up with), an artefact of the ratio rather than a link of the chain.
+    """
+    m = pm.model
+    ix = pm.index
+    sol = solution_vector(pm)
+    P = np.asarray(ix.periods)
+    step = ix.dt
+    parts = []
+
+    def take(name: str, per: float = 1.0) -> tuple[np.ndarray, np.ndarray] | None:
+        if name not in m.constraints:
+            return None
+        con = m.constraints[name]
+        dual = np.nan_to_num(np.asarray(con.dual.values)) * per * RELAX[name]
+        rhs = np.abs(np.nan_to_num(np.asarray(con.rhs.values))) / per
+        size = np.maximum(rhs, _gross(pm, name, sol) / per)
+        dual = np.where(np.asarray(con.labels.values) >= 0, dual, 0.0)
+        return dual, size
+
+    transport = set(ix.products.index[ix.products["sector"] == "transport"])
+    for name, dim in (
+        ("balance", "node"),
+        ("balance_loose", "node"),
+        ("pool", "pool_node"),
+        ("pool_loose", "pool_node"),
+    ):
+        if (got := take(name)) is None:
+            continue
+        nodes = pm.nodes.loc[np.asarray(m.constraints[name].labels.coords[dim].values)]
+        pp = np.repeat(P[:, None], len(nodes), axis=1)
+        kind = np.where(nodes["product"].isin(transport).to_numpy(), "transport", "material")
+        parts.append(
+            _family_rows(
+                pm,
+                name,
+                got[0],
+                got[1],
+                {
+                    "period": pp,
+                    "region": np.broadcast_to(nodes["region"].to_numpy(), pp.shape),
+                    "product": np.broadcast_to(nodes["product"].to_numpy(), pp.shape),
+                    "kind": np.broadcast_to(kind, pp.shape),
+                },
+            )
+        )
+    if (got := take("capacity", step)) is not None:
+        u = ix.units
+        pp = np.repeat(P[:, None], len(u), axis=1)
+        parts.append(
+            _family_rows(
+                pm,
+                "capacity",
+                got[0],
+                got[1],
+                {
+                    "period": pp,
+                    "region": np.broadcast_to(u["region"].to_numpy(), pp.shape),
+                    "product": np.broadcast_to(u["product"].to_numpy(), pp.shape),
+                    "technology": np.broadcast_to(u["technology"].to_numpy(), pp.shape),
+                    "kind": np.full(pp.shape, "capacity"),
+                },
+            )
+        )
+    if (got := take("corridor", step)) is not None:
+        links = np.asarray(ix.links)
+        pp = np.repeat(P[:, None], len(links), axis=1)
+        parts.append(
+            _family_rows(
+                pm,
+                "corridor",
+                got[0],
+                got[1],
+                {
+                    "period": pp,
+                    "region": np.broadcast_to(links, pp.shape),
+                    "product": np.full(pp.shape, ""),
+                    "kind": np.full(pp.shape, "corridor"),
+                },
+            )
+        )
+    simple = [
+        ("labour", "region", "labour"),
+        ("min_farm", "farm", "farm_labour"),
+        ("food_floor", "people", "food"),
+        ("technicians", "tech_region", "technicians"),
+        ("network_pool", "network", "network_technicians"),
+        ("zone_pool", "zone", "zone_technicians"),
+        ("funds", "fund_class", "funds"),
+        ("import_limit", "import", "imports"),
+        ("export_limit", "export", "exports"),
+    ]
+    for name, dim, family in simple:
+        if (got := take(name)) is None:
+            continue
+        keys = np.asarray(m.constraints[name].labels.coords[dim].values)
+        pp = np.repeat(P[:, None], len(keys), axis=1)
+        trade = name in ("import_limit", "export_limit")
+        product = np.broadcast_to(keys, pp.shape) if trade else np.full(pp.shape, "")
+        region = np.full(pp.shape, "") if trade else np.broadcast_to(keys, pp.shape)
+        if name == "food_floor":
+            product = np.full(pp.shape, pm.scenario.agriculture.grain_product)
+        parts.append(
+            _family_rows(
+                pm,
+                name,
+                got[0],
+                got[1],
+                {"period": pp, "region": region, "product": product, "kind": np.full(pp.shape, family)},
+            )
+        )
+    if not parts:
+        return empty_table("weak_links")
+    frame = pd.concat(parts, ignore_index=True)
+    if until is not None:
+        frame = frame[frame["period"].astype(str).str[:4].astype(int) <= until].copy()
+    if artefacts:
+        drop = frame["product"].isin(artefacts) & frame["kind"].isin(["material", "food", "imports", "exports"])
+        if pm.scenario.agriculture.grain_product in artefacts:
+            drop |= frame["kind"] == "farm_labour"
+        frame = frame[~drop].copy()
+    frame["shadow_price"] = frame["dual"] * gauge.scale
+    frame = frame[frame["shadow_price"] > 1e-9 * max(1.0, gauge.scale)].copy()
+    frame["value_of_one_percent"] = frame["shadow_price"] * frame["size"] * 0.01
+    frame["technology"] = frame.get("technology", pd.Series(index=frame.index, dtype=object)).fillna("")
+    frame = frame.sort_values(["value_of_one_percent", "shadow_price"], ascending=False, kind="stable")
+    frame = frame.drop_duplicates(["kind", "region", "product", "technology", "period"]).head(top)
+    units = [_unit_of(pm, k, p) for k, p in zip(frame["kind"], frame["product"], strict=True)]
+    frame["unit"] = [f"{gauge.unit} per {u}" for u in units]
+    frame["explanation"] = [
+        _explain(pm, gauge, names, row, u) for row, u in zip(frame.itertuples(index=False), units, strict=True)
+    ]
+    cols = [
+        "kind",
+        "region",
+        "product",
+        "period",
+        "shadow_price",
+        "unit",
+        "explanation",
+        "value_of_one_percent",
+        "technology",
+        "constraint",
+    ]
+    return frame[cols].reset_index(drop=True)
+
+
+def _unit_of(pm: PlanModel, kind: str, product: str) -> str:
+    products = pm.index.products
+    per_year = {"capacity", "corridor"}
+    if kind in ("material", "transport", "imports", "exports", "food"):
+        return str(products.at[product, "unit"]) + (" of grain" if kind == "food" else "")
+    if kind == "corridor":
+        return "t/yr of corridor capacity"
+    if kind in per_year:
+        return str(products.at[product, "unit"]) + "/yr of capacity"
+    if kind in ("labour", "farm_labour"):
+        return "worker"
+    if kind.endswith("technicians"):
+        return "technician"
+    if kind == "funds":
+        return pm.scenario.currency
+    return "unit"
+
+
+def _explain(pm: PlanModel, gauge: Gauge, names: dict[str, str], row: Any, unit: str) -> str:
+    kind = row.kind
+    region = names.get(row.region, row.region)
+    product = names.get(row.product, row.product)
+    period = row.period
+    value = f"{row.shadow_price:,.4g} {gauge.unit}"
+    thing = {
+        "material": f"one more {unit} of {product} in {region}",
+        "transport": f"one more {unit} of freight transport",
+        "exports": f"one more {unit} of {product} taken out of the scenario",
+        "capacity": f"one more {unit} of {names.get(row.technology, row.technology)} in {region}",
+        "corridor": f"one more t/yr of carrying capacity on {region}",
+        "labour": f"one more worker in {region}",
+        "farm_labour": f"one worker fewer required in the fields of {region}",
+        "food": f"one t less grain eaten in {region} (a lower food floor)",
+        "technicians": f"one more technician for new plants in {region}",
+        "network_technicians": f"one more technician in the {region} network's pool",
+        "zone_technicians": f"one more technician in zone {region}'s pool",
+        "funds": f"one more {unit} in fund class {region}",
+        "imports": f"one more {unit} of {product} allowed in from outside",
+    }.get(kind, f"relaxing {kind} in {region}")
+    return f"{thing} in {period} {gauge.verb} {value} {gauge.what}"

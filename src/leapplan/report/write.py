@@ -1,0 +1,428 @@
+"""``write_report``: tables (CSV + Parquet), charts (PNG) and one self-contained ``report.html``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from leapplan.console import fmt
+from leapplan.report import charts_flows, charts_map, charts_plan, charts_sim, style
+from leapplan.report.html import Section, esc, page, table_html
+from leapplan.report.inputs import EnsembleLike, PlanLike
+from leapplan.report.meta import provenance, run_info
+from leapplan.report.tables import collect, write_tables
+from leapplan.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+CAPTIONS: dict[str, tuple[str, str]] = {
+    "output_value": (
+        "Output value by ownership level and by sector, against the targets",
+        "Left: local industry (everything but central state industry) stacked by who runs it, county-run at the "
+        "bottom so the county target reads off the first band. A red line is what a target asks for in its year, "
+        "the red dot what the plan achieves as the planner measures it (the planner may count only output of usable quality, so a dot can sit below the top of its bar). Right: all output value by sector. Yuan at base-year prices.",
+    ),
+    "industry_vs_agriculture": (
+        "Local industry against agriculture",
+        "The picture behind \u201ccatch up with agriculture in four years, greatly exceed it in five\u201d: the "
+        "blue line must rise to the red target marks. The small numbers give local industry as a multiple of "
+        "agriculture each year.",
+    ),
+    "food_per_head": (
+        "Food per head against the floor",
+        "Grain available per person. Dashed: the plan for the whole province; dotted: the worst-off region in the "
+        "plan; blue: what the simulated runs give (median and 5\u201395 % band). Nothing may fall below the red floor.",
+    ),
+    "weak_links": (
+        "The weak links, ranked",
+        "Each bar is a binding constraint of the plan \u2014 a capacity, a material balance, a corridor, labour, "
+        "technicians or funds in one place and period \u2014 in the plan's ranking. The bar is what relaxing it by "
+        "1 % is worth, the same unit for every link; the label says what one more unit of it (a tonne, a worker, "
+        "a yuan) is worth, its shadow price, in the link's own unit.",
+    ),
+    "support_flows": (
+        "Support flows",
+        "Who sends what to whom over the whole plan: network hubs send technicians and equipment to their "
+        "members; cities send machines, funds and technicians to the counties of their zone, counties send food "
+        "and labourers back. Band width is proportional to the quantity; receivers (and sending counties) are grouped by special district.",
+    ),
+    "region_map": (
+        "Regions, zones and networks",
+        "The region tree from the province (left) to the counties; each county's colour and line show the "
+        "collaboration zone it belongs to; the dot columns on the right show which regions hold a network's hub "
+        "(star) or members (dot).",
+    ),
+    "simulated_bands": (
+        "Monte Carlo bands of key products",
+        "The plan (dashed) against what the simulated runs report (orange), really produce (blue) and produce of "
+        "usable quality (green): median lines and 5\u201395 % bands across the runs. Product units per period.",
+    ),
+    "plan_reported_actual": (
+        "Plan, reports and reality",
+        "Output value as planned, as the units report it and as it really was in the simulation. The gap between "
+        "orange and blue is over-reporting; the gap between dashed and blue is the shortfall against the plan.",
+    ),
+}
+
+
+def _charts(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> list[tuple[str, Callable[[], Figure]]]:
+    return [
+        ("output_value", lambda: charts_plan.output_value_figure(s, plan)),
+        ("industry_vs_agriculture", lambda: charts_plan.industry_vs_agriculture_figure(s, plan)),
+        ("food_per_head", lambda: charts_plan.food_figure(s, plan, ensemble)),
+        ("weak_links", lambda: charts_plan.weak_links_figure(s, plan)),
+        ("support_flows", lambda: charts_flows.support_figure(s, plan.support)),
+        ("region_map", lambda: charts_map.region_map_figure(s)),
+        ("simulated_bands", lambda: charts_sim.bands_figure(s, ensemble)),
+        ("plan_reported_actual", lambda: charts_sim.reported_vs_actual(s, plan, ensemble)),
+    ]
+
+
+def balance_table(balance: Any) -> pd.DataFrame:
+    """Key sectors of a ``BalanceResult``: [sector, backward, forward, role, rank], strongest first."""
+    from leapplan.balance.command import sector_label
+
+    table = balance.linkages.table
+    table = table[table["rank"] > 0].sort_values("rank")
+    return pd.DataFrame(
+        {
+            "sector": [sector_label(k) for k in table.index],
+            "backward": table["backward"].to_numpy(dtype=float),
+            "forward": table["forward"].to_numpy(dtype=float),
+            "role": table["role"].astype(str).to_numpy(),
+            "rank": table["rank"].to_numpy(dtype=int),
+        }
+    )
+
+
+def final_medians(s: Scenario, ensemble: EnsembleLike) -> pd.DataFrame:
+    """Last period, key products: planned, reported, actual and usable medians [product unit]."""
+    bands = ensemble.bands
+    last = s.periods[-1]
+    units = {p.id: p.unit for p in s.products}
+    names = {p.id: p.name for p in s.products}
+    rows = []
+    for prod in charts_sim.key_products(s, bands, count=8):
+        row: dict[str, Any] = {"product": names.get(prod, prod), "unit": units.get(prod, "")}
+        for var in ("planned", "reported", "actual", "usable"):
+            if var in bands:
+                row[var] = float(bands[var].sel(product=prod, period=last).sel(quantile=0.5, method="nearest"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cards(
+    s: Scenario, plan: PlanLike, ensemble: EnsembleLike, info: dict[str, Any]
+) -> list[tuple[str, str, str, str]]:
+    cards = []
+    status = info["plan_status"]
+    cards.append(
+        (
+            "Plan",
+            status.replace("_", " "),
+            f"solver {info['solver']} {info['solver_status']}".strip(),
+            "ok" if status == "feasible" else "warn",
+        )
+    )
+    t = plan.targets
+    if len(t):
+        met = int((t["cut"].fillna(0.0).abs() <= 1e-6 * t["required"].abs().clip(lower=1.0)).sum())
+        cards.append(
+            ("Targets met in full", f"{met} of {len(t)}", f"{len(t) - met} cut", "ok" if met == len(t) else "warn")
+        )
+    if len(plan.weak_links):
+        top = plan.weak_links.iloc[0]
+        cards.append(
+            (
+                "Weakest link",
+                charts_plan.weak_link_label(top, charts_plan.id_names(s)),
+                f"one more unit: {fmt(abs(float(top['shadow_price'])))} {top['unit']}",
+                "",
+            )
+        )
+    food = charts_plan.province_food(s, plan)
+    floor = s.guardrails.food_per_head
+    if len(food):
+        low = float(food["lowest"].min())
+        note = f"floor {floor:g}; lowest region {food.loc[food['lowest'].idxmin(), 'lowest_region']}"
+        if "food_per_head" in ensemble.bands:
+            sim = float(ensemble.bands["food_per_head"].sel(quantile=0.05, method="nearest").min())
+            note += f"; simulated 5 % low {sim:,.0f}"
+        cards.append(("Least food per head, plan", f"{low:,.0f} kg", note, "warn" if low < floor - 1e-6 else "ok"))
+    share = getattr(ensemble, "share_below_floor", None)
+    if share is not None and len(share) == len(s.periods) and len(share):
+        worst = int(np.argmax(share))
+        cards.append(
+            (
+                "Runs with a region below the floor",
+                f"{100 * float(share[worst]):.0f} %",
+                f"in {s.periods[worst]}, the worst period; of {ensemble.runs} runs",
+                "warn" if float(share[worst]) > 0 else "ok",
+            )
+        )
+    both = charts_plan.local_vs_agriculture(charts_plan.yearly_output_value(s, plan))
+    if len(both) and both["agriculture"].iloc[-1] > 0:
+        r = both["local_industry"].iloc[-1] / both["agriculture"].iloc[-1]
+        cards.append(
+            (
+                f"Local industry ÷ agriculture, {both.index[-1]}",
+                f"{r:.2f}",
+                f"base year {both['local_industry'].iloc[0] / max(both['agriculture'].iloc[0], 1e-9):.2f}",
+                "",
+            )
+        )
+    b = ensemble.bands
+    if "output_value_reported" in b and "output_value_actual" in b:
+        last = s.periods[-1]
+        rep = float(b["output_value_reported"].sel(period=last).sel(quantile=0.5, method="nearest"))
+        act = float(b["output_value_actual"].sel(period=last).sel(quantile=0.5, method="nearest"))
+        if act > 0:
+            cards.append(
+                (
+                    "Reports over actual",
+                    f"{100 * (rep / act - 1):+.0f} %",
+                    f"median of {ensemble.runs} runs, {last}",
+                    "warn" if rep > act * 1.02 else "ok",
+                )
+            )
+    return cards
+
+
+def _inputs(info: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("scenario", f"{info['scenario']}"),
+        ("scenario hash (sha256)", info["hash"]),
+        ("leapplan", info["leapplan"]),
+        ("generated", info["generated"]),
+        ("solver", f"{info['solver']} {info['solver_method']}".strip() or "–"),
+        ("solver status", info["solver_status"] or "–"),
+        ("plan status", info["plan_status"] + (f" — {info['reason']}" if info["reason"] else "")),
+        ("objective", fmt(info["objective"])),
+        ("scenario seed", str(info["scenario_seed"])),
+        ("simulation seed, runs", f"{info['simulation_seed']}, {info['runs']} runs"),
+        ("periods", f"{info['periods'][0]}–{info['periods'][-1]} (base year {info['base_year']})"),
+        ("simulated frictions", ", ".join(f.replace("_", " ") for f in info["frictions"]) or "–"),
+        ("solve time", "–" if info["solve_seconds"] is None else f"{float(info['solve_seconds']):.2f} s"),
+    ]
+
+
+def _sections(
+    s: Scenario,
+    plan: PlanLike,
+    ensemble: EnsembleLike,
+    charts: dict[str, style.Chart],
+    tables: dict[str, pd.DataFrame],
+    balance_rows: pd.DataFrame | None,
+) -> list[Section]:
+    wl_cols = [
+        c
+        for c in ("kind", "product", "region", "period", "shadow_price", "unit", "explanation")
+        if c in plan.weak_links.columns
+    ]
+    t_cols = [
+        c
+        for c in ("id", "year", "hard", "priority", "required", "achievable", "cut", "unit")
+        if c in plan.targets.columns
+    ]
+    desc = {t.id: t.description for t in s.targets}
+    src = {t.id: t.source for t in s.targets}
+    targets = plan.targets.assign(
+        description=plan.targets["id"].map(desc).fillna(""), source=plan.targets["id"].map(src).fillna("")
+    )
+    support = plan.support
+    totals = (
+        support.groupby("kind", as_index=False)["quantity"].sum()
+        if len(support)
+        else pd.DataFrame(columns=["kind", "quantity"])
+    )
+    prov = provenance(s)
+    n_est = int(prov["estimate"].sum() + prov["partly_estimate"].sum())
+    sections = [
+        Section(
+            "targets",
+            "Targets and output value",
+            [
+                "What the planners asked for and what this plan can deliver. Targets that cannot all be met are cut "
+                "in priority order; the table gives the cut in the target's own unit."
+            ],
+            [charts["output_value"], charts["industry_vs_agriculture"]],
+            [
+                (
+                    "Targets",
+                    table_html(
+                        targets,
+                        ["id", "description", *t_cols[1:], "source"],
+                        ["target", "what the planners said", *t_cols[1:], "source"],
+                    ),
+                )
+            ],
+            ["plan_targets", "plan_output_value"],
+        ),
+        Section(
+            "food",
+            "Food",
+            [
+                f"No plan may leave less than {s.guardrails.food_per_head:g} kg of grain per person per year, and at "
+                f"least {100 * s.guardrails.min_farm_share:.0f} % of the labour force must stay in the fields."
+            ],
+            [charts["food_per_head"]],
+            [
+                (
+                    "Food per head by period (kg per person per year)",
+                    table_html(
+                        charts_plan.province_food(s, plan),
+                        headers=["period", "province", "lowest region", "which", "floor"],
+                    ),
+                )
+            ],
+            ["plan_food", "plan_labour"],
+        ),
+        Section(
+            "weak-links",
+            "Weak links",
+            [
+                "\u201cStrengthen the weak links\u201d: the constraints that bind, ranked by what one more unit is worth."
+            ],
+            [charts["weak_links"]],
+            [("Weak links", table_html(plan.weak_links, wl_cols, limit=15))] if wl_cols else [],
+            ["plan_weak_links"],
+        ),
+        Section(
+            "support",
+            "Support: hubs, cities and counties",
+            [],
+            [charts["support_flows"], charts["region_map"]],
+            [("Support by kind, whole plan", table_html(totals))],
+            ["plan_support", "plan_funds", "plan_shipments"],
+        ),
+        Section(
+            "simulation",
+            "Carrying the plan out",
+            [
+                f"{ensemble.runs} simulated runs (seed {ensemble.seed}) with build delays, harvest shocks, low-quality "
+                "output and inflated reports. Every simulated figure is a model estimate, not an observation."
+            ],
+            [charts["simulated_bands"], charts["plan_reported_actual"]],
+            [(f"Key products in {s.periods[-1]}: medians of the runs", table_html(final_medians(s, ensemble)))],
+            [k for k in tables if k.startswith("bands_")],
+        ),
+    ]
+    if balance_rows is not None:
+        sections.append(
+            Section(
+                "balance",
+                "Material balance: key sectors",
+                [
+                    "Rasmussen backward and Ghosh forward linkages of the input-output system (1 = average); key sectors "
+                    "are above average on both."
+                ],
+                [],
+                [("Key sectors", table_html(balance_rows, limit=20))],
+                ["balance_linkages"],
+            )
+        )
+    sections.append(
+        Section(
+            "sources",
+            "Where the numbers come from",
+            [
+                f"Every item of the scenario names its source. {n_est} of {int(prov['items'].sum())} items rest wholly or "
+                "partly on estimates; the table counts them per scenario table (\u2018seed\u2019: the 1958 documents, "
+                "\u2018cited\u2019: a published figure, \u2018estimate\u2019: our own)."
+            ],
+            [],
+            [
+                (
+                    "Sources per scenario table",
+                    table_html(
+                        prov, headers=["table", "items", "seed", "cited", "estimate", "partly estimated", "no source"]
+                    ),
+                ),
+                ("Base-year output value by sector and ownership (yuan)", table_html(tables["scenario_output_value"])),
+            ],
+            [
+                "scenario_provenance",
+                "scenario_capacity",
+                "scenario_output_value",
+                "scenario_targets",
+                "plan_production",
+                "plan_capacity",
+            ],
+        )
+    )
+    return sections
+
+
+def write_report(
+    folder: Path,
+    scenario: Scenario,
+    plan: PlanLike,
+    ensemble: EnsembleLike,
+    balance: Any = None,
+    *,
+    console: Console | None = None,
+) -> Path:
+    """Write ``folder/report.html``, ``folder/tables/*.csv|parquet`` and ``folder/charts/*.png``; returns the
+    report's path. With ``console``, show a progress bar there."""
+    folder = Path(folder)
+    (folder / "charts").mkdir(parents=True, exist_ok=True)
+    info = run_info(scenario, plan, ensemble)
+    extra = {"balance_linkages": balance_table(balance)} if balance is not None else {}
+    draws = _charts(scenario, plan, ensemble)
+    progress = (
+        Progress(
+            TextColumn("report"),
+            BarColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        if console is not None
+        else None
+    )
+    charts: dict[str, style.Chart] = {}
+    with progress or nullcontext():
+        task = progress.add_task("tables", total=len(draws) + 2) if progress else None
+        tables = collect(scenario, plan, ensemble, extra)
+        write_tables(folder / "tables", tables)
+        for name, draw in draws:
+            if progress and task is not None:
+                progress.update(task, advance=1, description=name)
+            title, caption = CAPTIONS[name]
+            png = style.render(draw)
+            (folder / "charts" / f"{name}.png").write_bytes(png)
+            charts[name] = style.Chart(name, title, caption, png)
+        if progress and task is not None:
+            progress.update(task, advance=1, description="html")
+        sections = _sections(scenario, plan, ensemble, charts, tables, extra.get("balance_linkages"))
+        text = page(
+            title=scenario.title or scenario.name,
+            kicker=f"leapplan report · {scenario.name}",
+            lede=esc(
+                f"Plan {info['plan_status'].replace('_', ' ')} for {scenario.periods[0]}–{scenario.periods[-1]}, "
+                f"checked against {ensemble.runs} simulated runs."
+            ),
+            inputs=_inputs(info),
+            cards=_cards(scenario, plan, ensemble, info),
+            sections=sections,
+            footer=esc(
+                f"leapplan {info['leapplan']} · scenario {info['scenario']} · sha256 {info['hash']} · "
+                f"generated {info['generated']}. Output value is at {scenario.base_year} prices."
+            ),
+        )
+        path = folder / "report.html"
+        path.write_text(text, encoding="utf-8")
+        if progress and task is not None:
+            progress.update(task, advance=1, description="done")
+    log.info("report for %s written to %s", scenario.name, path)
+    return path

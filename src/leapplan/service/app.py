@@ -1,0 +1,430 @@
+"""The FastAPI application of the monitoring service (routes in API.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leapplan.scenario import Scenario, load
+from leapplan.service import reports, rollup
+from leapplan.service.auditing import Auditor
+from leapplan.service.bootstrap import install_plan, prepare, stored_plan
+from leapplan.service.committer import Committer
+from leapplan.service.context import ApiError, Context, now, record
+from leapplan.service.db import Store
+from leapplan.service.limits import BodyLimit
+from leapplan.service.models import AgreementRow, AuditEntry, Delivery, Token, User
+from leapplan.service.planning import active_plan
+from leapplan.service.schemas import BatchIn, CorrectionIn, DeliveryIn, ReportIn, ReturnIn
+from leapplan.service.security import TOKEN_LIFETIME, Principal, Role, check_password, new_token, token_hash
+
+log = logging.getLogger(__name__)
+STATUSES = ("submitted", "approved", "returned")
+
+
+def _static_dir() -> Path:
+    return Path(str(resources.files("leapplan.service") / "static"))
+
+
+async def _ctx(request: Request) -> Context:
+    """The service context (async: no thread hop for a dictionary lookup)."""
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+TOKEN_CACHE_SECONDS = 60.0
+"""How long a checked token is trusted without asking the database again [s] (role changes apply after this)."""
+_token_cache: dict[str, tuple[Principal, dt.datetime, float]] = {}
+_token_lock = threading.Lock()
+
+
+def _lookup_token(ctx: Context, hashed: str) -> tuple[Principal, dt.datetime]:
+    with ctx.store.read() as session:
+        row = session.execute(
+            select(Token.expires_at, User.username, User.role, User.unit)
+            .join(User, User.username == Token.username)
+            .where(Token.token_hash == hashed)
+        ).first()
+    if row is None:
+        raise ApiError(401, "invalid token: log in again")
+    expires = row[0] if row[0].tzinfo else row[0].replace(tzinfo=dt.UTC)
+    return Principal(username=row[1], role=Role(row[2]), unit=row[3]), expires
+
+
+async def current_user(request: Request) -> Principal:
+    """The user behind the request's bearer token; 401 without a valid one (checked tokens are cached briefly)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "not logged in: send Authorization: Bearer <token> (POST /api/token)")
+    ctx: Context = request.app.state.ctx
+    hashed = token_hash(token.strip())
+    key = f"{id(ctx)}:{hashed}"
+    with _token_lock:
+        cached = _token_cache.get(key)
+    if cached is not None and cached[2] > time.monotonic():
+        principal, expires = cached[0], cached[1]
+    else:
+        principal, expires = await run_in_threadpool(_lookup_token, ctx, hashed)
+        with _token_lock:
+            if len(_token_cache) > 10_000:
+                _token_cache.clear()
+            _token_cache[key] = (principal, expires, time.monotonic() + TOKEN_CACHE_SECONDS)
+    if expires <= now():
+        raise ApiError(401, "token expired: log in again")
+    return principal
+
+
+UserDep = Annotated[Principal, Depends(current_user)]
+CtxDep = Annotated[Context, Depends(_ctx)]
+IdParam = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
+ReportId = Annotated[int, PathParam(ge=1, le=2**53)]
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status == 403:
+            ctx: Context = request.app.state.ctx
+            after = {"method": request.method, "path": request.url.path, "detail": exc.detail}
+
+            def log_denial() -> None:
+                with ctx.store.write() as session:
+                    record(session, exc.actor, "denied", exc.target or request.url.path, None, after)
+
+            await run_in_threadpool(log_denial)  # a blocking write must not stall the event loop
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        words = "; ".join(f"{'.'.join(e['loc'][1:] or e['loc'])}: {e['msg']}" for e in errors[:5])
+        return JSONResponse({"detail": words or "invalid request", "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return JSONResponse(
+            {"detail": "conflicting write (a concurrent request stored the same key); retry"}, status_code=409
+        )
+
+    @app.exception_handler(DataError)
+    async def bad_value(request: Request, exc: DataError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"value refused by the database: {str(exc.orig).splitlines()[0]}"}, status_code=422
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, StatementError) and isinstance(exc.orig, (ValueError, OverflowError)):
+            return JSONResponse({"detail": f"value refused: {exc.orig}"}, status_code=422)
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error (logged)"}, status_code=500)
+
+    @app.exception_handler(OperationalError)
+    async def db_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database error: %s", exc.orig)
+        return JSONResponse(
+            {"detail": "database busy or unavailable, retry"}, status_code=503, headers={"Retry-After": "1"}
+        )
+
+
+def _json(content: Any, status: int = 200) -> JSONResponse:
+    """A JSON response without FastAPI's re-encoding (the hot paths build plain JSON types already)."""
+    return JSONResponse(content, status_code=status)
+
+
+def _retrying(fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run a write once more when a concurrent writer in another process won a unique-key race."""
+    try:
+        return fn(*args, **kw)
+    except IntegrityError:
+        return fn(*args, **kw)
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/token")
+    def token(
+        ctx: CtxDep,
+        username: Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[^\x00]*$")],
+        password: Annotated[str, Form(max_length=1000)],
+    ) -> dict[str, Any]:
+        with ctx.store.read() as session:
+            user = session.get(User, username)
+            stored = user.password_hash if user is not None else None
+        if not check_password(stored, password):
+            raise ApiError(401, "wrong username or password")
+        raw, hashed = new_token()
+        t = now()
+        with ctx.store.write() as session:
+            session.add(Token(token_hash=hashed, username=username, created_at=t, expires_at=t + TOKEN_LIFETIME))
+        return {"access_token": raw, "token_type": "bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+
+    @app.get("/api/me")
+    def me(user: UserDep) -> dict[str, Any]:
+        return {"username": user.username, "role": user.role.value, "unit": user.unit}
+
+    @app.get("/api/scenario")
+    def scenario(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        plan = None
+        if ctx.plan is not None:
+            plan = {"id": ctx.plan_id, "status": ctx.plan.status, "source": ctx.plan.source}
+        return {
+            "name": ctx.scenario.name,
+            "title": ctx.scenario.title,
+            "periods": ctx.periods,
+            "products": [{"id": p.id, "name": p.name, "unit": p.unit} for p in ctx.scenario.products],
+            "plan": plan,
+            "plan_state": ctx.plan_state,
+        }
+
+    @app.get("/api/units")
+    def units(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
+        t = ctx.tree
+        return [
+            {"id": u, "name": t.name[u], "kind": t.kind[u], "parent": t.parent[u], "zone": t.zone.get(u)}
+            for u in t.order
+        ]
+
+    @app.post("/api/reports", status_code=201)
+    def submit(ctx: CtxDep, user: UserDep, body: ReportIn) -> JSONResponse:
+        out, created = _retrying(reports.submit, ctx, user, [body], batch=False)
+        return _json(out[0], 201 if created else 200)
+
+    @app.post("/api/reports/batch", status_code=201)
+    def submit_batch(ctx: CtxDep, user: UserDep, body: BatchIn) -> JSONResponse:
+        out, created = _retrying(reports.submit, ctx, user, body.reports, batch=True)
+        return _json({"reports": out, "created": created, "existing": len(out) - created}, 201 if created else 200)
+
+    @app.get("/api/reports")
+    def list_reports(
+        ctx: CtxDep,
+        user: UserDep,
+        unit: IdParam = None,
+        period: IdParam = None,
+        product: IdParam = None,
+        status: IdParam = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> JSONResponse:
+        if status is not None and status not in STATUSES:
+            raise ApiError(422, f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        return _json(
+            reports.listing(
+                ctx, user, unit=unit, period=period, product=product, status=status, limit=limit, offset=offset
+            )
+        )
+
+    @app.get("/api/reports/{report_id}/versions")
+    def report_versions(ctx: CtxDep, user: UserDep, report_id: ReportId) -> list[dict[str, Any]]:
+        return reports.versions(ctx, user, report_id)
+
+    @app.post("/api/reports/{report_id}/correct", status_code=201)
+    def correct(
+        ctx: CtxDep, user: UserDep, report_id: ReportId, body: CorrectionIn, response: Response
+    ) -> dict[str, Any]:
+        out, created = _retrying(reports.correct, ctx, user, report_id, body)
+        if not created:
+            response.status_code = 200
+        return out  # type: ignore[no-any-return]
+
+    @app.post("/api/reports/{report_id}/approve")
+    def approve(ctx: CtxDep, user: UserDep, report_id: ReportId) -> dict[str, Any]:
+        return reports.decide(ctx, user, report_id, True)
+
+    @app.post("/api/reports/{report_id}/return")
+    def send_back(ctx: CtxDep, user: UserDep, report_id: ReportId, body: ReturnIn) -> dict[str, Any]:
+        return reports.decide(ctx, user, report_id, False, body.reason)
+
+    @app.get("/api/rollup")
+    def get_rollup(
+        ctx: CtxDep,
+        user: UserDep,
+        period: IdParam = None,
+        unit: IdParam = None,
+        product: IdParam = None,
+        group: IdParam = "region",
+    ) -> JSONResponse:
+        return _json(rollup.rollup(ctx, user, period=period, unit=unit, product=product, group=group or "region"))
+
+    @app.get("/api/agreements")
+    def agreements(ctx: CtxDep, user: UserDep, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        return rollup.agreement_rows(ctx, user, as_of)
+
+    @app.post("/api/agreements/{agreement_id}/deliveries", status_code=201)
+    def deliver(
+        ctx: CtxDep,
+        user: UserDep,
+        agreement_id: Annotated[str, PathParam(max_length=100)],
+        body: DeliveryIn,
+        response: Response,
+    ) -> dict[str, Any]:
+        with ctx.store.write() as session:
+            a = session.get(AgreementRow, agreement_id)
+            if a is None:
+                raise ApiError(404, f"no agreement {agreement_id!r}")
+            if not rollup.may_record_delivery(user, a):
+                raise ApiError(
+                    403,
+                    f"{user.role.value} {user.username} may not record deliveries of {a.id!r}",
+                    actor=user.username,
+                    target=f"agreement {a.id}",
+                )
+            if body.date < a.start:
+                raise ApiError(422, f"date {body.date} is before the agreement's start {a.start}")
+            prior = None
+            if body.client_id is not None:
+                prior = session.scalars(select(Delivery).where(Delivery.client_id == body.client_id)).first()
+                if prior is not None and (
+                    prior.agreement_id != a.id or prior.quantity != body.quantity or prior.date != body.date
+                ):
+                    raise ApiError(409, f"client_id {body.client_id!r} was already used with a different body")
+            if prior is None:
+                session.add(
+                    Delivery(
+                        agreement_id=a.id,
+                        quantity=body.quantity,
+                        date=body.date,
+                        client_id=body.client_id,
+                        recorded_by=user.username,
+                        recorded_at=now(),
+                    )
+                )
+                record(
+                    session,
+                    user.username,
+                    "delivery",
+                    f"agreement {a.id}",
+                    None,
+                    {"quantity": body.quantity, "date": body.date.isoformat(), "client_id": body.client_id},
+                )
+            else:
+                response.status_code = 200
+        as_of = max(rollup.default_as_of(ctx), body.date)
+        return rollup.agreement_rows(ctx, user, as_of, only=agreement_id)[0]
+
+    @app.get("/api/flags")
+    def flags(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:
+        return _json(rollup.flag_rows(ctx, user, unit, period))
+
+    @app.get("/api/audit-log")
+    def audit_log(
+        ctx: CtxDep,
+        user: UserDep,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        action: IdParam = None,
+    ) -> list[dict[str, Any]]:
+        if user.role is not Role.planner:
+            raise ApiError(403, "only planners read the audit log", actor=user.username, target="audit-log")
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+        if action is not None:
+            stmt = stmt.where(AuditEntry.action == action)
+        from leapplan.service.context import iso
+
+        with ctx.store.read() as session:
+            return [
+                {
+                    "id": e.id,
+                    "at": iso(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "target": e.target,
+                    "before": e.before,
+                    "after": e.after,
+                }
+                for e in session.scalars(stmt)
+            ]
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        page = _static_dir() / "index.html"
+        if not page.is_file():
+            return JSONResponse({"detail": "the dashboard is not installed (static/index.html missing)"}, 404)
+        return FileResponse(page, media_type="text/html")
+
+
+def _solve_in_background(ctx: Context) -> None:
+    """Solve the plan while the service already answers; planned values appear when it is done."""
+    try:
+        solved = active_plan(ctx.scenario, None, solve=True)
+    except Exception as exc:  # noqa: BLE001 - the service keeps running without a plan and says why
+        log.exception("solving the plan failed")
+        ctx.plan_state = f"failed: {exc}"
+        return
+    if solved is None:
+        ctx.plan_state = "none"
+        return
+    install_plan(ctx, solved)
+    log.info("plan %s installed (%s)", ctx.plan_id, solved.status)
+
+
+def create_app(
+    db_url: str,
+    scenario: str | Path | Scenario | None = None,
+    plan: Any = None,
+    demo_users: bool = False,
+    *,
+    solve: bool = True,
+) -> FastAPI:
+    """The service on ``db_url``: migrates, records the scenario/plan/units, optionally creates demo users.
+
+    ``scenario`` is a Scenario, an embedded name or a path (default shanxi-1958); ``plan`` a PlanResult, a
+    ``leapplan plan --out`` folder or None (then, when ``solve``, the database's plan for this scenario version is
+    reused, or the plan is solved on a background thread: the service answers at once and planned values appear
+    when the plan is ready; see ``plan_state`` in GET /api/scenario).
+    """
+    s = scenario if isinstance(scenario, Scenario) else load(scenario)
+    store = Store(db_url)
+    given = active_plan(s, plan, solve=False) if plan is not None else None
+    ctx = prepare(store, s, given, with_demo_users=demo_users)
+    ctx.auditor = Auditor(store, s, ctx.tree, ctx.plan.production if ctx.plan is not None else None)
+    ctx.committer = Committer(store, reports.store_alone(ctx))
+    redo = ctx.auditor.queue_unaudited()
+    if redo:
+        log.warning("auditing %d report versions left unaudited by the last run", redo)
+    reuse = stored_plan(ctx) if plan is None and solve else None
+    if reuse is not None:
+        install_plan(ctx, reuse, stored=True)
+    elif plan is None and solve:
+        ctx.plan_state = "solving"
+        threading.Thread(target=_solve_in_background, args=(ctx,), name="leapplan-plan", daemon=True).start()
+    app = FastAPI(
+        title="leapplan monitoring service",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    _install_handlers(app)
+    _routes(app)
+    static = _static_dir()
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    app.add_middleware(BodyLimit)
+    return app

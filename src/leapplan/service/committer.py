@@ -1,0 +1,256 @@
+"""Group commit of new reports: one writer thread stores the submissions of many requests in one transaction.
+
+Under 50 concurrent clients a lock-per-request makes every request wait for the others' round trips through the
+GIL; here a request validates its reports itself (in memory), queues them and waits, and the writer stores all
+queued requests with a handful of statements. Each request stays all-or-nothing: a request whose reports clash
+(409) is left out of the transaction and answered alone. When the shared transaction fails for any other reason
+every request in it is retried on its own (``fallback``), so one bad request never fails another.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from leapplan.service.context import ApiError, iso, now
+from leapplan.service.db import Store
+from leapplan.service.models import AuditEntry, Report, ReportVersion
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One validated report of a request, with its body digest."""
+
+    client_id: str
+    unit: str
+    period: str
+    product: str
+    produced: float
+    inputs: dict[str, float]
+    labour: float
+    remark: str
+    digest: str
+
+
+@dataclass
+class Request:
+    """The reports of one HTTP request and, once written, the outcome."""
+
+    username: str
+    items: Sequence[Item]
+    batch: bool
+    done: threading.Event = field(default_factory=threading.Event)
+    ids: list[int] = field(default_factory=list)
+    created: list[tuple[int, int]] = field(default_factory=list)  # (report id, version) of new reports
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # report id → JSON of the reports it created
+    error: BaseException | None = None
+
+
+class Committer:
+    """The writer thread; ``fallback(request)`` stores one request on its own (used when a group fails)."""
+
+    MAX_ITEMS = 2000
+
+    def __init__(self, store: Store, fallback: Callable[[Request], None]) -> None:
+        self.store = store
+        self.fallback = fallback
+        self._cond = threading.Condition()
+        self._queue: list[Request] = []
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="leapplan-committer", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: Request, timeout: float = 120.0) -> Request:
+        """Queue ``request`` and wait until it is written (or refused)."""
+        with self._cond:
+            if self._stop:
+                raise ApiError(503, "the service is shutting down")
+            self._queue.append(request)
+            self._cond.notify()
+        if not request.done.wait(timeout):
+            raise ApiError(503, "the database did not answer in time; retry (the same client_id is safe)")
+        return request
+
+    def close(self) -> None:
+        """Finish the queued requests and stop."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stop:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                group: list[Request] = []
+                size = 0
+                while self._queue and (not group or size + len(self._queue[0].items) <= self.MAX_ITEMS):
+                    r = self._queue.pop(0)
+                    group.append(r)
+                    size += len(r.items)
+            try:
+                self._write(group)
+            except Exception:  # noqa: BLE001 - retry each request alone; its own error goes to its caller
+                log.warning("group commit of %d requests failed; writing them one by one", len(group), exc_info=True)
+                for r in group:
+                    if r.done.is_set():
+                        continue
+                    try:
+                        r.ids, r.created, r.rows, r.error = [], [], {}, None
+                        self.fallback(r)
+                    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
+                        r.error = exc
+            finally:
+                for r in group:
+                    r.done.set()
+
+    def _write(self, group: list[Request]) -> None:
+        cids = {it.client_id for r in group for it in r.items}
+        with self.store.write() as session:
+            prior = {
+                cid: (rid, ver, dig)
+                for cid, rid, ver, dig in session.execute(
+                    select(
+                        ReportVersion.client_id, ReportVersion.report_id, ReportVersion.version, ReportVersion.digest
+                    ).where(ReportVersion.client_id.in_(cids))
+                )
+            }
+            fresh: dict[str, Item] = {}  # client_id → item to insert in this transaction
+            accepted: list[Request] = []
+            for r in group:
+                mine: dict[str, Item] = {}
+                try:
+                    for i, it in enumerate(r.items):
+                        where = f"reports[{i}]: " if r.batch else ""
+                        seen = prior.get(it.client_id)
+                        if seen is not None:
+                            rid, ver, dig = seen
+                            if ver != 1:
+                                raise ApiError(
+                                    409, f"{where}client_id {it.client_id!r} was used by a correction of report {rid}"
+                                )
+                            if dig != it.digest:
+                                raise ApiError(
+                                    409,
+                                    f"{where}client_id {it.client_id!r} was already used for report {rid} with a different body",
+                                )
+                            continue
+                        other = fresh.get(it.client_id) or mine.get(it.client_id)
+                        if other is not None and other.digest != it.digest:
+                            raise ApiError(
+                                409, f"{where}client_id {it.client_id!r} was already used with a different body"
+                            )
+                        mine.setdefault(it.client_id, it)
+                except ApiError as exc:
+                    r.error = exc
+                    continue
+                for cid, it in mine.items():
+                    fresh.setdefault(cid, it)
+                accepted.append(r)
+            new_ids: dict[str, int] = {}
+            rows_json: dict[int, dict[str, Any]] = {}
+            if fresh:
+                t = now()
+                owner = {it.client_id: r.username for r in reversed(accepted) for it in r.items}
+                items = list(fresh.values())
+                rows = session.execute(
+                    insert(Report).returning(Report.id, Report.client_id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "client_id": it.client_id,
+                            "unit": it.unit,
+                            "period": it.period,
+                            "product": it.product,
+                            "status": "submitted",
+                            "latest_version": 1,
+                            "audited_version": 0,
+                            "created_by": owner[it.client_id],
+                            "created_at": t,
+                        }
+                        for it in items
+                    ],
+                ).all()
+                new_ids = {cid: rid for rid, cid in rows}
+                rows_json = {
+                    new_ids[it.client_id]: _after(new_ids[it.client_id], it, owner[it.client_id], iso(t))
+                    for it in items
+                }
+                session.execute(
+                    insert(ReportVersion),
+                    [
+                        {
+                            "report_id": new_ids[it.client_id],
+                            "version": 1,
+                            "client_id": it.client_id,
+                            "digest": it.digest,
+                            "produced": it.produced,
+                            "inputs": dict(it.inputs),
+                            "labour": it.labour,
+                            "remark": it.remark,
+                            "submitted_by": owner[it.client_id],
+                            "submitted_at": t,
+                        }
+                        for it in items
+                    ],
+                )
+                session.execute(
+                    insert(AuditEntry),
+                    [
+                        {
+                            "at": t,
+                            "actor": owner[it.client_id],
+                            "action": "report_create",
+                            "target": f"report {new_ids[it.client_id]}",
+                            "before": None,
+                            "after": rows_json[new_ids[it.client_id]],
+                        }
+                        for it in items
+                    ],
+                )
+            for r in accepted:
+                made: set[int] = set()
+                for it in r.items:
+                    if it.client_id in new_ids:
+                        rid = new_ids[it.client_id]
+                        r.ids.append(rid)
+                        if rid not in made and owner_of(r, it, fresh):
+                            r.created.append((rid, 1))
+                            r.rows[rid] = {k: v for k, v in rows_json[rid].items() if k != "flags"}
+                            made.add(rid)
+                    else:
+                        r.ids.append(prior[it.client_id][0])
+
+
+def owner_of(r: Request, it: Item, fresh: dict[str, Item]) -> bool:
+    """Whether request ``r`` is the one whose copy of ``it`` was inserted (the others count it as existing)."""
+    return fresh[it.client_id] is it
+
+
+def _after(report_id: int, it: Item, user: str, at: str | None) -> dict[str, Any]:
+    return {
+        "id": report_id,
+        "client_id": it.client_id,
+        "version": 1,
+        "status": "submitted",
+        "unit": it.unit,
+        "period": it.period,
+        "product": it.product,
+        "produced": it.produced,
+        "inputs": dict(it.inputs),
+        "labour": it.labour,
+        "remark": it.remark,
+        "submitted_by": user,
+        "submitted_at": at,
+        "return_reason": None,
+        "flags": None,
+    }

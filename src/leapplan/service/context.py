@@ -1,0 +1,74 @@
+"""What every request needs: the store, the scenario, its unit tree, the active plan; plus the audit-log writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leapplan.scenario import Scenario
+from leapplan.service.db import Store
+from leapplan.service.models import AuditEntry
+from leapplan.service.planning import ActivePlan
+from leapplan.service.units import UnitTree
+
+
+class ApiError(Exception):
+    """An HTTP error with a message for the client; 403s are written to the audit log by the handler."""
+
+    def __init__(self, status: int, detail: str, *, actor: str | None = None, target: str = "") -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.actor = actor
+        self.target = target
+
+
+def now() -> dt.datetime:
+    """The current time, UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(t: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC ('Z'); naive times from SQLite are UTC."""
+    if t is None:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def record(
+    session: Session, actor: str | None, action: str, target: str, before: Any = None, after: Any = None
+) -> None:
+    """Append one entry to the audit log (in the caller's transaction)."""
+    session.add(AuditEntry(at=now(), actor=actor, action=action, target=target[:300], before=before, after=after))
+
+
+@dataclass
+class Context:
+    """Shared, read-only state of one running service."""
+
+    store: Store
+    scenario: Scenario
+    tree: UnitTree
+    plan: ActivePlan | None
+    plan_id: int | None
+    periods: list[str]
+    products: dict[str, Any] = field(default_factory=dict)
+    planned: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (region, period, product) → t
+    zone_roots: dict[str, set[str]] = field(default_factory=dict)  # zone → its centre city and member counties
+    scenario_version: int = 0
+    plan_state: str = "none"  # none | solving | ready | failed: <why>
+    auditor: Any = None  # leapplan.service.auditing.Auditor, started by create_app
+    committer: Any = None  # leapplan.service.committer.Committer, started by create_app
+
+    def close(self) -> None:
+        """Stop the audit thread and close the database connections."""
+        if self.committer is not None:
+            self.committer.close()
+        if self.auditor is not None:
+            self.auditor.close()
+        self.store.dispose()

@@ -1,0 +1,260 @@
+"""Plan fulfilment summed up the region tree, per zone and per network; agreements and their status; flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+
+from leapplan.service.context import ApiError, Context
+from leapplan.service.models import AgreementRow, Delivery, Flag, Report, ReportVersion
+from leapplan.service.reports import visible_units
+from leapplan.service.security import Principal, Role
+from leapplan.service.units import REPORTING_KINDS
+
+GROUPS = ("region", "zone", "network")
+TOLERANCE = 1e-9
+
+
+def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[str, str, str, float, float, int]]:
+    """(unit, period, product, reported, audited, credible reports) of each unit's own reports: latest versions,
+    not returned; a report is credible when approved or free of error flags."""
+    has_error = exists().where(
+        Flag.report_id == Report.id, Flag.version == Report.latest_version, Flag.severity == "error"
+    )
+    credible = case((Report.status == "approved", 1), (has_error, 0), else_=1)
+    stmt = (
+        select(
+            Report.unit,
+            Report.period,
+            Report.product,
+            func.sum(ReportVersion.produced),
+            func.sum(ReportVersion.produced * credible),
+            func.sum(credible),
+        )
+        .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
+        .where(Report.status != "returned")
+        .group_by(Report.unit, Report.period, Report.product)
+    )
+    if period is not None:
+        stmt = stmt.where(Report.period == period)
+    if product is not None:
+        stmt = stmt.where(Report.product == product)
+    with ctx.store.read() as session:
+        return [(u, p, q, float(r or 0.0), float(a or 0.0), int(n or 0)) for u, p, q, r, a, n in session.execute(stmt)]
+
+
+Key = tuple[str, str, str]
+
+
+def _region_totals(
+    ctx: Context, own: list[tuple[str, str, str, float, float, int]]
+) -> tuple[dict[Key, float], dict[Key, float]]:
+    """Reported and audited per unit, bottom up: a unit's own reports when it has any (a region's report is its
+    claimed total), else the sum over its child regions and enterprises; audited likewise over credible reports."""
+    tree = ctx.tree
+    own_rep: dict[Key, float] = {}
+    own_aud: dict[Key, float] = {}
+    for u, p, q, r, a, n in own:
+        own_rep[(u, p, q)] = r
+        if n > 0:
+            own_aud[(u, p, q)] = a
+    child_rep: dict[Key, float] = defaultdict(float)
+    child_aud: dict[Key, float] = defaultdict(float)
+    pending: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for u, p, q in own_rep:
+        pending[u].add((p, q))
+    depth = {u: len(tree.ancestors(u)) for u in tree.order if tree.kind[u] in REPORTING_KINDS}
+    reported: dict[Key, float] = {}
+    audited: dict[Key, float] = {}
+    for u in sorted(depth, key=lambda x: -depth[x]):
+        parent = tree.parent[u]
+        for p, q in pending.pop(u, set()):
+            k = (u, p, q)
+            reported[k] = own_rep[k] if k in own_rep else child_rep[k]
+            audited[k] = own_aud[k] if k in own_aud else child_aud[k]
+            if parent is not None:
+                child_rep[(parent, p, q)] += reported[k]
+                child_aud[(parent, p, q)] += audited[k]
+                pending[parent].add((p, q))
+    return reported, audited
+
+
+def rollup(
+    ctx: Context, user: Principal, *, period: str | None, unit: str | None, product: str | None, group: str
+) -> list[dict[str, Any]]:
+    """Rows {unit, period, product, planned, reported, audited} [product unit]; planned is None without a plan
+    and for enterprises and networks. See API.md for how reports add up."""
+    if group not in GROUPS:
+        raise ApiError(422, f"group must be one of {', '.join(GROUPS)}, not {group!r}")
+    if period is not None and period not in ctx.periods:
+        raise ApiError(422, f"period {period!r} is outside the plan; periods are {ctx.periods[0]} … {ctx.periods[-1]}")
+    if product is not None and product not in ctx.products:
+        raise ApiError(422, f"unknown product {product!r}")
+    if unit is not None:
+        visible_units(ctx, user, unit)  # 422 unknown / 403 out of reach
+    scope = user.reads(ctx.tree)
+    tree = ctx.tree
+    own = _own(ctx, period, product)
+    reported: dict[Key, float] = defaultdict(float)
+    audited: dict[Key, float] = defaultdict(float)
+    if group == "network":
+        for u, p, q, r, a, n in own:
+            for net, members in tree.network_members.items():
+                if u in members and q in tree.network_products[net]:
+                    reported[(net, p, q)] += r
+                    audited[(net, p, q)] += a if n > 0 else 0.0
+    else:
+        by_unit_rep, by_unit_aud = _region_totals(ctx, own)
+        if group == "region":
+            reported.update(by_unit_rep)
+            audited.update(by_unit_aud)
+        else:
+            for zone, roots in ctx.zone_roots.items():
+                for (u, p, q), r in by_unit_rep.items():
+                    if u in roots:
+                        reported[(zone, p, q)] += r
+                        audited[(zone, p, q)] += by_unit_aud[(u, p, q)]
+
+    def planned_targets(region: str) -> list[str]:
+        if group == "region":
+            return [region, *tree.ancestors(region)]
+        z = tree.zone.get(region)
+        return [z] if z else []
+
+    planned: dict[Key, float] = defaultdict(float)
+    if ctx.plan is not None and group != "network":
+        for (region, p, q), qty in ctx.planned.items():
+            if (period is not None and p != period) or (product is not None and q != product):
+                continue
+            for t in planned_targets(region):
+                planned[(t, p, q)] += qty
+    keys = set(reported) | set(planned)
+    order = {u: i for i, u in enumerate(tree.order)}
+    period_order = {p: i for i, p in enumerate(ctx.periods)}
+    rows = []
+    for key in sorted(keys, key=lambda k: (order.get(k[0], 0), period_order.get(k[1], 0), k[2])):
+        u = key[0]
+        if (unit is not None and u != unit) or (scope is not None and u not in scope):
+            continue
+        has_plan = ctx.plan is not None and tree.kind[u] not in ("enterprise", "network")
+        rows.append(
+            {
+                "unit": u,
+                "period": key[1],
+                "product": key[2],
+                "planned": planned.get(key, 0.0) if has_plan else None,
+                "reported": reported.get(key, 0.0),
+                "audited": audited.get(key, 0.0),
+            }
+        )
+    return rows
+
+
+def _status(a: AgreementRow, deliveries: list[tuple[dt.date, float]], as_of: dt.date) -> tuple[str, float]:
+    """(status, delivered by as_of) of one agreement; see API.md for the rules."""
+    done = None
+    total = 0.0
+    for day, qty in deliveries:
+        if day > as_of:
+            break
+        total += qty
+        if done is None and total >= a.quantity * (1 - TOLERANCE):
+            done = day
+    if done is not None:
+        return ("met" if done <= a.due else "late"), total
+    if as_of > a.due:
+        return "unfulfilled", total
+    span = (a.due - a.start).days
+    share = 1.0 if span <= 0 else min(max((as_of - a.start).days / span, 0.0), 1.0)
+    expected = a.quantity * share if as_of >= a.start else 0.0
+    return ("on_time" if total >= expected * (1 - TOLERANCE) else "late"), total
+
+
+def default_as_of(ctx: Context) -> dt.date:
+    """The latest delivery date recorded, or the first day of the first plan year."""
+    with ctx.store.read() as session:
+        last = session.scalar(select(func.max(Delivery.date)))
+    return last or dt.date(ctx.scenario.base_year + 1, 1, 1)
+
+
+def agreement_rows(
+    ctx: Context, user: Principal, as_of: dt.date | None, only: str | None = None
+) -> list[dict[str, Any]]:
+    """Agreements the user reads, with delivered quantity [agreement unit] and status at ``as_of``."""
+    day = as_of or default_as_of(ctx)
+    scope = user.reads(ctx.tree)
+    with ctx.store.read() as session:
+        stmt = select(AgreementRow).order_by(AgreementRow.zone, AgreementRow.id)
+        if only is not None:
+            stmt = stmt.where(AgreementRow.id == only)
+        agreements = [a for a in session.scalars(stmt) if scope is None or a.zone in scope]
+        by_agreement: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+        dstmt = select(Delivery.agreement_id, Delivery.date, Delivery.quantity).order_by(Delivery.date, Delivery.id)
+        if only is not None:
+            dstmt = dstmt.where(Delivery.agreement_id == only)
+        for aid, d, q in session.execute(dstmt):
+            by_agreement[aid].append((d, q))
+    out = []
+    for a in agreements:
+        status, delivered = _status(a, by_agreement.get(a.id, []), day)
+        out.append(
+            {
+                "id": a.id,
+                "zone": a.zone,
+                "kind": a.kind,
+                "from": a.from_region,
+                "to": a.to_region,
+                "product": a.product,
+                "quantity": a.quantity,
+                "unit": a.unit,
+                "delivered": delivered,
+                "start": a.start.isoformat(),
+                "due": a.due.isoformat(),
+                "status": status,
+                "as_of": day.isoformat(),
+            }
+        )
+    return out
+
+
+def may_record_delivery(user: Principal, a: AgreementRow) -> bool:
+    """Planners; the agreement's zone committee; the liaison of a county that is a party."""
+    if user.role is Role.planner:
+        return True
+    if user.role is Role.zone_committee:
+        return user.unit == a.zone
+    if user.role is Role.county_liaison:
+        return user.unit in (a.from_region, a.to_region)
+    return False
+
+
+def flag_rows(ctx: Context, user: Principal, unit: str | None, period: str | None) -> list[dict[str, Any]]:
+    """Flags on the latest versions of the reports the user reads."""
+    units = visible_units(ctx, user, unit)
+    stmt = (
+        select(Flag, Report)
+        .join(Report, and_(Report.id == Flag.report_id, Report.latest_version == Flag.version))
+        .order_by(Flag.report_id, Flag.id)
+    )
+    if units is not None:
+        stmt = stmt.where(Report.unit.in_(sorted(units)))
+    if period is not None:
+        stmt = stmt.where(Report.period == period)
+    with ctx.store.read() as session:
+        return [
+            {
+                "report_id": r.id,
+                "version": f.version,
+                "unit": r.unit,
+                "period": r.period,
+                "product": r.product,
+                "check": f.check,
+                "severity": f.severity,
+                "message": f.message,
+                "status": r.status,
+            }
+            for f, r in session.execute(stmt)
+        ]

@@ -1,0 +1,321 @@
+"""Carrying a plan out, period by period, for a batch of runs at once (numpy over runs × cells).
+
+Each run has its own random stream (a child of the scenario seed's SeedSequence), so a run's numbers do
+not depend on which batch or worker it ran in.
+
+Material balance, per product and period, scenario-wide (grain: the state's pool):
+
+    closing stock = opening stock + usable output + by-products + grain procured + imports
+                    − inputs used − consumption
+
+Inputs are rationed in proportion to what the cells want (``x = x_pot · min over inputs of r``, with
+``r = min(1, available / wanted)``), iterated to the fixed point, so no product is used that was not made,
+held or imported. Unusable output is lost. Consumption takes what is left, up to demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from leapplan.simulate.frictions import Frictions
+from leapplan.simulate.model import Model
+
+RATION_ITERATIONS = 16
+"""Fixed number of rationing iterations (fixed, so results do not depend on the batch)."""
+MAX_CELLS_PER_BATCH = 4_000_000
+"""Largest runs × periods × cells in one batch, to bound memory (32 MB per array)."""
+
+
+def batch_size(m: Model, requested: int = 250) -> int:
+    """Runs per batch for ``m``: at most ``requested``, fewer for big models; depends on the model only."""
+    T, C, _, _ = m.shape
+    return max(1, min(requested, MAX_CELLS_PER_BATCH // max(1, T * C)))
+
+
+def draw(m: Model, seeds: Sequence[np.random.SeedSequence]) -> dict[str, np.ndarray]:
+    """Every random number the runs need, drawn from each run's own generator in a fixed order."""
+    T, C, _, G = m.shape
+    n = len(seeds)
+    out = {
+        "delay": np.empty((n, T, C)),
+        "quality": np.empty((n, T, C)),
+        "report": np.empty((n, T, C)),
+        "harvest": np.empty((n, T)),
+        "harvest_region": np.empty((n, T, G)),
+        "harvest_draw": np.empty((n, T, G)),
+        "report_grain": np.empty((n, T, G)),
+        "transport": np.empty((n, T)),
+    }
+    for i, seq in enumerate(seeds):
+        rng = np.random.default_rng(seq)
+        out["delay"][i] = rng.standard_exponential((T, C))
+        out["quality"][i] = rng.random((T, C))
+        out["report"][i] = rng.random((T, C))
+        out["harvest"][i] = rng.standard_normal(T)
+        out["harvest_region"][i] = rng.standard_normal((T, G))
+        out["harvest_draw"][i] = rng.random((T, G))
+        out["report_grain"][i] = rng.random((T, G))
+        out["transport"][i] = rng.random(T)
+    return out
+
+
+@dataclass
+class Batch:
+    """Results of a batch of runs. Shapes: (n, T, P) per product, (n, T, G) per food region, (n, T, C) per cell."""
+
+    planned: np.ndarray
+    actual: np.ndarray
+    usable: np.ndarray
+    reported: np.ndarray
+    stocks: np.ndarray
+    """Closing stocks [units]; grain includes farm households' own stocks."""
+    imports: np.ndarray
+    intermediate: np.ndarray
+    consumption: np.ndarray
+    """Household consumption [units]; grain: all grain eaten."""
+    made: np.ndarray
+    """Usable output plus by-products entering the balance [units]; grain: the harvest."""
+    grain: np.ndarray
+    grain_planned: np.ndarray
+    grain_reported: np.ndarray
+    procured: np.ndarray
+    resold: np.ndarray
+    """Grain the state sells back to farm regions it believes short [t]."""
+    eaten: np.ndarray
+    rural_stock: np.ndarray
+    cells: dict[str, np.ndarray] | None = None
+    """Per cell (detail only): planned, actual, usable, reported, capacity."""
+
+
+def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], detail: bool = False) -> Batch:
+    """Carry the model's plan out for the runs whose draws are ``d``."""
+    n = d["delay"].shape[0]
+    T, C, P, G = m.shape
+    st = m.settings
+    dt = m.dt
+    cap = _capacity(m, frictions, d)
+    usable = np.broadcast_to(m.usable, (n, T, C))
+    if frictions.indigenous_quality:
+        loss = np.clip(st["indigenous_quality_loss"] * 2 * d["quality"], 0, 1)
+        usable = np.where(m.indigenous, usable * (1 - loss), usable)
+    planned = np.broadcast_to(m.planned, (n, T, C)).copy()
+    planned_grain = np.broadcast_to(m.planned_grain, (n, T, G)).copy()
+    k_report = st["report_inflation"] if frictions.reporting_bias else 0.0
+    inputs_t = m.inputs.T.tocsr()
+    outputs_t = m.outputs.T.tocsr()
+    by_t = m.byproducts.T.tocsr()
+    farmland = m.farmland > 0
+    rural = farmland & (m.population > 0)
+    pop_city = m.population[~farmland].sum()
+
+    res = {
+        k: np.zeros((n, T, P))
+        for k in ("planned", "actual", "usable", "reported", "stocks", "imports", "intermediate", "consumption", "made")
+    }
+    reg = {
+        k: np.zeros((n, T, G))
+        for k in ("grain", "grain_planned", "grain_reported", "procured", "resold", "eaten", "rural_stock")
+    }
+    cells = (
+        {k: np.zeros((n, T, C)) for k in ("planned", "actual", "usable", "reported", "capacity")} if detail else None
+    )
+    stock = np.zeros((n, P))
+    rural_stock = np.zeros((n, G))
+    for t in range(T):
+        plan_t = planned[:, t]
+        x_pot = np.minimum(plan_t, cap[:, t] * dt)
+        us = usable[:, t]
+        harvest = _harvest(m, frictions, d, t)
+        pg = planned_grain[:, t]
+        reported_grain = harvest + k_report * (0.5 + d["report_grain"][:, t]) * np.maximum(0.0, pg - harvest)
+        q = m.procurement[t]
+        resold = np.zeros((n, G))
+        if np.isnan(q):
+            procured = harvest
+            rural_avail = np.zeros((n, G))
+        else:
+            procured = np.minimum(q * reported_grain, rural_stock + harvest) * farmland
+            rural_avail = (rural_stock + harvest - procured) * farmland
+        supply0 = stock.copy()
+        supply0[:, m.grain] += procured.sum(axis=1)
+        x = _ration(m, x_pot, us, supply0 + m.imports)
+        made = (x * us) @ outputs_t + x @ by_t
+        used = x @ inputs_t
+        demand = np.broadcast_to(m.demand, (n, P)).copy()
+        if np.isnan(q):
+            demand[:, m.grain] = m.ration * m.population.sum() * dt * m.mess[t]
+        else:
+            demand[:, m.grain] = m.ration * pop_city * dt
+        have = supply0 + made - used
+        imports = np.clip(demand - have, 0.0, m.imports)
+        consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
+        stock = have + imports - consumption
+        if np.isnan(q):
+            share = m.population / m.population.sum()
+            eaten = consumption[:, m.grain, None] * share[None, :]
+        else:
+            need = m.mess[t] * m.ration * m.population * dt * rural
+            resold = _resale(m, stock, need, rural_avail + (reported_grain - harvest) * farmland, pop_city)
+            rural_avail = rural_avail + resold
+            eaten_rural = np.minimum(need, rural_avail)
+            rural_stock = rural_avail - eaten_rural
+            city_share = np.where(farmland, 0.0, m.population / pop_city) if pop_city > 0 else np.zeros(G)
+            eaten = eaten_rural + consumption[:, m.grain, None] * city_share[None, :]
+        reported = x + k_report * (0.5 + d["report"][:, t]) * np.maximum(0.0, plan_t - x)
+        if t + 1 < T:
+            _ratchet(m, planned, planned_grain, t, plan_t, reported, pg, reported_grain)
+
+        res["planned"][:, t] = plan_t @ outputs_t
+        res["actual"][:, t] = x @ outputs_t
+        res["usable"][:, t] = (x * us) @ outputs_t
+        res["reported"][:, t] = reported @ outputs_t
+        for key, extra in (("planned", pg), ("actual", harvest), ("usable", harvest), ("reported", reported_grain)):
+            res[key][:, t, m.grain] += extra.sum(axis=1)
+        res["stocks"][:, t] = stock
+        res["stocks"][:, t, m.grain] += rural_stock.sum(axis=1)
+        res["imports"][:, t] = imports
+        res["intermediate"][:, t] = used
+        res["consumption"][:, t] = consumption
+        res["consumption"][:, t, m.grain] = eaten.sum(axis=1)
+        res["made"][:, t] = made
+        res["made"][:, t, m.grain] += harvest.sum(axis=1)
+        reg["grain"][:, t] = harvest
+        reg["grain_planned"][:, t] = pg
+        reg["grain_reported"][:, t] = reported_grain
+        reg["procured"][:, t] = procured if not np.isnan(q) else 0.0
+        reg["resold"][:, t] = resold
+        reg["eaten"][:, t] = eaten
+        reg["rural_stock"][:, t] = rural_stock
+        if cells is not None:
+            for key, value in (
+                ("planned", plan_t),
+                ("actual", x),
+                ("usable", x * us),
+                ("reported", reported),
+                ("capacity", cap[:, t]),
+            ):
+                cells[key][:, t] = value
+    return Batch(**res, **reg, cells=cells)
+
+
+def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """(n, C) output when inputs are rationed in proportion to what cells want, from ``limit`` (n, P) held
+    or importable plus this period's usable output and by-products (iterated, from x_pot down)."""
+    n, P = limit.shape
+    xp = np.ascontiguousarray(x_pot.T)
+    ust = np.ascontiguousarray(us.T)
+    lim = np.ascontiguousarray(limit.T)
+    wanted = m.inputs @ xp
+    short = wanted > 0
+    ext = np.ones((P + 1, n))
+    x = xp
+    for _ in range(RATION_ITERATIONS):
+        avail = lim + m.outputs @ (x * ust) + m.byproducts @ x
+        ratio = np.ones((P, n))
+        np.divide(avail, wanted, out=ratio, where=short & (wanted > avail))
+        ext[:P] = ratio
+        least = ext[m.input_index[:, 0]]
+        for j in range(1, m.input_index.shape[1]):
+            np.minimum(least, ext[m.input_index[:, j]], out=least)
+        new = xp * least
+        if np.array_equal(new, x):
+            break
+        x = new
+    return np.ascontiguousarray(x.T)
+
+
+def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, T, C) capacity in service after build delays, learning and transport breakdowns [units per year]."""
+    n = d["delay"].shape[0]
+    T, C, _, _ = m.shape
+    st = m.settings
+    dt = m.dt
+    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
+    cap = np.broadcast_to(old, (n, T, C)).copy()
+    if frictions.build_delays:
+        lag = np.floor(d["delay"] * (st["build_delay"] * m.build_time / dt) + 1e-9)
+    else:
+        lag = np.zeros((n, T, C))
+    for s in range(T):
+        new = m.new_capacity[s]
+        if not new.any():
+            continue
+        arrive = s + lag[:, s]
+        for t in range(s, T):
+            age = t - arrive
+            on = age >= 0
+            if frictions.learning:
+                eff = 1 - (1 - st["ramp_start"]) * np.exp(-np.maximum(age, 0) * dt / m.learning_time[t])
+            else:
+                eff = 1.0
+            cap[:, t] += new * on * eff
+    cap = np.minimum(cap, m.capacity)
+    if frictions.transport_breakdowns and m.transport.any():
+        lost = np.clip(st["transport_breakdown"] * 2 * d["transport"], 0, 1)
+        cap[:, :, m.transport] *= (1 - lost)[:, :, None]
+    return cap
+
+
+def _harvest(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -> np.ndarray:
+    """(n, G) grain harvested in period t [t]."""
+    st = m.settings
+    farm = m.farm[t]
+    moved = np.clip(1 - np.divide(farm, m.base_farm, out=np.ones_like(farm), where=m.base_farm > 0), 0, 1)
+    if frictions.harvest_labour:
+        mean = st["harvest_draw"] + st["harvest_draw_campaign"] * moved
+        drawn = np.clip(mean * 2 * d["harvest_draw"][:, t], 0, 1)
+        workers = farm * (1 - drawn)
+    else:
+        workers = np.broadcast_to(farm, d["harvest_draw"][:, t].shape)
+    per_ha = np.divide(workers, m.farmland, out=np.zeros_like(workers), where=m.farmland > 0)
+    planned = np.interp(
+        np.divide(farm, m.farmland, out=np.zeros_like(farm), where=m.farmland > 0), m.yield_x, m.yield_y
+    )
+    ratio = np.divide(np.interp(per_ha, m.yield_x, m.yield_y), planned, out=np.ones_like(per_ha), where=planned > 0)
+    grain = m.harvest[t] * ratio
+    if frictions.harvest_shocks:
+        a, b = st["harvest_sd"], st["regional_harvest_sd"]
+        z = a * d["harvest"][:, t, None] + b * d["harvest_region"][:, t] - (a * a + b * b) / 2
+        grain = grain * np.exp(z)
+    return grain
+
+
+def _resale(m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float) -> np.ndarray:
+    """(n, G) grain the state sells back to farm regions, taken from ``stock`` (changed in place).
+
+    The state keeps ``state_reserve`` years of the cities' grain and sells the rest to farm regions whose
+    grain, as the state believes it from the reports (``believed``), falls short of their need, in
+    proportion to that shortfall. Over-reported harvests hide real shortfalls.
+    """
+    reserve = m.settings["state_reserve"] * m.ration * pop_city
+    surplus = np.clip(stock[:, m.grain] - reserve, 0.0, None)
+    short = np.clip(need - believed, 0.0, None)
+    total = short.sum(axis=1)
+    scale = np.divide(surplus, total, out=np.zeros_like(total), where=total > surplus)
+    scale = np.where(total > surplus, scale, 1.0)
+    resold = short * scale[:, None]
+    stock[:, m.grain] -= resold.sum(axis=1)
+    return resold
+
+
+def _ratchet(
+    m: Model,
+    planned: np.ndarray,
+    planned_grain: np.ndarray,
+    t: int,
+    plan_t: np.ndarray,
+    reported: np.ndarray,
+    plan_grain: np.ndarray,
+    reported_grain: np.ndarray,
+) -> None:
+    """Raise next period's plan on this period's reports: by the reported over-fulfilment, and by the
+    policy's ratchet where reports exceed the plan."""
+    rise = m.ratchet[t + 1]
+    over = np.divide(reported, plan_t, out=np.ones_like(reported), where=plan_t > 0)
+    factor = np.maximum(1.0, over) * np.where(over > 1 + 1e-12, 1 + rise[m.cell_product], 1.0)
+    planned[:, t + 1] *= factor
+    over_g = np.divide(reported_grain, plan_grain, out=np.ones_like(reported_grain), where=plan_grain > 0)
+    planned_grain[:, t + 1] *= np.maximum(1.0, over_g) * np.where(over_g > 1 + 1e-12, 1 + rise[m.grain], 1.0)

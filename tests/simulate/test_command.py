@@ -1,0 +1,63 @@
+"""`leapplan simulate` and `leapplan replay` from the command line (in process, one worker)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leapplan.cli import main
+from leapplan.errors import SimulationError
+
+
+def test_simulate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["simulate", "china-1957", "--policies", "--runs", "12", "--workers", "1", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["runs"] == 12 and data["scenario"] == "china-1957" and data["mode"] == "policies"
+    assert data["quantiles"] == [0.05, 0.5, 0.95]
+    steel = data["bands"]["actual"]["0.5"]["steel"]
+    assert set(steel) == {"1958", "1959", "1960", "1961", "1962"}
+
+
+def test_simulate_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["simulate", "china-1957", "--policies", "--runs", "8", "--workers", "1", "--no-frictions"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "frictions: none" in out and "steel" in out
+
+
+def test_replay_prints_both_trajectories(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["replay", "china-1957", "--runs", "8"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "announced" in out and "leapplan" in out and "food per head" in out
+
+
+def test_replay_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import leapplan.plan
+
+    def no_plan(s: object) -> object:
+        raise SimulationError("planner switched off in this test")
+
+    monkeypatch.setattr(leapplan.plan, "solve_plan", no_plan, raising=False)
+    assert main(["replay", "--runs", "6", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["leapplan_source"].startswith("policy variant without the campaign (solve_plan failed")
+    rows = [r for r in data["rows"] if r["series"] == "steel produced"]
+    assert [r["period"] for r in rows] == ["1958", "1959", "1960", "1961", "1962"]
+    assert all("announced" in r and "leapplan" in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "no-such-scenario", "--runs", "2", "-w", "1"], "no such file"),
+        (["simulate", "tests/data/tiny.yaml", "--runs", "2", "-w", "1", "--without", "weather"], "unknown friction"),
+        (["replay", "shanxi-1958", "--runs", "2"], "has no policies to replay"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
