@@ -1,43 +1,24 @@
-"""Hand-built PlanResult- and EnsembleResult-shaped objects for the report tests.
+"""Hand-built PlanResults and EnsembleResult-shaped objects for the report tests.
 
-They have exactly the fields of CONTRACTS.md; numbers are simple functions of the scenario
+The plan is a real PlanResult, the ensemble has the fields of EnsembleResult; numbers are simple functions of the scenario
 (base-year accounts grown by fixed factors) so tests can work out expected values by hand.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
+from leapplan.plan import PlanResult, PlanStatus
 from leapplan.scenario import Scenario
 from leapplan.scenario.accounts import base_output, target_growth
 
 GROWTH = 1.25
 """Every output value in the fake plan grows by this factor per period [-]."""
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    scenario: str
-    status: str
-    objective: float
-    reason: str
-    production: pd.DataFrame
-    capacity: pd.DataFrame
-    shipments: pd.DataFrame
-    labour: pd.DataFrame
-    support: pd.DataFrame
-    funds: pd.DataFrame
-    food: pd.DataFrame
-    output_value: pd.DataFrame
-    targets: pd.DataFrame
-    weak_links: pd.DataFrame
-    solver: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,7 +28,7 @@ class FakeEnsemble:
     seed: int
 
 
-def fake_plan(s: Scenario) -> FakePlan:
+def fake_plan(s: Scenario) -> PlanResult:
     """A plan-shaped result: base-year output grown ×GROWTH per period, food 10 kg above the floor and
     falling 5 kg a period, one support flow per network responsibility and zone agreement."""
     periods = list(s.periods)
@@ -146,9 +127,9 @@ def fake_plan(s: Scenario) -> FakePlan:
         [(periods[0], ln.id, ln.from_region, ln.to_region, "coal", 100.0) for ln in s.links],
         columns=["period", "link", "from_region", "to_region", "product", "quantity"],
     )
-    return FakePlan(
+    return PlanResult(
         scenario=s.name,
-        status="targets_cut",
+        status=PlanStatus.targets_cut,
         objective=1.5e6,
         reason="",
         production=production,
@@ -165,7 +146,7 @@ def fake_plan(s: Scenario) -> FakePlan:
     )
 
 
-def fake_ensemble(s: Scenario, plan: FakePlan, runs: int = 50, seed: int = 11) -> FakeEnsemble:
+def fake_ensemble(s: Scenario, plan: PlanResult, runs: int = 50, seed: int = 11) -> FakeEnsemble:
     """Bands around the fake plan: actual = 0.8 × plan, reported = 1.1 × plan, usable = 0.6 × plan,
     quantiles at ±10 %; food 5 kg under the floor at the median."""
     periods = list(s.periods)
@@ -194,12 +175,12 @@ def fake_ensemble(s: Scenario, plan: FakePlan, runs: int = 50, seed: int = 11) -
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tiny: Scenario) -> tuple[Scenario, FakePlan, FakeEnsemble]:
+def tiny_run(tiny: Scenario) -> tuple[Scenario, PlanResult, FakeEnsemble]:
     plan = fake_plan(tiny)
     return tiny, plan, fake_ensemble(tiny, plan)
 
 
 @pytest.fixture(scope="session")
-def shanxi_fake(shanxi: Scenario) -> tuple[Scenario, FakePlan, FakeEnsemble]:
+def shanxi_fake(shanxi: Scenario) -> tuple[Scenario, PlanResult, FakeEnsemble]:
     plan = fake_plan(shanxi)
     return shanxi, plan, fake_ensemble(shanxi, plan)

@@ -14,6 +14,7 @@ from matplotlib.image import imread
 from rich.console import Console
 
 from leapplan import __version__
+from leapplan.plan import PlanStatus
 from leapplan.report import print_run_summary, write_report
 from leapplan.report.write import CAPTIONS
 from leapplan.scenario.summary import scenario_hash
@@ -110,7 +111,7 @@ def test_an_infeasible_plan_still_gets_a_report(tmp_path: Path, tiny_run: tuple)
         for name in ("production", "capacity", "shipments", "labour", "support", "funds", "food", "output_value")
     }
     reason = "food per head in south falls to 150 kg, under the floor of 200 kg"
-    bad = replace(plan, status="infeasible", reason=reason, weak_links=plan.weak_links.iloc[0:0], **empty)
+    bad = replace(plan, status=PlanStatus.infeasible, reason=reason, weak_links=plan.weak_links.iloc[0:0], **empty)
     path = write_report(tmp_path, s, bad, ens)
     text = path.read_text(encoding="utf-8")
     assert reason in text and "infeasible" in text

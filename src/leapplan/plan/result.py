@@ -35,7 +35,7 @@ COLUMNS: dict[str, list[str]] = {
     "targets": ["id", "year", "hard", "priority", "required", "achievable", "cut", "unit"],
     "weak_links": ["kind", "region", "product", "period", "shadow_price", "unit", "explanation"],
 }
-"""The columns every table has (extra columns allowed), as agreed in CONTRACTS.md."""
+"""The columns every table has (extra columns allowed)."""
 
 
 def empty_table(name: str) -> pd.DataFrame:
