@@ -395,10 +395,12 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
 
 def _solver_info(runner: Runner, build_seconds: float) -> dict[str, Any]:
     m = runner.pm.model
+    # the solver's word on the last LP it solved; stages met earlier or skipped are listed in "stages"
+    solved = [st for st in runner.stages if not str(st["status"]).startswith(("met by", "skipped"))]
     return {
         "name": "highs",
         "method": runner.method,
-        "status": runner.stages[-1]["status"] if runner.stages else "not run",
+        "status": solved[-1]["status"] if solved else "not run",
         "build_seconds": round(build_seconds, 3),
         "solve_seconds": round(runner.seconds, 3),
         "variables": int(m.nvars),
