@@ -322,32 +322,23 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         caps = np.tile(ix.arcs.groupby("link")["capacity"].first().reindex(L).to_numpy() * step, (nP, 1))
         m.add_constraints(cor.expression(m) <= cor.dataarray(caps), name="corridor", scaling=1e-5)
 
-    # ---------------------------------------------------------------- imports
-    if len(imports):
-        K = pd.Index(importable, name="import")
-        it = Terms([P, K])
-        ki = K.get_indexer(imports["product"])
+    # ---------------------------------------------------------------- imports and exports
+    for trade, traded, labels, column in (
+        (imports, importable, IM, "import_limit"),
+        (exports, exportable, EX, "export_limit"),
+    ):
+        if not len(trade):
+            continue
+        K = pd.Index(traded, name=column.removesuffix("_limit"))
+        tt = Terms([P, K])
+        ki = K.get_indexer(trade["product"])
         for p in range(nP):
-            it.add(_row(p, ki, len(K)), IM[p], 1.0)
-        lim = np.tile(products["import_limit"].reindex(K).to_numpy() * step, (nP, 1))
+            tt.add(_row(p, ki, len(K)), labels[p], 1.0)
+        lim = np.tile(products[column].reindex(K).to_numpy() * step, (nP, 1))
         m.add_constraints(
-            it.expression(m) <= it.dataarray(lim),
-            name="import_limit",
-            mask=it.dataarray(it.has_terms()) > 0,
-            scaling=per(K, inv.reindex(K)),
-        )
-
-    if len(exports):
-        K = pd.Index(exportable, name="export")
-        et = Terms([P, K])
-        ki = K.get_indexer(exports["product"])
-        for p in range(nP):
-            et.add(_row(p, ki, len(K)), EX[p], 1.0)
-        lim = np.tile(products["export_limit"].reindex(K).to_numpy() * step, (nP, 1))
-        m.add_constraints(
-            et.expression(m) <= et.dataarray(lim),
-            name="export_limit",
-            mask=et.dataarray(et.has_terms()) > 0,
+            tt.expression(m) <= tt.dataarray(lim),
+            name=column,
+            mask=tt.dataarray(tt.has_terms()) > 0,
             scaling=per(K, inv.reindex(K)),
         )
 

@@ -9,16 +9,7 @@ from rich.table import Table
 from leapplan.console import fmt
 from leapplan.report.charts_plan import weak_link_label
 from leapplan.report.inputs import EnsembleLike, PlanLike, status_text
-
-
-def compact(value: float) -> str:
-    """Three significant figures with bn / m / k: 1.84 bn, 18.9 m, 532 k, 170."""
-    a = abs(value)
-    for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if a >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
-
+from leapplan.report.style import money
 
 STATUS_STYLE = {"feasible": "green", "targets_cut": "yellow", "infeasible": "red"}
 
@@ -77,7 +68,7 @@ def print_run_summary(console: Console, plan: PlanLike, ensemble: EnsembleLike, 
                 return "–"
             da = bands[var].sel({"period": last, **sel})
             lo, mid, hi = (float(da.sel(quantile=q, method="nearest")) for q in (0.05, 0.5, 0.95))
-            return f"{compact(mid)} [dim]{compact(lo)}–{compact(hi)}[/dim]"
+            return f"{money(mid)} [dim]{money(lo)}–{money(hi)}[/dim]"
 
         if "output_value_actual" in bands:
             sim.add_row(
