@@ -433,26 +433,20 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         m.add_constraints(tt.expression(m) <= tt.dataarray(surplus), name="technicians")
 
     # ---------------------------------------------------------------- technician pools
-    nets = pd.Index(sorted(set(asg["network"])), name="network")
-    if len(nets):
-        pool = Terms([P, nets])
-        ni = nets.get_indexer(asg["network"])
+    pools = (
+        (asg["network"], NN, {net.id: net.technicians for net in s.networks}, "network"),
+        (ix.zone_links["zone"], ZZ, {zz.id: zz.technicians for zz in s.zones}, "zone"),
+    )
+    for owner, labels, size, dim in pools:
+        keys = pd.Index(sorted(set(owner)), name=dim)
+        if not len(keys):
+            continue
+        pool = Terms([P, keys])
+        ki = keys.get_indexer(owner)
         for p in range(nP):
-            pool.add(_row(p, ni, len(nets)), NN[p], 1.0)
-        size = {net.id: net.technicians for net in s.networks}
+            pool.add(_row(p, ki, len(keys)), labels[p], 1.0)
         m.add_constraints(
-            pool.expression(m) <= pool.dataarray(np.tile([size[k] for k in nets], (nP, 1))), name="network_pool"
-        )
-    zl = ix.zone_links
-    zones = pd.Index(sorted(set(zl["zone"])), name="zone")
-    if len(zones):
-        zp = Terms([P, zones])
-        zi = zones.get_indexer(zl["zone"])
-        for p in range(nP):
-            zp.add(_row(p, zi, len(zones)), ZZ[p], 1.0)
-        zsize = {zz.id: zz.technicians for zz in s.zones}
-        m.add_constraints(
-            zp.expression(m) <= zp.dataarray(np.tile([zsize[k] for k in zones], (nP, 1))), name="zone_pool"
+            pool.expression(m) <= pool.dataarray(np.tile([size[k] for k in keys], (nP, 1))), name=f"{dim}_pool"
         )
 
     # ---------------------------------------------------------------- funds
