@@ -59,7 +59,7 @@ def test_stage_objectives_match_linprog() -> None:
     second = linprog(
         c2,
         A_ub=np.vstack([a, hold]),
-        b_ub=np.append(b, first.fun * (1 + LEVEL_TOLERANCE) + LEVEL_ABS_TOLERANCE),
+        b_ub=np.append(b, first.fun * (1 + LEVEL_TOLERANCE["simplex"]) + LEVEL_ABS_TOLERANCE),
         bounds=bounds,
         method="highs",
     )

@@ -120,12 +120,15 @@ def _units(s: Scenario) -> pd.DataFrame:
         row["base_output"] += e.base_output
         row["staff"] += e.technicians
     central_regions = {e.region for e in s.enterprises if e.ownership is Ownership.central}
+    owned: dict[tuple[str, str], set[str]] = {}
+    for reg, tech, o in rows:
+        owned.setdefault((reg, tech), set()).add(o)
     for r in s.regions:
         if r.labour_force <= 0:
             continue
         owners = {DEFAULT_OWNER[r.kind].value}
         for t in s.technologies:
-            existing = {o for (reg, tech, o) in rows if reg == r.id and tech == t.id}
+            existing = owned.get((r.id, t.id), set())
             if t.scale is Scale.large and r.kind is not RegionKind.city and not existing:
                 continue
             here = owners | existing
@@ -386,6 +389,37 @@ def _paths(s: Scenario, agreements: pd.DataFrame, arcs: pd.DataFrame, links: pd.
             out[k, link_pos[arc_of[(nodes[prev], nodes[node])]]] = 1.0
             node = prev
     return csr_array(out)
+
+
+def base_deliveries(s: Scenario) -> pd.DataFrame:
+    """Deliveries beyond the scenario's own uses in the base year, by producing region [product units per year].
+
+    Per product, scenario-wide: base usable output + by-products − inputs of base production − household
+    consumption (the final-demand closure y = (I − A) x₀ of ``balance.scenario_system`` less households),
+    where positive; shared out over the regions by their base usable output. Grain (farm output) and
+    transport services (the plan routes its own freight) are left out. Columns region, product, quantity."""
+    techs = {t.id: t for t in s.technologies}
+    kinds = {p.id: p.sector.value for p in s.products}
+    made: dict[tuple[str, str], float] = {}
+    net: dict[str, float] = {}
+    for e in s.enterprises:
+        t = techs[e.technology]
+        usable = e.base_output * t.usable_share
+        made[(e.region, t.product)] = made.get((e.region, t.product), 0.0) + usable
+        net[t.product] = net.get(t.product, 0.0) + usable
+        for k, c in t.byproducts.items():
+            net[k] = net.get(k, 0.0) + e.base_output * c
+        for k, c in t.inputs.items():
+            net[k] = net.get(k, 0.0) - e.base_output * c
+    people = sum(r.population for r in s.regions)
+    for p in s.products:
+        net[p.id] = net.get(p.id, 0.0) - p.consumption_per_head * people
+    skip = {s.agriculture.grain_product} | {k for k, v in kinds.items() if v == "transport"}
+    frame = pd.DataFrame([(r, k, q) for (r, k), q in made.items() if q > 0], columns=["region", "product", "made"])
+    total = frame.groupby("product")["made"].transform("sum")
+    surplus = frame["product"].map(lambda k: max(net.get(k, 0.0), 0.0) if k not in skip else 0.0)
+    frame["quantity"] = surplus * frame["made"] / total
+    return frame.loc[frame["quantity"] > 0, ["region", "product", "quantity"]].reset_index(drop=True)
 
 
 def build_index(s: Scenario) -> PlanIndex:

@@ -26,9 +26,9 @@ import pandas as pd
 import xarray as xr
 from linopy import Model, Variable
 
-from leapplan.plan.index import SEP, PlanIndex
+from leapplan.plan.index import SEP, PlanIndex, base_deliveries
 from leapplan.plan.targets import TargetRows, add_targets
-from leapplan.plan.terms import Terms
+from leapplan.plan.terms import Rows, Terms
 from leapplan.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ class PlanModel:
     targets: TargetRows
     elastic: bool
     nodes: pd.DataFrame
-    """index 'node' = region/product of the material balances; region, product, rhs."""
+    """index 'node' = region/product of the material balances; region, product, rhs (households + deliveries),
+    deliveries (the base year's deliveries beyond the scenario's own uses, kept up every period)."""
     flows: pd.DataFrame
     """index 'flow' = arc/product; arc, link, from_region, to_region, product, distance."""
     imports: pd.DataFrame
@@ -55,6 +56,8 @@ class PlanModel:
     people: pd.Index
     empty_rows: list[str] = field(default_factory=list)
     """Balance rows with a demand but nothing that could supply them (the plan is infeasible)."""
+    rows: Rows = field(default_factory=Rows)
+    """Every constraint family with the (row, label, coeff) triplets it was built from."""
 
     def var(self, name: str) -> Variable:
         return self.model.variables[name]
@@ -83,7 +86,8 @@ def _pidx(nP: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanModel:
     """Build the plan LP (without objective) for scenario ``s`` laid out by ``ix``."""
-    m = Model()
+    m = Model(sparse=True)
+    families = Rows()
     P = ix.periods
     nP = len(P)
     step = ix.dt
@@ -112,6 +116,12 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     N = nodes.index
     node_pos = pd.Series(np.arange(len(N)), index=N)
     pooled_set = set(pooled)
+    # the base year's deliveries beyond the scenario's own uses go on (no output falls for want of a use)
+    out = base_deliveries(s)
+    keys = [f"{root if k in pooled_set else r}{SEP}{k}" for r, k in zip(out["region"], out["product"], strict=True)]
+    owed = (out["quantity"] * s.guardrails.base_deliveries * step).groupby(pd.Index(keys)).sum()
+    nodes["deliveries"] = owed.reindex(N, fill_value=0.0).to_numpy()
+    nodes["rhs"] += nodes["deliveries"]
 
     def node_of(region: pd.Series | np.ndarray, product: pd.Series | np.ndarray) -> np.ndarray:
         keys = pd.Index([f"{root if k in pooled_set else r}{SEP}{k}" for r, k in zip(region, product, strict=True)])
@@ -255,9 +265,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             for p in range(nP):
                 made.add(np.full(src.size, p * len(Ag) + k), X[p, src], usable[src])
                 made.add(np.array([p * len(Ag) + k]), DD[p, ai : ai + 1], -1.0)
-        m.add_constraints(
-            made.expression(m) >= 0, name="agreement_supply", scaling=per(Ag, inv.reindex(pooled_agr["product"]))
-        )
+        families.add(m, made, ">=", 0, name="agreement_supply", scaling=per(Ag, inv.reindex(pooled_agr["product"])))
 
     rhs = np.tile(nodes["rhs"].to_numpy(), (nP, 1))
     if elastic:
@@ -279,14 +287,19 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             continue
         index = pd.Index(N[keep], name=dim)
         part = bal.columns(keep, index)
-        expr = part.expression(m)
         rhs_da = part.dataarray(rhs[:, keep])
         sc = per(index, inv.reindex(nodes["product"][keep]))
         has_k, eq_k = has[:, keep], eq[keep]
-        m.add_constraints(expr == rhs_da, name=family, mask=part.dataarray(has_k & eq_k[None, :]) > 0, scaling=sc)
+        families.add(m, part, "==", rhs_da, name=family, mask=part.dataarray(has_k & eq_k[None, :]) > 0, scaling=sc)
         if (~eq_k).any():
-            m.add_constraints(
-                expr >= rhs_da, name=f"{family}_loose", mask=part.dataarray(has_k & ~eq_k[None, :]) > 0, scaling=sc
+            families.add(
+                m,
+                part,
+                ">=",
+                rhs_da,
+                name=f"{family}_loose",
+                mask=part.dataarray(has_k & ~eq_k[None, :]) > 0,
+                scaling=sc,
             )
 
     # ---------------------------------------------------------------- capacity
@@ -303,9 +316,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         for p in range(nP):
             cap.add(_row(p, au, nU), NN[p], -step * asg["gain"].to_numpy())
     base = np.tile(_col(units, "base") * step, (nP, 1))
-    m.add_constraints(
-        cap.expression(m) <= cap.dataarray(base), name="capacity", scaling=per(U, inv.reindex(units["product"]))
-    )
+    families.add(m, cap, "<=", cap.dataarray(base), name="capacity", scaling=per(U, inv.reindex(units["product"])))
 
     # ---------------------------------------------------------------- corridors
     L = ix.links
@@ -320,7 +331,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             sel = tons_all[paths.row]
             cor.add(_row(p, paths.col[sel], len(L)), DD[p, paths.row[sel]], 1.0)
         caps = np.tile(ix.arcs.groupby("link")["capacity"].first().reindex(L).to_numpy() * step, (nP, 1))
-        m.add_constraints(cor.expression(m) <= cor.dataarray(caps), name="corridor", scaling=1e-5)
+        families.add(m, cor, "<=", cor.dataarray(caps), name="corridor", scaling=1e-5)
 
     # ---------------------------------------------------------------- imports and exports
     for trade, traded, labels, column in (
@@ -335,8 +346,11 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         for p in range(nP):
             tt.add(_row(p, ki, len(K)), labels[p], 1.0)
         lim = np.tile(products[column].reindex(K).to_numpy() * step, (nP, 1))
-        m.add_constraints(
-            tt.expression(m) <= tt.dataarray(lim),
+        families.add(
+            m,
+            tt,
+            "<=",
+            tt.dataarray(lim),
             name=column,
             mask=tt.dataarray(tt.has_terms()) > 0,
             scaling=per(K, inv.reindex(K)),
@@ -359,9 +373,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         lab.add(_row(p, R.get_indexer(lab_agr["to_region"]), nR), DD[p, la], -ov)
         lab.add(_row(p, R.get_indexer(lab_agr["from_region"]), nR), DD[p, la], ov)
     lf = np.tile(regions["labour_force"].reindex(R).to_numpy(), (nP, 1))
-    m.add_constraints(
-        lab.expression(m) <= lab.dataarray(lf), name="labour", mask=lab.dataarray(lab.has_terms()) > 0, scaling=1e-4
-    )
+    families.add(m, lab, "<=", lab.dataarray(lf), name="labour", mask=lab.dataarray(lab.has_terms()) > 0, scaling=1e-4)
 
     # ---------------------------------------------------------------- farming, grain and food
     if len(farms):
@@ -373,7 +385,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         if elastic:
             fs = m.add_variables(lower=0, coords=[P, farms], name="farm_short")
             mf.add(_row(pf, kf, len(farms)), _labels(fs)[pf, kf], np.tile(fr["labour_force"].to_numpy(), nP))
-        m.add_constraints(mf.expression(m) >= mf.dataarray(floor_farm), name="min_farm", scaling=1e-4)
+        families.add(m, mf, ">=", mf.dataarray(floor_farm), name="min_farm", scaling=1e-4)
         Sg = pd.Index(ix.segments.index, name="segment")
         curve = Terms([P, farms, Sg])
         nS = len(Sg)
@@ -395,8 +407,11 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             ix.segments["end"].to_numpy()[None, :] >= np.asarray(w_lo)[..., None] - 1e-12
         )
         mask = np.broadcast_to(reach, (nP, len(farms), nS))
-        m.add_constraints(
-            curve.expression(m) <= curve.dataarray(rhs_c),
+        families.add(
+            m,
+            curve,
+            "<=",
+            curve.dataarray(rhs_c),
             name="grain_curve",
             scaling=g_inv,
             mask=curve.dataarray(mask) > 0,
@@ -410,7 +425,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         if elastic:
             fsh = m.add_variables(lower=0, coords=[P, people], name="food_short")
             fd.add(_row(pe, ke, len(people)), _labels(fsh)[pe, ke], np.tile(need, nP))
-        m.add_constraints(fd.expression(m) >= fd.dataarray(np.tile(need, (nP, 1))), name="food_floor", scaling=g_inv)
+        families.add(m, fd, ">=", fd.dataarray(np.tile(need, (nP, 1))), name="food_floor", scaling=g_inv)
 
     # ---------------------------------------------------------------- technicians for new plants
     tech_units = build[build["technicians"] > 0]
@@ -430,7 +445,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             tt.add(_row(p, TR.get_indexer(zl["county"]), len(TR)), ZZ[p], -1.0)
             tt.add(_row(p, TR.get_indexer(tech_agr["to_region"]), len(TR)), DD[p, A_.get_indexer(tech_agr.index)], -1.0)
         surplus = np.tile(regions["staff_surplus"].reindex(TR).to_numpy(), (nP, 1))
-        m.add_constraints(tt.expression(m) <= tt.dataarray(surplus), name="technicians")
+        families.add(m, tt, "<=", tt.dataarray(surplus), name="technicians")
 
     # ---------------------------------------------------------------- technician pools
     pools = (
@@ -445,9 +460,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         ki = keys.get_indexer(owner)
         for p in range(nP):
             pool.add(_row(p, ki, len(keys)), labels[p], 1.0)
-        m.add_constraints(
-            pool.expression(m) <= pool.dataarray(np.tile([size[k] for k in keys], (nP, 1))), name=f"{dim}_pool"
-        )
+        families.add(m, pool, "<=", pool.dataarray(np.tile([size[k] for k in keys], (nP, 1))), name=f"{dim}_pool")
 
     # ---------------------------------------------------------------- funds
     if len(ix.fund_classes):
@@ -472,7 +485,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             if p > 0:
                 fc.add(_row(p, cls_n, len(Cls)), CA[p - 1], -1.0)
         avail = np.diff(avail, axis=0, prepend=0.0)
-        m.add_constraints(fc.expression(m) == fc.dataarray(avail), name="funds", scaling=1e-7)
+        families.add(m, fc, "==", fc.dataarray(avail), name="funds", scaling=1e-7)
     multi = V.isin(pairs["unit"]) & (build["capital_cost"].to_numpy() > 0)
     if multi.any():
         fb = Terms([P, V])
@@ -482,9 +495,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         fb.add(_row(pb, kb, nV), B[pb, kb], -np.tile(build["capital_cost"].to_numpy(), nP))
         for p in range(nP):
             fb.add(_row(p, pv, nV), SP[p], 1.0)
-        m.add_constraints(
-            fb.expression(m) == 0, name="build_funding", mask=fb.dataarray(np.tile(multi, (nP, 1))) > 0, scaling=1e-6
-        )
+        families.add(m, fb, "==", 0, name="build_funding", mask=fb.dataarray(np.tile(multi, (nP, 1))) > 0, scaling=1e-6)
 
     # ---------------------------------------------------------------- agreements
     if len(A_):
@@ -495,7 +506,7 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
             coeff = np.where(agr["kind"].to_numpy() == "product", 1.0, w[p])
             ag.add(np.arange(len(A_)), DD[p], coeff)
         ag.add(np.arange(len(A_)), _labels(m.variables["slack"]), qty)
-        m.add_constraints(ag.expression(m) >= ag.dataarray(qty), name="agreement", scaling=ag.dataarray(1 / qty))
+        families.add(m, ag, ">=", ag.dataarray(qty), name="agreement", scaling=ag.dataarray(1 / qty))
 
-    targets = add_targets(m, s, ix, elastic=elastic)
-    return PlanModel(m, ix, s, targets, elastic, nodes, flows, imports, exports, farms, people, empty_rows)
+    targets = add_targets(m, s, ix, families, elastic=elastic)
+    return PlanModel(m, ix, s, targets, elastic, nodes, flows, imports, exports, farms, people, empty_rows, families)

@@ -5,10 +5,12 @@ Method (lexicographic, one LP per stage):
 1. For each priority level of soft targets, in order 1, 2, …: minimise the level's shortfall
    ``level = Σ norm_k/n̄ × short_k`` (the sum of the targets' shortfalls in their own unit, divided
    by the level's mean requirement n̄; when a level mixes units, the plain sum of relative
-   shortfalls), plus 1e-4 × the later levels (so a later level already met needs no LP of its own).
-   Material balances hold with equality (no free disposal): output nobody uses, inside the scenario
-   or within a product's export limit, has no place in the plan, so it cannot buy a target. Then fix ``level ≤ optimum × (1 + 1e-9) + 1e-9`` and go on. A level can never be
-   improved at the expense of a higher one.
+   shortfalls), plus 1e-4 × the later levels (so a later level already met, at most ``MET``, needs no
+   LP of its own). Material balances hold with equality (no free disposal): output nobody uses,
+   inside the scenario, within a product's export limit or in the base year's deliveries beyond the
+   scenario (``guardrails.base_deliveries``), has no place in the plan, so it cannot buy a target.
+   Then fix ``level ≤ optimum × (1 + tol) + 1e-9`` (tol 1e-9 by simplex, 1e-6 by interior point:
+   ``LEVEL_TOLERANCE``) and go on. A level can never be improved at the expense of a higher one.
 2. If there are soft zone agreements: minimise the sum of their relative shortfalls, and fix it.
 3. Least cost: minimise funds spent on new capacity + import spending [million yuan], plus a
    tie-break of 1e-5 × (gross output value + freight value) so that nothing is produced or
@@ -16,6 +18,8 @@ Method (lexicographic, one LP per stage):
    default (its objective touches every build, import and output variable: minutes of simplex
    on shanxi-1958); the plan then meets the targets lexicographically and ``objective`` is what
    that plan spends, not the least possible.
+Each stage is a fresh HiGHS run: dual simplex up to ``IPM_ABOVE`` variables, interior point without
+crossover above (retried by simplex if it stops short of its tolerances).
 Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
 the first stage whose shortfall is positive (else from the cost stage: what saves money). If the
 first stage is infeasible, an elastic copy (hard targets, hard agreements, food floor, farm
@@ -51,9 +55,15 @@ from leapplan.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
 
-LEVEL_TOLERANCE = 1e-9
-"""Relative slack allowed on an optimised level when later stages run [-]."""
+LEVEL_TOLERANCE = {"simplex": 1e-9, "ipm": 1e-6}
+"""Relative slack allowed on an optimised level when later stages run, by method [-]. For the interior point
+method a hundred times its optimality tolerance, so that a later stage is not asked to reproduce the earlier
+optimum beyond what the solver itself resolves (pinned to 1e-9 it left thin optimal faces the IPM could not
+finish)."""
 LEVEL_ABS_TOLERANCE = 1e-9
+MET = 1e-5
+"""A level at most this [level units: shortfall per mean requirement, or a fraction] after an earlier stage is
+met; an interior point solution leaves such dust on shortfalls that are zero at the optimum."""
 TIE_BREAK = 1e-5
 """Weight of gross output value and freight value in the cost stage, against funds and imports [-]."""
 MONEY = 1e6
@@ -63,7 +73,27 @@ LOOK_AHEAD = 1e-4
 SKIP_COST_ABOVE = 20_000
 """Above this many LP variables the least-cost stage is skipped (option ``least_cost_stage``: 'auto'
 (default), True or False)."""
-DEFAULT_OPTIONS: dict[str, Any] = {"solver": "simplex"}
+DEFAULT_OPTIONS: dict[str, Any] = {"solver": "auto"}
+"""'auto': dual simplex for LPs up to ``IPM_ABOVE`` variables, HiGHS's interior point method without crossover
+above; any other HiGHS option set (e.g. ``{"solver": "simplex"}``) is passed through as it is."""
+IPM_ABOVE = 10_000
+"""Above this many variables a stage is solved by interior point without crossover: on shanxi-1958 (43,000
+variables) a stage takes 5-7 s against 12-45 s by dual simplex and 40 s with crossover (``benchmarks/plan.py``).
+Its duals are optimal to the solver's tolerance (1e-8) but interior: on a degenerate row they are the centre of
+the optimal dual face rather than one of its corners, which ranks weak links more stably than an arbitrary
+vertex. Below it dual simplex is as fast and gives vertex solutions and exact duals."""
+
+
+def method_for(nvars: int, *, diagnosis: bool = False) -> dict[str, Any]:
+    """HiGHS options of the 'auto' method for an LP with ``nvars`` variables (the elastic diagnosis LP takes
+    interior point with crossover when large: its duals name the blockers, so they should be a vertex's)."""
+    if nvars <= IPM_ABOVE:
+        return {"solver": "simplex"}
+    return {"solver": "ipm", "run_crossover": "on" if diagnosis else "off"}
+
+
+FINAL = ("optimal", "infeasible", "infeasible_or_unbounded", "unbounded")
+"""Termination conditions that answer a stage; any other is retried by simplex."""
 
 
 @contextlib.contextmanager
@@ -107,13 +137,23 @@ class Runner:
         self.stages: list[dict[str, Any]] = []
 
     def run(self, name: str, objective: LinearExpression) -> tuple[str, float]:
-        """Solve under ``objective``; returns (termination condition, objective value)."""
+        """Solve under ``objective``; returns (termination condition, objective value).
+
+        When the interior point method stops short of its tolerances (status 'unknown' or 'other':
+        thin optimal faces after several levels are fixed), the stage is solved again by dual simplex."""
         m = self.pm.model
         m.add_objective(objective, overwrite=True)
+        cond, value = self._solve(name, self.options)
+        if cond not in FINAL and self.method == "ipm":
+            cond, value = self._solve(f"{name} (again by simplex)", {**self.options, "solver": "simplex"})
+        return cond, value
+
+    def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
+        m = self.pm.model
         start = time.perf_counter()
         try:
             with quiet_stdout():
-                _, cond = m.solve(solver_name="highs", io_api="direct", progress=False, **self.options)
+                _, cond = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
         except Exception as exc:  # the solver's own failures become one clear message
             raise SolverError(f"HiGHS failed in stage '{name}': {exc}") from exc
         took = time.perf_counter() - start
@@ -165,7 +205,7 @@ def _add_levels(pm: PlanModel, levels: list[Level]) -> None:
         pos = tf.index.get_indexer(lv.targets)
         w = tf["norm"].to_numpy()[pos] / lv.gauge.scale if lv.gauge.unit != "percentage points" else np.ones(pos.size)
         rows.add(np.full(pos.size, k), short[pos], -w)
-    m.add_constraints(rows.expression(m) >= 0, name="level_def")
+    pm.rows.add(m, rows, ">=", 0, name="level_def")
 
 
 def _reference_products(pm: PlanModel, level: Level) -> set[str]:
@@ -257,7 +297,7 @@ def _targets_table(pm: PlanModel) -> pd.DataFrame:
     live = tf["in_horizon"].to_numpy(dtype=bool)
     achieved = np.where(live, achieved, np.nan)
     cut = np.where(live, np.clip(required - achieved, 0.0, None), np.nan)
-    cut = np.where(cut <= 1e-6 * np.maximum(1.0, np.abs(required)), 0.0, cut)
+    cut = np.where(cut <= MET * np.maximum(1.0, np.abs(required)), 0.0, cut)
     out = pd.DataFrame(
         {
             "id": tf.index,
@@ -303,8 +343,6 @@ def _tables(pm: PlanModel) -> dict[str, pd.DataFrame]:
 def solve_plan(scenario: Scenario, *, solver_options: dict[str, Any] | None = None) -> PlanResult:
     """Plan ``scenario``: targets met in priority order with least shortfall, then least cost."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
-    if "solver" not in (solver_options or {}):
-        options["diagnosis_solver"] = "auto"
     with linopy.options as opts:
         opts(semantics="v1")
         return _solve(scenario, options)
@@ -313,7 +351,6 @@ def solve_plan(scenario: Scenario, *, solver_options: dict[str, Any] | None = No
 def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     options = dict(options)
     stage_opt = options.pop("least_cost_stage", "auto")
-    diag_opt = options.pop("diagnosis_solver", None)
     diag_options = dict(options)
     t0 = time.perf_counter()
     ix = build_index(s)
@@ -323,9 +360,12 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     build_seconds = time.perf_counter() - t0
     names = _names(s, pm)
     if pm.empty_rows:
-        return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+        return _diagnose(s, diag_options, build_seconds, names)
     skip_cost = (not stage_opt) if isinstance(stage_opt, bool) else pm.model.nvars > SKIP_COST_ABOVE
+    if options.get("solver") == "auto":
+        options = {**options, **method_for(pm.model.nvars)}
     runner = Runner(pm, options)
+    tol = LEVEL_TOLERANCE.get(runner.method, LEVEL_TOLERANCE["ipm"])
     solved = 0
     lvl = pm.model.variables["level"] if levels else None
     upper = np.full(len(levels), np.inf)
@@ -333,11 +373,11 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     for k, level in enumerate(levels):
         if k > 0:
             now = float(np.nan_to_num(lvl.solution.values[k])) if lvl is not None else 0.0
-            if now <= LEVEL_ABS_TOLERANCE:
+            if now <= MET:
                 runner.stages.append(
                     {"stage": level.name, "status": "met by the previous stage", "objective": now, "seconds": 0.0}
                 )
-                upper[k] = LEVEL_ABS_TOLERANCE
+                upper[k] = max(now, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE
                 assert lvl is not None
                 lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
                 continue
@@ -346,12 +386,12 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         value = float(np.nan_to_num(lvl.solution.values[k])) if cond == "optimal" and lvl is not None else value
         if cond != "optimal":
             if k == 0 and cond in ("infeasible", "infeasible_or_unbounded"):
-                return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+                return _diagnose(s, diag_options, build_seconds, names)
             raise SolverError(f"HiGHS ended stage '{level.name}' of plan {s.name!r} with status '{cond}'")
-        if weak is None and value > LEVEL_ABS_TOLERANCE:
+        if weak is None and value > MET:
             last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
             weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
-        upper[k] = value * (1 + LEVEL_TOLERANCE) + LEVEL_ABS_TOLERANCE
+        upper[k] = value * (1 + tol) + LEVEL_ABS_TOLERANCE
         assert lvl is not None
         lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
     if skip_cost and solved:
@@ -368,7 +408,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         cond, value = runner.run("least cost", _cost_objective(pm))
     if cond != "optimal":
         if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
-            return _diagnose(s, diag_options, build_seconds, names, auto=diag_opt == "auto")
+            return _diagnose(s, diag_options, build_seconds, names)
         raise SolverError(
             f"HiGHS ended the least-cost stage of plan {s.name!r} with status '{cond}'"
             + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
@@ -429,9 +469,7 @@ def diagnosis_objective(pm: PlanModel) -> LinearExpression:
     return _scalar(pm, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
-def _diagnose(
-    s: Scenario, options: dict[str, Any], build_seconds: float, names: dict[str, str], *, auto: bool = False
-) -> PlanResult:
+def _diagnose(s: Scenario, options: dict[str, Any], build_seconds: float, names: dict[str, str]) -> PlanResult:
     """Least violation of the hard rows (elastic LP); the answer names what is violated and what blocks it."""
     t0 = time.perf_counter()
     pm = build_model(s, build_index(s), elastic=True)
@@ -439,9 +477,8 @@ def _diagnose(
     m = pm.model
     tf = pm.targets.frame
     hard_t = tf["hard"].to_numpy(dtype=bool) & tf["in_horizon"].to_numpy(dtype=bool)
-    if auto and m.nvars > SKIP_COST_ABOVE:
-        # interior point with crossover (exact duals) is 5-20× faster than simplex on large elastic LPs
-        options = {**options, "solver": "ipm", "run_crossover": "on"}
+    if options.get("solver") == "auto":
+        options = {**options, **method_for(m.nvars, diagnosis=True)}
     runner = Runner(pm, options)
     objective = diagnosis_objective(pm)
     cond, value = runner.run("diagnosis", objective)
@@ -498,7 +535,7 @@ def _violations(pm: PlanModel, names: dict[str, str]) -> list[str]:
     for var, what in (
         ("food_short", "the food floor"),
         ("farm_short", "the least farm share of labour"),
-        ("shortage", "household consumption / material balance"),
+        ("shortage", "household consumption, base-year deliveries / material balance"),
     ):
         if var not in m.variables:
             continue

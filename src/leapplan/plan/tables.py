@@ -97,11 +97,7 @@ def food(pm: PlanModel) -> pd.DataFrame:
     # grain left over in a region's balance is food too: add the balance surplus of grain
     name = "balance_loose" if "balance_loose" in pm.model.constraints else "balance"
     con = pm.model.constraints[name]
-    sol = solution_vector(pm)
-    vars_ = np.asarray(con.vars.values)
-    lhs = (np.nan_to_num(np.asarray(con.coeffs.values)) * np.where(vars_ >= 0, sol[np.clip(vars_, 0, None)], 0.0)).sum(
-        axis=-1
-    )
+    lhs = pm.rows[name].activity(solution_vector(pm))
     surplus = lhs - np.nan_to_num(np.asarray(con.rhs.values))
     nodes = pd.Index(np.asarray(con.labels.coords["node"].values))
     g_cols = nodes.get_indexer([f"{r}/{grain_id}" for r in people])

@@ -25,7 +25,7 @@ import xarray as xr
 from linopy import Model
 
 from leapplan.plan.index import PlanIndex
-from leapplan.plan.terms import Terms
+from leapplan.plan.terms import Rows, Terms
 from leapplan.scenario.accounts import COLLECTIVE, _unit, base_grain, measure, subtree
 from leapplan.scenario.model import Metric, Scenario, Scope, TargetKind
 
@@ -112,7 +112,7 @@ def base_usable_output(s: Scenario) -> pd.DataFrame:
     return frame
 
 
-def add_targets(m: Model, s: Scenario, ix: PlanIndex, *, elastic: bool) -> TargetRows:
+def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic: bool) -> TargetRows:
     """Add the shortfall variables ``short[target]`` and rows ``target[target]`` to ``m``."""
     T = pd.Index([t.id for t in s.targets], name="target")
     base_frame = base_usable_output(s)
@@ -164,8 +164,11 @@ def add_targets(m: Model, s: Scenario, ix: PlanIndex, *, elastic: bool) -> Targe
     row.add(np.arange(len(T)), np.asarray(short.labels.values), frame["norm"].to_numpy())
     live = frame["in_horizon"].to_numpy(dtype=bool)
     if live.any():
-        m.add_constraints(
-            row.expression(m) >= row.dataarray(frame["rhs"].to_numpy()),
+        rows_out.add(
+            m,
+            row,
+            ">=",
+            row.dataarray(frame["rhs"].to_numpy()),
             name="target",
             mask=row.dataarray(live) > 0,
             scaling=row.dataarray(1 / frame["norm"].to_numpy()),

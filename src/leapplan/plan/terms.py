@@ -3,8 +3,9 @@
 The planner's constraints sum terms scattered over many variables (inputs of every unit into
 its region's balance, shipments into both ends of a link …). Building them by xarray
 broadcasting would create dense region × technology × product grids; instead each family is
-written as triplets and packed here into one padded ``(…row dims…, _term)`` dataset, so that
-every coordinate is placed by label lookups done once, never by positional alignment.
+written as triplets and packed here into one sparse row × variable matrix on the family's grid (linopy's
+CSR-backed expression, so nothing is padded to the longest row), and every coordinate is placed by label
+lookups done once, never by positional alignment.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from linopy import LinearExpression, Model
-
-TERM = "_term"
+from linopy.csr import CSRLinearExpression, Grid
+from scipy.sparse import csr_array
 
 
 class Terms:
@@ -57,25 +58,13 @@ class Terms:
         return out.reshape(self.shape)
 
     def expression(self, model: Model) -> LinearExpression:
-        """The padded linopy expression over ``coords``."""
+        """The linopy expression over ``coords``, backed by a sparse (CSR) matrix: row = grid cell in C order,
+        column = variable label; duplicate (row, label) terms are summed."""
         rows, labels, coeffs = self.flat()
-        order = np.argsort(rows, kind="stable")
-        rows, labels, coeffs = rows[order], labels[order], coeffs[order]
-        counts = np.bincount(rows, minlength=self.size)
-        nterm = max(int(counts.max()) if counts.size else 0, 1)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        pos = np.arange(rows.size) - first[rows]
-        var_arr = np.full((self.size, nterm), -1, dtype=np.int64)
-        coef_arr = np.zeros((self.size, nterm))
-        var_arr[rows, pos] = labels
-        coef_arr[rows, pos] = coeffs
-        dims = [str(c.name) for c in self.coords] + [TERM]
-        shape = (*self.shape, nterm)
-        ds = xr.Dataset(
-            {"coeffs": (dims, coef_arr.reshape(shape)), "vars": (dims, var_arr.reshape(shape))},
-            coords={str(c.name): c for c in self.coords},
-        )
-        return LinearExpression(ds, model)
+        csr = csr_array((coeffs, (rows, labels)), shape=(self.size, model._xCounter))
+        csr.sum_duplicates()
+        grid = Grid.from_coords(self.coords)
+        return LinearExpression._from_csr(CSRLinearExpression(csr, np.zeros(self.size), grid, model), model)
 
     def columns(self, keep: np.ndarray, index: pd.Index) -> Terms:
         """The terms of a (period, column) family restricted to the columns where ``keep``, on ``index``."""
@@ -92,3 +81,35 @@ class Terms:
     def dataarray(self, values: np.ndarray) -> xr.DataArray:
         """``values`` (of ``shape``) as a DataArray on this family's coordinates."""
         return xr.DataArray(np.asarray(values, dtype=float).reshape(self.shape), coords=self.coords)
+
+    def activity(self, values: np.ndarray, *, absolute: bool = False) -> np.ndarray:
+        """Σ coeff × values[label] per row (Σ |coeff × value| with ``absolute``), shaped like the grid."""
+        rows, labels, coeffs = self.flat()
+        terms = coeffs * values[labels]
+        out = np.bincount(rows, weights=np.abs(terms) if absolute else terms, minlength=self.size)
+        return out.reshape(self.shape)
+
+
+class Rows:
+    """The constraint families of a model with the triplets each was built from, by family name."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, Terms] = {}
+
+    def add(
+        self,
+        model: Model,
+        terms: Terms,
+        sign: str,
+        rhs: xr.DataArray | float,
+        *,
+        name: str,
+        mask: xr.DataArray | None = None,
+        scaling: float | xr.DataArray = 1.0,
+    ) -> None:
+        """Add ``terms sign rhs`` to ``model`` as the frozen (sparse) family ``name`` and keep its triplets."""
+        model.add_constraints(terms.expression(model), sign, rhs, name=name, mask=mask, scaling=scaling, freeze=True)
+        self.families[name] = terms
+
+    def __getitem__(self, name: str) -> Terms:
+        return self.families[name]

@@ -333,6 +333,12 @@ class Agriculture(_Item):
 class Guardrails(_Item):
     food_per_head: NonNeg = Field(description="Floor on grain available per person [kg per person per year].")
     min_farm_share: Share = Field(description="Least share of the labour force that must stay in the fields [-].")
+    base_deliveries: Share = Field(
+        1.0,
+        description="Share of the base year's deliveries beyond the scenario's own uses (base usable output less "
+        "the inputs of base production and household consumption: state allocation, other provinces, stocks) "
+        "that every plan period must keep making [-]; 0 lets output fall to what the scenario itself uses.",
+    )
     source: str = Field("", description="Provenance of the guardrails.")
 
 
