@@ -5,8 +5,10 @@ Method (lexicographic, one LP per stage):
 1. For each priority level of soft targets, in order 1, 2, …: minimise the level's shortfall
    ``level = Σ norm_k/n̄ × short_k`` (the sum of the targets' shortfalls in their own unit, divided
    by the level's mean requirement n̄; when a level mixes units, the plain sum of relative
-   shortfalls), plus 1e-4 × the later levels (so a later level already met, at most ``MET``, needs no
-   LP of its own). Material balances hold with equality (no free disposal): output nobody uses,
+   shortfalls) alone; a later level already met (at most ``MET``) in that solution needs no LP of its
+   own. After each stage the columns its reduced costs hold at a bound are fixed there (``fixing.py``:
+   every optimum of the stage has them there, so later stages lose nothing and solve faster). Material
+   balances hold with equality (no free disposal): output nobody uses,
    inside the scenario, within a product's export limit or in the base year's deliveries beyond the
    scenario (``guardrails.base_deliveries``), has no place in the plan, so it cannot buy a target.
    Then fix ``level ≤ optimum × (1 + tol) + 1e-9`` (tol 1e-9 by simplex, 1e-6 by interior point:
@@ -14,10 +16,11 @@ Method (lexicographic, one LP per stage):
 2. If there are soft zone agreements: minimise the sum of their relative shortfalls, and fix it.
 3. Least cost: minimise funds spent on new capacity + import spending [million yuan], plus a
    tie-break of 1e-5 × (gross output value + freight value) so that nothing is produced or
-   shipped for no use. For LPs above ``SKIP_COST_ABOVE`` variables this stage is skipped by
-   default (its objective touches every build, import and output variable: minutes of simplex
-   on shanxi-1958); the plan then meets the targets lexicographically and ``objective`` is what
-   that plan spends, not the least possible.
+   shipped for no use. By interior point this stage ends with a crossover to a vertex: an
+   interior solution spreads output, building and freight over every option of equal cost, the
+   tie-break being below the method's tolerance (shanxi-1958: 606 construction starts at a
+   vertex against 2,402 in the interior). Option ``least_cost_stage=False`` skips it; the plan
+   then meets the targets lexicographically and ``objective`` is what it spends, not the least.
 Each stage is a fresh HiGHS run: dual simplex up to ``IPM_ABOVE`` variables, interior point without
 crossover above (retried by simplex if it stops short of its tolerances).
 Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
@@ -46,6 +49,7 @@ from linopy import LinearExpression
 
 from leapplan.errors import SolverError
 from leapplan.plan import tables
+from leapplan.plan.fixing import Fixings
 from leapplan.plan.index import build_index
 from leapplan.plan.model import PlanModel, build_model
 from leapplan.plan.result import PlanResult, PlanStatus, empty_table
@@ -68,11 +72,6 @@ TIE_BREAK = 1e-5
 """Weight of gross output value and freight value in the cost stage, against funds and imports [-]."""
 MONEY = 1e6
 """The cost stage is solved in million yuan."""
-LOOK_AHEAD = 1e-4
-"""Weight of the lower levels in a level's objective [-]; a lower level already at 0 needs no LP of its own."""
-SKIP_COST_ABOVE = 20_000
-"""Above this many LP variables the least-cost stage is skipped (option ``least_cost_stage``: 'auto'
-(default), True or False)."""
 DEFAULT_OPTIONS: dict[str, Any] = {"solver": "auto"}
 """'auto': dual simplex for LPs up to ``IPM_ABOVE`` variables, HiGHS's interior point method without crossover
 above; any other HiGHS option set (e.g. ``{"solver": "simplex"}``) is passed through as it is."""
@@ -92,6 +91,11 @@ def method_for(nvars: int, *, diagnosis: bool = False) -> dict[str, Any]:
     return {"solver": "ipm", "run_crossover": "on" if diagnosis else "off"}
 
 
+FEASIBLE = 2
+"""HiGHS's solution status 'feasible' (kSolutionStatusFeasible)."""
+NEAR_OPTIMAL = 1e-4
+"""Relative primal-dual objective error up to which a stage the interior point method left at status 'unknown'
+with feasible primal and dual solutions is taken as solved [-]."""
 FINAL = ("optimal", "infeasible", "infeasible_or_unbounded", "unbounded")
 """Termination conditions that answer a stage; any other is retried by simplex."""
 
@@ -159,8 +163,19 @@ class Runner:
         took = time.perf_counter() - start
         self.seconds += took
         cond = str(cond)
+        note = ""
+        if cond not in FINAL and m.solver_model is not None:
+            info = m.solver_model.getInfo()
+            feasible = info.primal_solution_status == info.dual_solution_status == FEASIBLE
+            if feasible and info.primal_dual_objective_error <= NEAR_OPTIMAL:
+                # IPX measures its gap relative to the objective, which at an optimum of ~0 (a level fully met)
+                # never meets 1e-7 although the primal and dual solutions are feasible: that is an optimum
+                cond = "optimal"
+                note = f"interior point stopped at a primal-dual gap of {info.primal_dual_objective_error:.1g}"
         value = float(m.objective.value) if cond == "optimal" and m.objective.value is not None else float("nan")
         self.stages.append({"stage": name, "status": cond, "objective": value, "seconds": round(took, 3)})
+        if note:
+            self.stages[-1]["note"] = note
         log.info("stage %s: %s, objective %.6g, %.2f s", name, cond, value, took)
         return cond, value
 
@@ -233,10 +248,9 @@ def _scalar(pm: PlanModel, labels: np.ndarray, coeffs: np.ndarray) -> LinearExpr
 
 
 def _level_objective(pm: PlanModel, k: int) -> LinearExpression:
-    """level[k] + LOOK_AHEAD × (later levels): ties are broken toward meeting the lower priorities too."""
+    """level[k] alone, so that the stage's reduced costs say what every optimum of the level holds fixed."""
     lab = np.asarray(pm.model.variables["level"].labels.values)
-    weights = np.where(np.arange(lab.size) == k, 1.0, np.where(np.arange(lab.size) > k, LOOK_AHEAD, 0.0))
-    return _scalar(pm, lab, weights)
+    return _scalar(pm, lab[k : k + 1], np.ones(1))
 
 
 def _cost_objective(pm: PlanModel) -> LinearExpression:
@@ -350,7 +364,7 @@ def solve_plan(scenario: Scenario, *, solver_options: dict[str, Any] | None = No
 
 def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     options = dict(options)
-    stage_opt = options.pop("least_cost_stage", "auto")
+    skip_cost = not options.pop("least_cost_stage", True)
     diag_options = dict(options)
     t0 = time.perf_counter()
     ix = build_index(s)
@@ -361,7 +375,6 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     names = _names(s, pm)
     if pm.empty_rows:
         return _diagnose(s, diag_options, build_seconds, names)
-    skip_cost = (not stage_opt) if isinstance(stage_opt, bool) else pm.model.nvars > SKIP_COST_ABOVE
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
     runner = Runner(pm, options)
@@ -370,6 +383,20 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     lvl = pm.model.variables["level"] if levels else None
     upper = np.full(len(levels), np.inf)
     weak: pd.DataFrame | None = None
+    fixings = Fixings(pm.model)
+
+    def run(name: str, objective: LinearExpression) -> tuple[str, float]:
+        cond, value = runner.run(name, objective)
+        if cond != "optimal" and fixings.count:
+            # fixing by reduced costs is exact in exact arithmetic; should it ever cut off the optimum, undo it
+            fixings.revert()
+            cond, value = runner.run(f"{name} (columns unfixed)", objective)
+        return cond, value
+
+    def fix() -> None:
+        if runner.stages[-1]["status"] == "optimal":
+            runner.stages[-1]["fixed_columns"] = fixings.fix_after_solve()
+
     for k, level in enumerate(levels):
         if k > 0:
             now = float(np.nan_to_num(lvl.solution.values[k])) if lvl is not None else 0.0
@@ -381,7 +408,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
                 assert lvl is not None
                 lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
                 continue
-        cond, value = runner.run(level.name, _level_objective(pm, k))
+        cond, value = run(level.name, _level_objective(pm, k))
         solved += 1
         value = float(np.nan_to_num(lvl.solution.values[k])) if cond == "optimal" and lvl is not None else value
         if cond != "optimal":
@@ -394,18 +421,24 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         upper[k] = value * (1 + tol) + LEVEL_ABS_TOLERANCE
         assert lvl is not None
         lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
+        if k + 1 < len(levels) or not skip_cost:
+            fix()
     if skip_cost and solved:
         runner.stages.append(
             {
                 "stage": "least cost",
-                "status": "skipped (large LP): cost not minimised",
+                "status": "skipped: cost not minimised",
                 "objective": float("nan"),
                 "seconds": 0.0,
             }
         )
         cond = "optimal"
     else:
-        cond, value = runner.run("least cost", _cost_objective(pm))
+        if runner.method == "ipm":
+            # the last stage ends on a vertex: an interior solution spreads output and freight over every
+            # option of equal cost (the tie-break is below the interior point method's tolerance)
+            runner.options["run_crossover"] = "on"
+        cond, value = run("least cost", _cost_objective(pm))
     if cond != "optimal":
         if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
             return _diagnose(s, diag_options, build_seconds, names)
