@@ -16,11 +16,13 @@ Method (lexicographic, one LP per stage):
 2. If there are soft zone agreements: minimise the sum of their relative shortfalls, and fix it.
 3. Least cost: minimise funds spent on new capacity + import spending [million yuan], plus a
    tie-break of 1e-5 × (gross output value + freight value) so that nothing is produced or
-   shipped for no use. By interior point this stage ends with a crossover to a vertex: an
-   interior solution spreads output, building and freight over every option of equal cost, the
-   tie-break being below the method's tolerance (shanxi-1958: 606 construction starts at a
-   vertex against 2,402 in the interior). Option ``least_cost_stage=False`` skips it; the plan
-   then meets the targets lexicographically and ``objective`` is what it spends, not the least.
+   shipped for no use. By interior point the tie-break would sit below the method's tolerance and
+   the solution would spread output, building and freight over every option of equal cost, so the
+   stage is split in two: least funds + imports, then, with that cost held, least output value +
+   freight value ("least waste"); solution values below ``tables.DUST`` of their scale are read as 0
+   (shanxi-1958: 1,188 construction starts against 606 at a vertex reached by crossover in 16 s).
+   Option ``least_cost_stage=False`` skips it; the plan then meets the targets lexicographically
+   and ``objective`` is what it spends, not the least.
 Each stage is a fresh HiGHS run: dual simplex up to ``IPM_ABOVE`` variables, interior point without
 crossover above (retried by simplex if it stops short of its tolerances).
 Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
@@ -257,32 +259,41 @@ def _cost_objective(pm: PlanModel) -> LinearExpression:
     return _scalar(pm, *_cost_terms(pm))
 
 
-def _cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and coefficients of funds + imports + tie-break [million yuan]."""
+def _cost_terms(pm: PlanModel, *, tie_break: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of funds + imports (+ TIE_BREAK × ``_tie_break_terms``) [million yuan]."""
     m = pm.model
     ix = pm.index
     u = ix.units
     build = u[u["buildable"]]
     nP = len(ix.periods)
     B = np.asarray(m.variables["b"].labels.values)
-    X = np.asarray(m.variables["x"].labels.values)
     IM = np.asarray(m.variables["imp"].labels.values)
-    S = np.asarray(m.variables["s"].labels.values)
     price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
+    labels = [B.ravel(), IM.ravel()]
+    coeffs = [np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP)]
+    if tie_break:
+        more, weights = _tie_break_terms(pm)
+        labels.append(more)
+        coeffs.append(TIE_BREAK * weights)
+    return np.concatenate(labels), np.concatenate(coeffs) / MONEY
+
+
+def _tie_break_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of gross output value + freight value + agreement deliveries value [yuan]."""
+    m = pm.model
+    ix = pm.index
+    u = ix.units
+    nP = len(ix.periods)
+    X = np.asarray(m.variables["x"].labels.values)
+    S = np.asarray(m.variables["s"].labels.values)
     transport = ix.products[ix.products["sector"] == "transport"]
     tkm_price = float(transport["price"].min()) if len(transport) else 0.0
     ship = pm.flows["distance"].to_numpy() * pm.flows["tonnage"].to_numpy() * tkm_price
     D = np.asarray(m.variables["d"].labels.values)
     d_price = ix.products["price"].reindex(ix.agreements["product"]).fillna(1.0).to_numpy()
-    labels = [B.ravel(), IM.ravel(), X.ravel(), S.ravel(), D.ravel()]
-    coeffs = [
-        np.tile(build["capital_cost"].to_numpy(), nP),
-        np.tile(price_imp, nP),
-        TIE_BREAK * np.tile(u["price"].to_numpy(), nP),
-        TIE_BREAK * np.tile(ship, nP),
-        TIE_BREAK * np.tile(d_price, nP),
-    ]
-    return np.concatenate(labels), np.concatenate(coeffs) / MONEY
+    labels = [X.ravel(), S.ravel(), D.ravel()]
+    coeffs = [np.tile(u["price"].to_numpy(), nP), np.tile(ship, nP), np.tile(d_price, nP)]
+    return np.concatenate(labels), np.concatenate(coeffs)
 
 
 def _cost(pm: PlanModel) -> float:
@@ -365,6 +376,7 @@ def solve_plan(scenario: Scenario, *, solver_options: dict[str, Any] | None = No
 def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     options = dict(options)
     skip_cost = not options.pop("least_cost_stage", True)
+    fix_columns = bool(options.pop("fix_columns", True))
     diag_options = dict(options)
     t0 = time.perf_counter()
     ix = build_index(s)
@@ -394,7 +406,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         return cond, value
 
     def fix() -> None:
-        if runner.stages[-1]["status"] == "optimal":
+        if fix_columns and runner.stages[-1]["status"] == "optimal":
             runner.stages[-1]["fixed_columns"] = fixings.fix_after_solve()
 
     for k, level in enumerate(levels):
@@ -434,11 +446,21 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         )
         cond = "optimal"
     else:
-        if runner.method == "ipm":
-            # the last stage ends on a vertex: an interior solution spreads output and freight over every
-            # option of equal cost (the tie-break is below the interior point method's tolerance)
-            runner.options["run_crossover"] = "on"
-        cond, value = run("least cost", _cost_objective(pm))
+        if runner.method != "ipm":
+            cond, value = run("least cost", _cost_objective(pm))
+        else:
+            # by interior point the tie-break is below the method's tolerance, and the solution would spread
+            # output, building and freight over every option of equal cost: least cost alone, then, with the
+            # cost held, least output value + freight as an objective of its own
+            labels, coeffs = _cost_terms(pm, tie_break=False)
+            cond, value = run("least cost", _scalar(pm, labels, coeffs))
+            if cond == "optimal":
+                fix()
+                held = Terms([pd.Index(["cost"], name="cost_cap")])
+                held.add(np.zeros(labels.size, dtype=np.int64), labels, coeffs)
+                pm.rows.add(pm.model, held, "<=", value * (1 + tol) + LEVEL_ABS_TOLERANCE, name="cost_cap")
+                labels, coeffs = _tie_break_terms(pm)
+                cond, _ = run("least waste", _scalar(pm, labels, coeffs / max(float(coeffs.max()), 1e-12)))
     if cond != "optimal":
         if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
             return _diagnose(s, diag_options, build_seconds, names)

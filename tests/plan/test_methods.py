@@ -1,0 +1,80 @@
+"""The solver machinery: interior point against simplex, fixing columns between stages, and Fixings itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import linopy
+import numpy as np
+import pytest
+from tests.plan.scenarios import build, corridor_raw, farm_raw
+
+from leapplan.plan import solve_plan
+from leapplan.plan.fixing import Fixings
+from leapplan.plan.solve import quiet_stdout
+
+IPM = {"solver": "ipm", "run_crossover": "off"}
+
+
+def _priorities_raw() -> dict[str, Any]:
+    # test_hand.test_priorities_decide_who_gets_the_funds: coal 8,000 t first, then iron 3,200 of 4,000 t
+    raw = corridor_raw()
+    raw["products"][1]["export_limit"] = 1e9
+    raw["links"][0]["capacity"] = 1e9
+    raw["enterprises"][2]["capacity"] = 1e7
+    raw["targets"][0].update(value=4000, priority=2)
+    raw["targets"].append(
+        {
+            "id": "coal_1958",
+            "description": "Coal 8,000 t",
+            "scope": {"metric": "output", "product": "coal"},
+            "kind": "absolute",
+            "value": 8000,
+            "year": 1958,
+            "priority": 1,
+            "source": "estimate: test",
+        }
+    )
+    return raw
+
+
+@pytest.mark.parametrize("raw", [corridor_raw(), farm_raw(), _priorities_raw()], ids=["corridor", "farm", "priorities"])
+def test_interior_point_gives_the_simplex_answer(raw: dict[str, Any]) -> None:
+    # the same plans by two methods: simplex (with its single tie-broken cost stage) and interior point (least
+    # cost, then least waste, dust read as 0): targets and funds agree to the interior point's accuracy
+    s = build(raw)
+    a, b = solve_plan(s), solve_plan(s, solver_options=IPM)
+    assert a.solver["method"] == "simplex" and b.solver["method"] == "ipm"
+    assert b.targets["achievable"].to_numpy() == pytest.approx(a.targets["achievable"].to_numpy(), rel=1e-5)
+    assert b.objective == pytest.approx(a.objective, rel=1e-5)
+    assert [st["stage"] for st in b.solver["stages"]][-2:] == ["least cost", "least waste"]
+
+
+def test_fixing_columns_keeps_the_optimum() -> None:
+    s = build(_priorities_raw())
+    fixed, free = solve_plan(s), solve_plan(s, solver_options={"fix_columns": False})
+    assert sum(st.get("fixed_columns", 0) for st in fixed.solver["stages"]) > 0
+    assert not any("fixed_columns" in st for st in free.solver["stages"])
+    assert fixed.targets["achievable"].to_numpy() == pytest.approx(free.targets["achievable"].to_numpy(), rel=1e-9)
+    assert fixed.targets.set_index("id").loc["iron_1958", "achievable"] == pytest.approx(3200, rel=1e-6)
+    assert fixed.objective == pytest.approx(free.objective, rel=1e-7)  # level tolerances are 1e-9 each
+
+
+def test_fixings_fix_what_the_reduced_costs_hold_and_revert() -> None:
+    # min x + 2 y, x + y ≥ 1, 0 ≤ x, y ≤ 10: x = 1 is basic; y's reduced cost is 2 − 1 = 1 > 0, so every
+    # optimum has y = 0: y is fixed (upper bound 0), x is not; revert puts y's upper bound of 10 back
+    with linopy.options as opts:
+        opts(semantics="v1")
+        m = linopy.Model()
+        x = m.add_variables(lower=0, upper=10, name="x")
+        y = m.add_variables(lower=0, upper=10, name="y")
+        m.add_constraints(x + y >= 1, name="c")
+        m.add_objective(x + 2 * y)
+        with quiet_stdout():
+            m.solve(solver_name="highs", io_api="direct", progress=False, output_flag=False, solver="simplex")
+        fixings = Fixings(m, keep=())
+        assert fixings.fix_after_solve() == 1
+        assert float(m.variables["y"].upper) == 0.0
+        assert float(m.variables["x"].upper) == 10.0 and float(m.variables["x"].lower) == 0.0
+        fixings.revert()
+        assert float(np.asarray(m.variables["y"].upper.values)) == 10.0
