@@ -207,6 +207,29 @@ def farm_raw() -> dict[str, Any]:
     return raw
 
 
+def priorities_raw() -> dict[str, Any]:
+    """corridor with the road opened, coal free to leave and carts to spare: coal 8,000 t (priority 1) and iron
+    4,000 t (priority 2) in 1958 compete for the 20,000 yuan of funds (test_hand.py works out the answer)."""
+    raw = corridor_raw()
+    raw["products"][1]["export_limit"] = 1e9
+    raw["links"][0]["capacity"] = 1e9
+    raw["enterprises"][2]["capacity"] = 1e7
+    raw["targets"][0].update(value=4000, priority=2)
+    raw["targets"].append(
+        {
+            "id": "coal_1958",
+            "description": "Coal 8,000 t",
+            "scope": {"metric": "output", "product": "coal"},
+            "kind": "absolute",
+            "value": 8000,
+            "year": 1958,
+            "priority": 1,
+            "source": SRC,
+        }
+    )
+    return raw
+
+
 def build(raw: dict[str, Any], changes: dict[str, Any] | None = None) -> Scenario:
     """Parse ``raw`` after applying dotted-path changes, e.g. ``{'links.0.capacity': 1e9}``."""
     data = copy.deepcopy(raw)

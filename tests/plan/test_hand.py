@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.plan.scenarios import build, corridor_raw, farm_raw
+from tests.plan.scenarios import build, corridor_raw, farm_raw, priorities_raw
 
 from leapplan.plan import PlanStatus, solve_plan
 
@@ -128,23 +128,7 @@ def test_build_time_keeps_new_capacity_out_of_the_year() -> None:
 def test_priorities_decide_who_gets_the_funds() -> None:
     # coal (which may now leave the scenario) ≥ 8,000 t first: 2,000 t/yr of mine for 8,000 yuan;
     # 12,000 yuan left → iron 3,200 of 4,000
-    raw = corridor_raw()
-    raw["products"][1]["export_limit"] = 1e9
-    raw["links"][0]["capacity"] = 1e9
-    raw["enterprises"][2]["capacity"] = 1e7
-    raw["targets"][0].update(value=4000, priority=2)
-    raw["targets"].append(
-        {
-            "id": "coal_1958",
-            "description": "Coal 8,000 t",
-            "scope": {"metric": "output", "product": "coal"},
-            "kind": "absolute",
-            "value": 8000,
-            "year": 1958,
-            "priority": 1,
-            "source": "estimate: test",
-        }
-    )
+    raw = priorities_raw()
     r = solve_plan(build(raw))
     assert _target(r, "coal_1958")["cut"] == 0
     assert _target(r)["achievable"] == pytest.approx(3200, rel=1e-6)

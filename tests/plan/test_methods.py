@@ -7,7 +7,7 @@ from typing import Any
 import linopy
 import numpy as np
 import pytest
-from tests.plan.scenarios import build, corridor_raw, farm_raw
+from tests.plan.scenarios import build, corridor_raw, farm_raw, priorities_raw
 
 from leapplan.plan import solve_plan
 from leapplan.plan.fixing import Fixings
@@ -16,29 +16,7 @@ from leapplan.plan.solve import quiet_stdout
 IPM = {"solver": "ipm", "run_crossover": "off"}
 
 
-def _priorities_raw() -> dict[str, Any]:
-    # test_hand.test_priorities_decide_who_gets_the_funds: coal 8,000 t first, then iron 3,200 of 4,000 t
-    raw = corridor_raw()
-    raw["products"][1]["export_limit"] = 1e9
-    raw["links"][0]["capacity"] = 1e9
-    raw["enterprises"][2]["capacity"] = 1e7
-    raw["targets"][0].update(value=4000, priority=2)
-    raw["targets"].append(
-        {
-            "id": "coal_1958",
-            "description": "Coal 8,000 t",
-            "scope": {"metric": "output", "product": "coal"},
-            "kind": "absolute",
-            "value": 8000,
-            "year": 1958,
-            "priority": 1,
-            "source": "estimate: test",
-        }
-    )
-    return raw
-
-
-@pytest.mark.parametrize("raw", [corridor_raw(), farm_raw(), _priorities_raw()], ids=["corridor", "farm", "priorities"])
+@pytest.mark.parametrize("raw", [corridor_raw(), farm_raw(), priorities_raw()], ids=["corridor", "farm", "priorities"])
 def test_interior_point_gives_the_simplex_answer(raw: dict[str, Any]) -> None:
     # the same plans by two methods: simplex (with its single tie-broken cost stage) and interior point (least
     # cost, then least waste, dust read as 0): targets and funds agree to the interior point's accuracy
@@ -51,7 +29,7 @@ def test_interior_point_gives_the_simplex_answer(raw: dict[str, Any]) -> None:
 
 
 def test_fixing_columns_keeps_the_optimum() -> None:
-    s = build(_priorities_raw())
+    s = build(priorities_raw())
     fixed, free = solve_plan(s), solve_plan(s, solver_options={"fix_columns": False})
     assert sum(st.get("fixed_columns", 0) for st in fixed.solver["stages"]) > 0
     assert not any("fixed_columns" in st for st in free.solver["stages"])

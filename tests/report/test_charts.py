@@ -35,8 +35,9 @@ def test_spread_keeps_order_and_gap() -> None:
 def test_yearly_output_value_and_local_vs_agriculture(tiny_run: tuple) -> None:
     s, plan, _ = tiny_run
     both = local_vs_agriculture(yearly_output_value(s, plan))
-    # base year: local industry = north coal 350,000 t x 10 + south coal 280,000 t x 10 + south iron 3,000 t x 150
-    local0 = 3_500_000 + 2_800_000 + 450_000
+    # base year, usable output: local industry = north coal 350,000 t x 10 + south coal 280,000 t x 10
+    # + south iron 3,000 t x 40 % usable x 150
+    local0 = 3_500_000 + 2_800_000 + 180_000
     # grain: north 80,000 workers on 60,000 ha -> 1.3667 t/ha; south 60,000 on 50,000 ha -> 1.34 t/ha x 0.9
     agri0 = (60_000 * (1.3 + 0.2 / 3) + 50_000 * 1.34 * 0.9) * 100
     assert list(both.index) == [1957, 1958, 1959]

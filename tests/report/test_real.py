@@ -30,11 +30,11 @@ def test_local_industry_in_the_chart_sums_the_plan_table(tiny_real: tuple) -> No
     expect: dict[int, float] = {}
     for row in plan.output_value.itertuples(index=False):
         if row.sector == "industry" and row.ownership in local:
-            expect[int(str(row.period)[:4])] = expect.get(int(str(row.period)[:4]), 0.0) + float(row.value)
+            expect[int(str(row.period)[:4])] = expect.get(int(str(row.period)[:4]), 0.0) + float(row.usable_value)
     for year, value in expect.items():
         assert both.loc[year, "local_industry"] == pytest.approx(value)
-    # base year from tiny.yaml: north coal 3.5 m + south coal 2.8 m + south iron 0.45 m yuan
-    assert both.loc[1957, "local_industry"] == pytest.approx(6_750_000)
+    # base year from tiny.yaml, usable output: north coal 3.5 m + south coal 2.8 m + south iron 40 % of 0.45 m yuan
+    assert both.loc[1957, "local_industry"] == pytest.approx(6_480_000)
 
 
 def test_food_per_head_is_weighted_by_population(tiny_real: tuple) -> None:

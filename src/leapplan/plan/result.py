@@ -31,7 +31,7 @@ COLUMNS: dict[str, list[str]] = {
     "support": ["period", "source", "member", "kind", "quantity"],
     "funds": ["period", "fund", "spent", "carried"],
     "food": ["period", "region", "grain_output", "food_per_head", "floor"],
-    "output_value": ["period", "ownership", "sector", "value"],
+    "output_value": ["period", "ownership", "sector", "value", "usable_value"],
     "targets": ["id", "year", "hard", "priority", "required", "achievable", "cut", "unit"],
     "weak_links": ["kind", "region", "product", "period", "shadow_price", "unit", "explanation"],
 }

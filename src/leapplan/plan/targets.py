@@ -26,7 +26,7 @@ from linopy import Model
 
 from leapplan.plan.index import PlanIndex
 from leapplan.plan.terms import Rows, Terms
-from leapplan.scenario.accounts import COLLECTIVE, _unit, base_grain, measure, subtree
+from leapplan.scenario.accounts import _unit, base_usable_output, measure, subtree
 from leapplan.scenario.model import Metric, Scenario, Scope, TargetKind
 
 log = logging.getLogger(__name__)
@@ -94,22 +94,6 @@ def _scope_units(s: Scenario, units: pd.DataFrame, scope: Scope) -> np.ndarray:
     if scope.product is not None:
         ok &= units["product"].to_numpy() == scope.product
     return ok
-
-
-def base_usable_output(s: Scenario) -> pd.DataFrame:
-    """Base-year usable output by region, ownership and product (columns as ``accounts.base_output``):
-    each enterprise's base output × its technology's usable share; farm grain in full [product unit, yuan]."""
-    techs = {t.id: t for t in s.technologies}
-    products = {p.id: p for p in s.products}
-    rows = [
-        (e.region, e.ownership.value, techs[e.technology].product, e.base_output * techs[e.technology].usable_share)
-        for e in s.enterprises
-    ]
-    rows += [(region, COLLECTIVE, s.agriculture.grain_product, qty) for region, qty in base_grain(s).items()]
-    frame = pd.DataFrame(rows, columns=["region", "ownership", "product", "output"])
-    frame["sector"] = frame["product"].map(lambda k: products[k].sector.value)
-    frame["value"] = frame["output"] * frame["product"].map(lambda k: products[k].price)
-    return frame
 
 
 def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic: bool) -> TargetRows:

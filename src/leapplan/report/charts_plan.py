@@ -10,19 +10,21 @@ from matplotlib.figure import Figure
 from leapplan.console import fmt
 from leapplan.report import style
 from leapplan.report.inputs import EnsembleLike, PlanLike, year_of
-from leapplan.scenario.accounts import base_output
+from leapplan.scenario.accounts import base_usable_output
 from leapplan.scenario.model import LOCAL_OWNERSHIP, Metric, Scenario, Target, TargetKind
 
 LOCAL = {o.value for o in LOCAL_OWNERSHIP}
 
 
 def yearly_output_value(s: Scenario, plan: PlanLike) -> pd.DataFrame:
-    """Output value by year, ownership and sector, base year first [yuan at base-year prices per year];
-    quarterly periods are summed to years."""
-    base = base_output(s).groupby(["ownership", "sector"], as_index=False)["value"].sum()
+    """Usable output value (what the targets count: output × the technology's usable share) by year, ownership
+    and sector, base year first, in column 'value' [yuan at base-year prices per year]; quarterly periods are
+    summed to years."""
+    base = base_usable_output(s).groupby(["ownership", "sector"], as_index=False)["value"].sum()
     base.insert(0, "year", s.base_year)
     ov = plan.output_value.copy()
     ov["year"] = ov["period"].map(year_of)
+    ov["value"] = ov["usable_value"]
     planned = ov.groupby(["year", "ownership", "sector"], as_index=False)["value"].sum()
     frame = pd.concat([base, planned], ignore_index=True)
     frame["ownership"] = frame["ownership"].astype(str)
@@ -184,7 +186,7 @@ def industry_vs_agriculture_figure(s: Scenario, plan: PlanLike) -> Figure:
             )
     if marked:
         ax.plot([], [], color=style.FLOOR, lw=1.6, label="target level")
-    ax.set_title("Local industry against agriculture (numbers: industry ÷ agriculture)")
+    ax.set_title("Local industry against agriculture, usable output (numbers: the ratio)")
     ax.set_ylim(bottom=0)
     ax.set_xlim(years[0] - 0.4, years[-1] + 0.7)
     ax.set_ylabel("yuan at base-year prices")

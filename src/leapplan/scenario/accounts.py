@@ -127,3 +127,19 @@ def _unit(s: Scenario, scope: Scope) -> str:
     if scope.metric is Metric.new_plants:
         return "plants"
     return next(p.unit for p in s.products if p.id == scope.product)
+
+
+def base_usable_output(s: Scenario) -> pd.DataFrame:
+    """Base-year usable output by region, ownership and product (columns as ``accounts.base_output``):
+    each enterprise's base output × its technology's usable share; farm grain in full [product unit, yuan]."""
+    techs = {t.id: t for t in s.technologies}
+    products = {p.id: p for p in s.products}
+    rows = [
+        (e.region, e.ownership.value, techs[e.technology].product, e.base_output * techs[e.technology].usable_share)
+        for e in s.enterprises
+    ]
+    rows += [(region, COLLECTIVE, s.agriculture.grain_product, qty) for region, qty in base_grain(s).items()]
+    frame = pd.DataFrame(rows, columns=["region", "ownership", "product", "output"])
+    frame["sector"] = frame["product"].map(lambda k: products[k].sector.value)
+    frame["value"] = frame["output"] * frame["product"].map(lambda k: products[k].price)
+    return frame
