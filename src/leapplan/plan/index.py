@@ -145,15 +145,23 @@ def _units(s: Scenario) -> pd.DataFrame:
     frame["technology"] = [k[1] for k in keys]
     frame["ownership"] = [k[2] for k in keys]
     frame.index = pd.Index([SEP.join(k) for k in keys], name="unit")
-    t_of = frame["technology"].map(techs)
-    frame["product"] = [t.product for t in t_of]
-    frame["kind"] = [t.kind.value for t in t_of]
-    frame["sector"] = [products[t.product].sector.value for t in t_of]
-    frame["price"] = [products[t.product].price for t in t_of]
-    for name in ("usable_share", "labour", "technicians", "capital_cost", "plant_size", "build_time", "lifetime"):
-        frame[name.replace("usable_share", "usable")] = [float(getattr(t, name)) for t in t_of]
+    numbers = ("usable_share", "labour", "technicians", "capital_cost", "plant_size", "build_time", "lifetime")
+    per_tech = pd.DataFrame(
+        {
+            "product": [t.product for t in techs.values()],
+            "kind": [t.kind.value for t in techs.values()],
+            "sector": [products[t.product].sector.value for t in techs.values()],
+            "price": [products[t.product].price for t in techs.values()],
+            **{n.replace("usable_share", "usable"): [float(getattr(t, n)) for t in techs.values()] for n in numbers},
+        },
+        index=pd.Index(list(techs), name="technology"),
+    )
+    at = per_tech.index.get_indexer(frame["technology"])
+    for column in per_tech.columns:
+        frame[column] = per_tech[column].to_numpy()[at]
     frame["buildable"] = frame["buildable"] > 0
-    frame["region_kind"] = frame["region"].map(lambda r: kinds[r].value)
+    region_kinds = pd.Series({r: k.value for r, k in kinds.items()})
+    frame["region_kind"] = region_kinds.reindex(frame["region"]).to_numpy()
     return frame
 
 
@@ -170,14 +178,15 @@ def _availability(units: pd.DataFrame, start: np.ndarray, step: float) -> np.nda
 
 
 def _coefficients(s: Scenario, units: pd.DataFrame, field: str) -> pd.DataFrame:
-    techs = {t.id: t for t in s.technologies}
-    rows = [
-        (u, k, float(c))
-        for u, tid in units["technology"].items()
-        for k, c in getattr(techs[tid], field).items()
-        if c > 0
-    ]
-    return pd.DataFrame(rows, columns=["unit", "product", "coeff"])
+    """unit, product, coeff of each unit's technology's ``field`` (inputs, by-products or capital goods), in unit
+    order and the technology's own order within a unit."""
+    per_tech = pd.DataFrame(
+        [(t.id, k, float(c)) for t in s.technologies for k, c in getattr(t, field).items() if c > 0],
+        columns=["technology", "product", "coeff"],
+    )
+    left = pd.DataFrame({"unit": units.index.to_numpy(object), "technology": units["technology"].to_numpy(object)})
+    out = left.merge(per_tech, on="technology", how="inner", sort=False)
+    return out[["unit", "product", "coeff"]].reset_index(drop=True)
 
 
 def _regions(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:

@@ -123,9 +123,15 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     nodes["deliveries"] = owed.reindex(N, fill_value=0.0).to_numpy()
     nodes["rhs"] += nodes["deliveries"]
 
-    def node_of(region: pd.Series | np.ndarray, product: pd.Series | np.ndarray) -> np.ndarray:
-        keys = pd.Index([f"{root if k in pooled_set else r}{SEP}{k}" for r, k in zip(region, product, strict=True)])
-        return np.asarray(node_pos.reindex(keys).fillna(-1).astype(int).to_numpy())
+    node_index = pd.MultiIndex.from_arrays([nodes["region"].to_numpy(object), nodes["product"].to_numpy(object)])
+    pooled_arr = np.array(sorted(pooled_set), dtype=object)
+
+    def node_of(region: pd.Series | np.ndarray | list[str], product: pd.Series | np.ndarray | list[str]) -> np.ndarray:
+        """Position of each (region, product) balance node (pooled products: the root's), −1 where none."""
+        r = np.asarray(region, dtype=object)
+        k = np.asarray(product, dtype=object)
+        r = np.where(np.isin(k, pooled_arr), root, r)
+        return np.asarray(node_index.get_indexer(pd.MultiIndex.from_arrays([r, k])), dtype=np.int64)
 
     # --- flows along links (goods in tonnes only)
     flow_rows = [(a, k) for a in ix.arcs.index for k in goods]

@@ -7,10 +7,10 @@ Method (lexicographic, one LP per stage):
    by the level's mean requirement n̄; when a level mixes units, the plain sum of relative
    shortfalls) alone; a later level already met (at most ``MET``) in that solution needs no LP of its
    own. After each stage the columns its reduced costs hold at a bound are fixed there (``fixing.py``:
-   every optimum of the stage has them there, so later stages lose nothing and solve faster). Material
-   balances hold with equality (no free disposal): output nobody uses,
-   inside the scenario, within a product's export limit or in the base year's deliveries beyond the
-   scenario (``guardrails.base_deliveries``), has no place in the plan, so it cannot buy a target.
+   every optimum of the stage has them there, so later stages lose nothing and solve faster).
+   Material balances hold with equality (no free disposal): output nobody uses, inside the
+   scenario, within a product's export limit or in the base year's deliveries beyond the scenario
+   (``guardrails.base_deliveries``), has no place in the plan, so it cannot buy a target.
    Then fix ``level ≤ optimum × (1 + tol) + 1e-9`` (tol 1e-9 by simplex, 1e-6 by interior point:
    ``LEVEL_TOLERANCE``) and go on. A level can never be improved at the expense of a higher one.
 2. If there are soft zone agreements: minimise the sum of their relative shortfalls, and fix it.
@@ -395,6 +395,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     lvl = pm.model.variables["level"] if levels else None
     upper = np.full(len(levels), np.inf)
     weak: pd.DataFrame | None = None
+    money = Gauge(s.currency, MONEY, "of plan cost", verb="saves")
     fixings = Fixings(pm.model)
 
     def run(name: str, objective: LinearExpression) -> tuple[str, float]:
@@ -455,6 +456,8 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             labels, coeffs = _cost_terms(pm, tie_break=False)
             cond, value = run("least cost", _scalar(pm, labels, coeffs))
             if cond == "optimal":
+                if weak is None:
+                    weak = weak_links(pm, money, names)  # the least-waste stage's duals are not about money
                 fix()
                 held = Terms([pd.Index(["cost"], name="cost_cap")])
                 held.add(np.zeros(labels.size, dtype=np.int64), labels, coeffs)
@@ -470,11 +473,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         )
     if weak is None:
         # every target met: what binds is what would save money (no cost stage solved: nothing to say)
-        weak = (
-            empty_table("weak_links")
-            if skip_cost and solved
-            else weak_links(pm, Gauge(s.currency, MONEY, "of plan cost", verb="saves"), names)
-        )
+        weak = empty_table("weak_links") if skip_cost and solved else weak_links(pm, money, names)
     out = _tables(pm)
     cut = bool((out["targets"]["cut"].fillna(0) > 0).any())
     return PlanResult(

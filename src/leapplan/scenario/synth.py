@@ -17,6 +17,12 @@ SOURCE = "estimate: synthetic (leapplan scenario synth)"
 COUNTIES_PER_PREFECTURE = 30
 
 
+MAX_INPUT_T = 1.5
+"""Most tonnes of one input per tonne of output in a synthetic technology [t/t]."""
+MAX_USE = 0.6
+"""Most of a good's base-year output that the base year's own production may use as input [-]."""
+
+
 def synthesize(counties: int = 100, products: int = 20, years: int = 5, seed: int = 0) -> Scenario:
     """A valid scenario with ``counties`` counties, ``products`` products (≥ 3) and ``years`` plan years."""
     return parse(synthesize_raw(counties, products, years, seed), f"synthetic {counties}x{products}x{years}")
@@ -101,7 +107,11 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
         chosen: Any = rng.choice(others, size=n_in, replace=False) if n_in else []
         # value share of inputs below 0.6 keeps the input-output system productive (column sums in value < 1)
         shares: Any = rng.dirichlet(np.ones(n_in)) * rng.uniform(0.2, 0.6) if n_in else []
-        inputs = {q: round(float(sh * price[p] / price[q]), 6) for q, sh in zip(chosen, shares, strict=True)}
+        # tonnes of input per tonne from the value share, at most MAX_INPUT_T (a cheap input to a dear product
+        # otherwise came to tens of tonnes per tonne, more than any link could carry)
+        inputs = {
+            q: round(min(float(sh * price[p] / price[q]), MAX_INPUT_T), 6) for q, sh in zip(chosen, shares, strict=True)
+        }
         inputs = {q: v for q, v in inputs.items() if v > 0}
         if p != "transport":
             inputs["transport"] = round(float(rng.uniform(5, 50)), 2)
@@ -116,7 +126,7 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
                     product=p,
                     kind=kind,
                     scale=scale,
-                    inputs=inputs,
+                    inputs=dict(inputs),
                     labour=labour * (1e-4 if p == "transport" else 1),
                     technicians=0.0001 if kind == "modern" else 0.0,
                     capital_cost=cost * (1e-4 if p == "transport" else 1),
@@ -284,6 +294,56 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
         )
         for y in plan_years
     ]
+    by_id = {t["id"]: t for t in techs}
+    # the base year must balance in tonnes: where base production would use more of a good than MAX_USE of what
+    # is made of it, that good's input coefficients are scaled down (random value shares over random prices did
+    # not see to this: one good was used 4.5 times over)
+    made = dict.fromkeys(industrial, 0.0)
+    used = dict.fromkeys(industrial, 0.0)
+    for e in enterprises:
+        tech = by_id[e["technology"]]
+        made[tech["product"]] = made.get(tech["product"], 0.0) + e["base_output"] * tech["usable_share"]
+        for q, c in tech["inputs"].items():
+            if q in used:
+                used[q] += e["base_output"] * c
+    for tech in techs:
+        for q in list(tech["inputs"]):
+            if q in used and used[q] > MAX_USE * made[q]:
+                tech["inputs"][q] = round(tech["inputs"][q] * MAX_USE * made[q] / used[q], 6)
+    # each city runs a railway with twice the freight its share of base production needs as input (county carts
+    # alone could not move the base year)
+    freight = sum(e["base_output"] * by_id[e["technology"]]["inputs"].get("transport", 0.0) for e in enterprises)
+    for c in cities:
+        cap = round(2 * freight / len(cities))
+        enterprises.append(
+            dict(
+                id=f"{c}_rail",
+                name=f"{c} railway",
+                region=c,
+                ownership="central",
+                technology="transport_modern",
+                capacity=cap,
+                base_output=round(cap / 2),
+                workforce=round(cap * 5e-7),
+                technicians=0,
+                source=SOURCE,
+            )
+        )
+    # households consume up to half of what the base year made beyond the inputs of its own production (the first
+    # draw alone, up to 0.05 t of each good per head, asked for more than the plants made)
+    net = dict.fromkeys(industrial, 0.0)
+    for e in enterprises:
+        tech = by_id[e["technology"]]
+        if tech["product"] in net:
+            net[tech["product"]] += e["base_output"] * tech["usable_share"]
+        for q, c in tech["inputs"].items():
+            if q in net:
+                net[q] -= e["base_output"] * c
+    people = float(pop.sum() + city_pop.sum())
+    for prod in prods:
+        if prod["id"] in net:
+            share = 0.5 * consumption[prod["id"]] / 0.05
+            prod["consumption_per_head"] = round(max(net[prod["id"]], 0.0) * share / people, 6)
     return dict(
         name=f"synthetic-{counties}x{products}x{years}-s{seed}",
         title="Synthetic scenario",
