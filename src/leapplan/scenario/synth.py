@@ -302,7 +302,8 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
     used = dict.fromkeys(industrial, 0.0)
     for e in enterprises:
         tech = by_id[e["technology"]]
-        made[tech["product"]] = made.get(tech["product"], 0.0) + e["base_output"] * tech["usable_share"]
+        if tech["product"] in made:
+            made[tech["product"]] += e["base_output"] * tech["usable_share"]
         for q, c in tech["inputs"].items():
             if q in used:
                 used[q] += e["base_output"] * c
@@ -331,14 +332,7 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
         )
     # households consume up to half of what the base year made beyond the inputs of its own production (the first
     # draw alone, up to 0.05 t of each good per head, asked for more than the plants made)
-    net = dict.fromkeys(industrial, 0.0)
-    for e in enterprises:
-        tech = by_id[e["technology"]]
-        if tech["product"] in net:
-            net[tech["product"]] += e["base_output"] * tech["usable_share"]
-        for q, c in tech["inputs"].items():
-            if q in net:
-                net[q] -= e["base_output"] * c
+    net = {q: made[q] - min(used[q], MAX_USE * made[q]) for q in industrial}  # the inputs as scaled above
     people = float(pop.sum() + city_pop.sum())
     for prod in prods:
         if prod["id"] in net:
