@@ -311,8 +311,8 @@ def synthesize_raw(counties: int, products: int, years: int, seed: int) -> dict[
         for q in list(tech["inputs"]):
             if q in used and used[q] > MAX_USE * made[q]:
                 tech["inputs"][q] = round(tech["inputs"][q] * MAX_USE * made[q] / used[q], 6)
-    # each city runs a railway with twice the freight its share of base production needs as input (county carts
-    # alone could not move the base year)
+    # each city runs a railway; together they can carry twice the freight that base production needs as input
+    # (county carts alone could not move the base year)
     freight = sum(e["base_output"] * by_id[e["technology"]]["inputs"].get("transport", 0.0) for e in enterprises)
     for c in cities:
         cap = round(2 * freight / len(cities))
