@@ -121,6 +121,18 @@ def quiet_stdout() -> Iterator[None]:
             os.close(saved)
 
 
+@contextlib.contextmanager
+def _linopy_quiet() -> Iterator[None]:
+    """Keep linopy's warnings about a non-optimal status off the console: the stage handles the status itself."""
+    logger = logging.getLogger("linopy")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @dataclass
 class Level:
     name: str
@@ -158,7 +170,7 @@ class Runner:
         m = self.pm.model
         start = time.perf_counter()
         try:
-            with quiet_stdout():
+            with quiet_stdout(), _linopy_quiet():
                 _, cond = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
         except Exception as exc:  # the solver's own failures become one clear message
             raise SolverError(f"HiGHS failed in stage '{name}': {exc}") from exc
