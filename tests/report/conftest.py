@@ -15,7 +15,7 @@ import xarray as xr
 
 from leapplan.plan import PlanResult, PlanStatus
 from leapplan.scenario import Scenario
-from leapplan.scenario.accounts import base_output, base_usable_output, target_growth
+from leapplan.scenario.accounts import base_output, target_growth
 
 GROWTH = 1.25
 """Every output value in the fake plan grows by this factor per period [-]."""
@@ -40,7 +40,7 @@ def fake_plan(s: Scenario) -> PlanResult:
         for _, r in base.iterrows():
             prod_rows.append((period, r["region"], tech_of[r["product"]], r["product"], r["output"] * f))
         by = base.groupby(["ownership", "sector"], as_index=False)["value"].sum()
-        usable = base_usable_output(s).groupby(["ownership", "sector"])["value"].sum()
+        usable = base_output(s, usable=True).groupby(["ownership", "sector"])["value"].sum()
         ov_rows += [(period, o, sec, v * f, usable[(o, sec)] * f) for o, sec, v in by.itertuples(index=False)]
     production = pd.DataFrame(prod_rows, columns=["period", "region", "technology", "product", "quantity"])
     output_value = pd.DataFrame(ov_rows, columns=["period", "ownership", "sector", "value", "usable_value"])

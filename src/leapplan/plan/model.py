@@ -116,13 +116,6 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     N = nodes.index
     node_pos = pd.Series(np.arange(len(N)), index=N)
     pooled_set = set(pooled)
-    # the base year's deliveries beyond the scenario's own uses go on (no output falls for want of a use)
-    out = base_deliveries(s)
-    keys = [f"{root if k in pooled_set else r}{SEP}{k}" for r, k in zip(out["region"], out["product"], strict=True)]
-    owed = (out["quantity"] * s.guardrails.base_deliveries * step).groupby(pd.Index(keys)).sum()
-    nodes["deliveries"] = owed.reindex(N, fill_value=0.0).to_numpy()
-    nodes["rhs"] += nodes["deliveries"]
-
     node_index = pd.MultiIndex.from_arrays([nodes["region"].to_numpy(object), nodes["product"].to_numpy(object)])
     pooled_arr = np.array(sorted(pooled_set), dtype=object)
 
@@ -132,6 +125,15 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
         k = np.asarray(product, dtype=object)
         r = np.where(np.isin(k, pooled_arr), root, r)
         return np.asarray(node_index.get_indexer(pd.MultiIndex.from_arrays([r, k])), dtype=np.int64)
+
+    # the base year's deliveries beyond the scenario's own uses go on (no output falls for want of a use)
+    out = base_deliveries(s)
+    owed_at = node_of(out["region"], out["product"])
+    owed = np.zeros(len(N))
+    keep = owed_at >= 0
+    np.add.at(owed, owed_at[keep], out["quantity"].to_numpy()[keep] * s.guardrails.base_deliveries * step)
+    nodes["deliveries"] = owed
+    nodes["rhs"] += owed
 
     # --- flows along links (goods in tonnes only)
     flow_rows = [(a, k) for a in ix.arcs.index for k in goods]

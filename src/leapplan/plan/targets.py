@@ -26,7 +26,7 @@ from linopy import Model
 
 from leapplan.plan.index import PlanIndex
 from leapplan.plan.terms import Rows, Terms
-from leapplan.scenario.accounts import _unit, base_usable_output, measure, subtree
+from leapplan.scenario.accounts import _unit, base_output, measure, subtree
 from leapplan.scenario.model import Metric, Scenario, Scope, TargetKind
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _scope_units(s: Scenario, units: pd.DataFrame, scope: Scope) -> np.ndarray:
 def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic: bool) -> TargetRows:
     """Add the shortfall variables ``short[target]`` and rows ``target[target]`` to ``m``."""
     T = pd.Index([t.id for t in s.targets], name="target")
-    base_frame = base_usable_output(s)
+    base_frame = base_output(s, usable=True)
     rows = []
     for t in s.targets:
         base = 0.0 if t.scope.metric is Metric.new_plants else measure(s, base_frame, t.scope)

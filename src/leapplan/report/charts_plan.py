@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from leapplan.console import fmt
 from leapplan.report import style
 from leapplan.report.inputs import EnsembleLike, PlanLike, year_of
-from leapplan.scenario.accounts import base_usable_output
+from leapplan.scenario.accounts import base_output
 from leapplan.scenario.model import LOCAL_OWNERSHIP, Metric, Scenario, Target, TargetKind
 
 LOCAL = {o.value for o in LOCAL_OWNERSHIP}
@@ -20,7 +20,7 @@ def yearly_output_value(s: Scenario, plan: PlanLike) -> pd.DataFrame:
     """Usable output value (what the targets count: output × the technology's usable share) by year, ownership
     and sector, base year first, in column 'value' [yuan at base-year prices per year]; quarterly periods are
     summed to years."""
-    base = base_usable_output(s).groupby(["ownership", "sector"], as_index=False)["value"].sum()
+    base = base_output(s, usable=True).groupby(["ownership", "sector"], as_index=False)["value"].sum()
     base.insert(0, "year", s.base_year)
     ov = plan.output_value.copy()
     ov["year"] = ov["period"].map(year_of)

@@ -29,12 +29,21 @@ def base_grain(s: Scenario) -> pd.Series:
     return pd.Series(out, index=[r.id for r in regions], name="grain", dtype=float)
 
 
-def base_output(s: Scenario) -> pd.DataFrame:
+def base_output(s: Scenario, *, usable: bool = False) -> pd.DataFrame:
     """Base-year output by region, ownership and product: columns region, ownership, sector, branch,
-    product, unit, output [product unit], value [yuan at base-year prices]."""
-    tech_product = {t.id: t.product for t in s.technologies}
+    product, unit, output [product unit], value [yuan at base-year prices]. With ``usable``, each enterprise's
+    output × its technology's usable share (what targets count); farm grain counts in full either way."""
+    techs = {t.id: t for t in s.technologies}
     products = {p.id: p for p in s.products}
-    rows = [(e.region, e.ownership.value, tech_product[e.technology], e.base_output) for e in s.enterprises]
+    rows = [
+        (
+            e.region,
+            e.ownership.value,
+            techs[e.technology].product,
+            e.base_output * (techs[e.technology].usable_share if usable else 1.0),
+        )
+        for e in s.enterprises
+    ]
     grain = base_grain(s)
     rows += [(region, COLLECTIVE, s.agriculture.grain_product, qty) for region, qty in grain.items()]
     frame = pd.DataFrame(rows, columns=["region", "ownership", "product", "output"])
@@ -127,19 +136,3 @@ def _unit(s: Scenario, scope: Scope) -> str:
     if scope.metric is Metric.new_plants:
         return "plants"
     return next(p.unit for p in s.products if p.id == scope.product)
-
-
-def base_usable_output(s: Scenario) -> pd.DataFrame:
-    """Base-year usable output by region, ownership and product (columns as ``accounts.base_output``):
-    each enterprise's base output × its technology's usable share; farm grain in full [product unit, yuan]."""
-    techs = {t.id: t for t in s.technologies}
-    products = {p.id: p for p in s.products}
-    rows = [
-        (e.region, e.ownership.value, techs[e.technology].product, e.base_output * techs[e.technology].usable_share)
-        for e in s.enterprises
-    ]
-    rows += [(region, COLLECTIVE, s.agriculture.grain_product, qty) for region, qty in base_grain(s).items()]
-    frame = pd.DataFrame(rows, columns=["region", "ownership", "product", "output"])
-    frame["sector"] = frame["product"].map(lambda k: products[k].sector.value)
-    frame["value"] = frame["output"] * frame["product"].map(lambda k: products[k].price)
-    return frame
