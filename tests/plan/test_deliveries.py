@@ -11,11 +11,12 @@ import pytest
 from tests.plan.scenarios import build, corridor_raw
 
 from leapplan.plan import solve_plan
-from leapplan.plan.index import base_deliveries
+from leapplan.plan.index import base_deliveries, build_index
 
 
 def test_base_deliveries_by_hand() -> None:
-    d = base_deliveries(build(corridor_raw())).set_index(["region", "product"])["quantity"]
+    s = build(corridor_raw())
+    d = base_deliveries(s, build_index(s)).set_index(["region", "product"])["quantity"]
     assert d.to_dict() == pytest.approx({("a", "coal"): 2000.0, ("b", "iron"): 1500.0})
 
 

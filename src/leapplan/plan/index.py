@@ -114,7 +114,7 @@ def _units(s: Scenario) -> pd.DataFrame:
     kinds = {r.id: r.kind for r in s.regions}
     rows: dict[tuple[str, str, str], dict[str, float]] = {}
     for e in s.enterprises:
-        key = (e.region, e.technology, e.ownership.value)
+        key = (e.region, e.technology, str(e.ownership))
         row = rows.setdefault(key, {"base": 0.0, "base_output": 0.0, "staff": 0.0, "buildable": 0.0})
         row["base"] += e.capacity
         row["base_output"] += e.base_output
@@ -254,22 +254,29 @@ def _segments(s: Scenario) -> pd.DataFrame:
 
 def _assignments(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
     ents = {e.id: e for e in s.enterprises}
-    techs = {t.id: t for t in s.technologies}
+    ids = [e.id for e in s.enterprises]
+    product_of = {t.id: t.product for t in s.technologies}
+    in_region: dict[str, list[tuple[int, str]]] = {}
+    for i, e in enumerate(s.enterprises):
+        in_region.setdefault(e.region, []).append((i, product_of[e.technology]))
     rows: dict[str, tuple[str, str, str, str, float, float]] = {}
+    below_of: dict[str, set[str]] = {}
     for net in s.networks:
         if net.technicians <= 0 or net.effect.capacity_gain <= 0:
             continue
         commanders = set(net.commanders)
+        made = set(net.products)
         for resp in net.responsibilities:
             members: list[str] = []
             for m in resp.members:
                 if m in ents:
                     members.append(m)
                 else:
-                    below = subtree(s, m)
-                    members += [
-                        e.id for e in s.enterprises if e.region in below and techs[e.technology].product in net.products
-                    ]
+                    if m not in below_of:
+                        below_of[m] = subtree(s, m)
+                    below = below_of[m]
+                    found = [i for r in below for i, k in in_region.get(r, []) if k in made]
+                    members += [ids[i] for i in sorted(found)]  # in the scenario's order
             for m in members:
                 if m in commanders or m == resp.hub:
                     continue
@@ -277,7 +284,7 @@ def _assignments(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
                 if key in rows:
                     continue
                 e = ents[m]
-                unit = SEP.join((e.region, e.technology, e.ownership.value))
+                unit = SEP.join((e.region, e.technology, str(e.ownership)))
                 gain = e.capacity * net.effect.capacity_gain
                 limit = net.effect.max_capacity_gain / net.effect.capacity_gain
                 rows[key] = (net.id, resp.hub, m, unit, gain, limit)
@@ -323,7 +330,7 @@ def _fund_classes(s: Scenario, units: pd.DataFrame) -> tuple[list[FundClass], pd
             ok &= buildable["ownership"].isin(owners)
         if techs:
             ok &= buildable["technology"].isin(techs)
-        pairs += [(cls.id, u) for u in buildable.index[ok]]
+        pairs += [(cls.id, u) for u in buildable.index[ok].to_numpy(dtype=object).tolist()]
     frame = pd.DataFrame(pairs, columns=["fund_class", "unit"])
     frame.index = pd.Index([f"{c}|{u}" for c, u in pairs], name="pair")
     count = frame.groupby("unit")["fund_class"].transform("size")
@@ -400,35 +407,32 @@ def _paths(s: Scenario, agreements: pd.DataFrame, arcs: pd.DataFrame, links: pd.
     return csr_array(out)
 
 
-def base_deliveries(s: Scenario) -> pd.DataFrame:
+def base_deliveries(s: Scenario, ix: PlanIndex) -> pd.DataFrame:
     """Deliveries beyond the scenario's own uses in the base year, by producing region [product units per year].
 
     Per product, scenario-wide: base usable output + by-products − inputs of base production − household
     consumption (the final-demand closure y = (I − A) x₀ of ``balance.scenario_system`` less households),
     where positive; shared out over the regions by their base usable output. Grain (farm output) and
     transport services (the plan routes its own freight) are left out. Columns region, product, quantity."""
-    techs = {t.id: t for t in s.technologies}
-    kinds = {p.id: p.sector.value for p in s.products}
-    made: dict[tuple[str, str], float] = {}
-    net: dict[str, float] = {}
-    for e in s.enterprises:
-        t = techs[e.technology]
-        usable = e.base_output * t.usable_share
-        made[(e.region, t.product)] = made.get((e.region, t.product), 0.0) + usable
-        net[t.product] = net.get(t.product, 0.0) + usable
-        for k, c in t.byproducts.items():
-            net[k] = net.get(k, 0.0) + e.base_output * c
-        for k, c in t.inputs.items():
-            net[k] = net.get(k, 0.0) - e.base_output * c
+    units = ix.units
+    gross = units["base_output"]
+    usable = pd.DataFrame(
+        {"region": units["region"], "product": units["product"], "made": gross.to_numpy() * units["usable"].to_numpy()}
+    )
+    made = usable.groupby(["region", "product"], as_index=False, sort=False)["made"].sum()
+    made = made[made["made"] > 0].reset_index(drop=True)
+    net = usable.groupby("product")["made"].sum()
+    for table, sign in ((ix.byproducts, 1.0), (ix.inputs, -1.0)):
+        flow = gross.reindex(table["unit"]).to_numpy() * table["coeff"].to_numpy()
+        net = net.add(pd.Series(sign * flow).groupby(table["product"].to_numpy()).sum(), fill_value=0.0)
     people = sum(r.population for r in s.regions)
-    for p in s.products:
-        net[p.id] = net.get(p.id, 0.0) - p.consumption_per_head * people
-    skip = {s.agriculture.grain_product} | {k for k, v in kinds.items() if v == "transport"}
-    frame = pd.DataFrame([(r, k, q) for (r, k), q in made.items() if q > 0], columns=["region", "product", "made"])
-    total = frame.groupby("product")["made"].transform("sum")
-    surplus = frame["product"].map(lambda k: max(net.get(k, 0.0), 0.0) if k not in skip else 0.0)
-    frame["quantity"] = surplus * frame["made"] / total
-    return frame.loc[frame["quantity"] > 0, ["region", "product", "quantity"]].reset_index(drop=True)
+    eaten = pd.Series({p.id: p.consumption_per_head * people for p in s.products})
+    net = net.sub(eaten, fill_value=0.0)
+    skip = [s.agriculture.grain_product] + [p.id for p in s.products if p.sector.value == "transport"]
+    surplus = net.clip(lower=0.0).drop(skip, errors="ignore")
+    total = made.groupby("product")["made"].transform("sum")
+    made["quantity"] = surplus.reindex(made["product"]).fillna(0.0).to_numpy() * made["made"] / total
+    return made.loc[made["quantity"] > 0, ["region", "product", "quantity"]].reset_index(drop=True)
 
 
 def build_index(s: Scenario) -> PlanIndex:
@@ -438,8 +442,8 @@ def build_index(s: Scenario) -> PlanIndex:
     arcs = _arcs(s)
     links = pd.Index([link.id for link in s.links], name="link")
     classes, pairs, sole = _fund_classes(s, units)
-    funded = set(pairs["unit"]) | set(sole.index) | set(units.index[units["capital_cost"] <= 0])
-    units["buildable"] &= units.index.isin(funded)
+    funded = units.index.isin(pairs["unit"]) | units.index.isin(sole.index) | (units["capital_cost"] <= 0).to_numpy()
+    units["buildable"] &= funded
     agreements, weight, overlap, paths = _agreements(s, start, step, arcs, links)
     return PlanIndex(
         periods=periods,

@@ -84,6 +84,13 @@ def _pidx(nP: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return p, k
 
 
+def _pairs(first: np.ndarray, product: np.ndarray, name: str, index: str) -> pd.DataFrame:
+    """Frame of (``name``, product) pairs indexed by ``first|product``."""
+    frame = pd.DataFrame({name: pd.array(first, dtype="str"), "product": pd.array(product, dtype="str")})
+    frame.index = pd.Index(frame[name] + SEP + frame["product"], name=index)
+    return frame
+
+
 def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanModel:
     """Build the plan LP (without objective) for scenario ``s`` laid out by ``ix``."""
     m = Model(sparse=True)
@@ -101,33 +108,42 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     # --- nodes: region × product balances for goods carried in tonnes; every other product (transport
     # services, electricity, machines counted in pieces, sets or kW) is one scenario-wide pool
     root = next(r.id for r in s.regions if r.parent is None)
-    active = set(units["region"]) | set(regions.index[regions["population"] > 0])
+    active = set(units["region"].unique()) | set(regions.index[regions["population"] > 0])
     active |= set(ix.arcs["from_region"]) | set(ix.arcs["to_region"])
     goods = [k for k in products.index if products.at[k, "tonnage"]]
     pooled = [k for k in products.index if not products.at[k, "tonnage"]]
-    node_keys = [(r, k) for r in sorted(active) for k in goods] + [(root, k) for k in pooled]
-    nodes = pd.DataFrame(node_keys, columns=["region", "product"])
-    nodes.index = pd.Index([f"{r}{SEP}{k}" for r, k in node_keys], name="node")
+    nodes = _pairs(np.repeat(sorted(active), len(goods)), np.tile(goods, len(active)), "region", "node")
+    nodes = pd.concat([nodes, _pairs(np.repeat(root, len(pooled)), np.asarray(pooled), "region", "node")])
     pop = regions["population"].reindex(nodes["region"]).to_numpy().copy()
-    pop[len(node_keys) - len(pooled) :] = regions["population"].sum()
+    pop[len(nodes) - len(pooled) :] = regions["population"].sum()
     grain_id = s.agriculture.grain_product
     eaten = products["consumption"].where(products.index != grain_id, 0.0)
     nodes["rhs"] = eaten.reindex(nodes["product"]).to_numpy() * pop * step
     N = nodes.index
     node_pos = pd.Series(np.arange(len(N)), index=N)
     pooled_set = set(pooled)
-    node_index = pd.MultiIndex.from_arrays([nodes["region"].to_numpy(object), nodes["product"].to_numpy(object)])
-    pooled_arr = np.array(sorted(pooled_set), dtype=object)
+    # (region, product) → node position through a dense table of region × product codes
+    region_codes = pd.Index(sorted(active | {root}), dtype=object)  # object keys: no string-array conversion
+    product_codes = pd.Index(products.index.to_numpy(dtype=object), dtype=object)
+    node_table = np.full((len(region_codes), len(product_codes)), -1, dtype=np.int64)
+    node_table[region_codes.get_indexer(nodes["region"]), product_codes.get_indexer(nodes["product"])] = np.arange(
+        len(nodes)
+    )
+    is_pooled = product_codes.isin(pooled)
+    root_code = region_codes.get_loc(root)
 
     def node_of(region: pd.Series | np.ndarray | list[str], product: pd.Series | np.ndarray | list[str]) -> np.ndarray:
         """Position of each (region, product) balance node (pooled products: the root's), −1 where none."""
-        r = np.asarray(region, dtype=object)
-        k = np.asarray(product, dtype=object)
-        r = np.where(np.isin(k, pooled_arr), root, r)
-        return np.asarray(node_index.get_indexer(pd.MultiIndex.from_arrays([r, k])), dtype=np.int64)
+        r = region_codes.get_indexer(pd.Index(np.asarray(region, dtype=object), dtype=object))
+        k = product_codes.get_indexer(pd.Index(np.asarray(product, dtype=object), dtype=object))
+        r = np.where((k >= 0) & is_pooled[np.clip(k, 0, None)], root_code, r)
+        found = (r >= 0) & (k >= 0)
+        out = np.full(r.shape, -1, dtype=np.int64)
+        out[found] = node_table[r[found], k[found]]
+        return out
 
     # the base year's deliveries beyond the scenario's own uses go on (no output falls for want of a use)
-    out = base_deliveries(s)
+    out = base_deliveries(s, ix)
     owed_at = node_of(out["region"], out["product"])
     owed = np.zeros(len(N))
     keep = owed_at >= 0
@@ -136,11 +152,9 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     nodes["rhs"] += owed
 
     # --- flows along links (goods in tonnes only)
-    flow_rows = [(a, k) for a in ix.arcs.index for k in goods]
-    flows = pd.DataFrame(flow_rows, columns=["arc", "product"])
-    flows.index = pd.Index([f"{a}{SEP}{k}" for a, k in flow_rows], name="flow")
+    flows = _pairs(np.repeat(ix.arcs.index.to_numpy(), len(goods)), np.tile(goods, len(ix.arcs)), "arc", "flow")
     for c in ("link", "from_region", "to_region", "distance"):
-        flows[c] = ix.arcs[c].reindex(flows["arc"]).to_numpy()
+        flows[c] = np.repeat(ix.arcs[c].to_numpy(), len(goods))
     flows["tonnage"] = True
 
     # --- imports
@@ -148,7 +162,8 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     people = pd.Index(sorted(regions.index[regions["population"] > 0]), name="people")
     # imports arrive at the cities (the railheads); a scenario without cities takes them anywhere with people or work
     kinds = {r.id: r.kind.value for r in s.regions}
-    working = sorted(r for r in active if regions.at[r, "population"] > 0 or regions.at[r, "labour_force"] > 0)
+    here = regions.reindex(sorted(active))
+    working = list(here.index[(here["population"] > 0) | (here["labour_force"] > 0)])
     gates = [r for r in working if kinds[r] == "city"] or working
     imp_rows = [(r, k) for r in gates for k in importable if k not in pooled_set]
     imp_rows += [(root, k) for k in importable if k in pooled_set]
@@ -366,7 +381,8 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
 
     # ---------------------------------------------------------------- labour
     R = pd.Index(
-        sorted(set(units["region"]) | set(farms) | set(regions.index[regions["labour_force"] > 0])), name="region"
+        sorted(set(units["region"].unique()) | set(farms) | set(regions.index[regions["labour_force"] > 0])),
+        name="region",
     )
     nR = len(R)
     lab = Terms([P, R])

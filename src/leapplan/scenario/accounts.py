@@ -38,7 +38,7 @@ def base_output(s: Scenario, *, usable: bool = False) -> pd.DataFrame:
     rows = [
         (
             e.region,
-            e.ownership.value,
+            str(e.ownership),  # a StrEnum: str() is its value, without the enum descriptor's cost
             techs[e.technology].product,
             e.base_output * (techs[e.technology].usable_share if usable else 1.0),
         )
