@@ -56,3 +56,42 @@ def test_fixings_fix_what_the_reduced_costs_hold_and_revert() -> None:
         assert float(m.variables["x"].upper) == 10.0 and float(m.variables["x"].lower) == 0.0
         fixings.revert()
         assert float(np.asarray(m.variables["y"].upper.values)) == 10.0
+
+
+def _iron_met() -> dict[str, Any]:
+    raw = corridor_raw()
+    raw["targets"][0]["value"] = 1000  # iron 1,000 t in 1958, within what the works can make (3,000 t is not)
+    return raw
+
+
+def _level_one_cut() -> dict[str, Any]:
+    raw = priorities_raw()
+    raw["targets"][1]["value"] = 1e6  # coal 1 Mt in 1958 (priority 1): far beyond the mine and the funds
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "taken"),
+    [
+        (priorities_raw(), "priority 2 (holding priority 1 by penalty)"),
+        (_level_one_cut(), "priority 1"),
+        (_iron_met(), "least cost (holding priority 1 by penalty)"),
+    ],
+    ids=["both-levels-at-once", "first-level-cut", "level-and-cost-at-once"],
+)
+def test_paired_stages_give_the_sequential_answer(raw: dict[str, Any], taken: str) -> None:
+    # two stages solved at once (the level alone, and the next objective + 100 × the level): when the level comes
+    # out met the second solve is taken and answers both; when it is cut, the first. Either way the plan is the
+    # one the stages give one by one
+    s = build(raw)
+    one_by_one = solve_plan(s, solver_options={"speculate": False})
+    paired = solve_plan(s, solver_options={"speculate": True})
+    stages = [(st["stage"], st["status"]) for st in paired.solver["stages"]]
+    assert (taken, "optimal") in stages
+    assert any(status == "not used" for _, status in stages)
+    assert not any(st["status"] == "not used" for st in one_by_one.solver["stages"])
+    assert paired.status == one_by_one.status
+    assert paired.targets["achievable"].to_numpy() == pytest.approx(
+        one_by_one.targets["achievable"].to_numpy(), rel=1e-7
+    )
+    assert paired.objective == pytest.approx(one_by_one.objective, rel=1e-7)

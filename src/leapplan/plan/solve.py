@@ -24,7 +24,12 @@ Method (lexicographic, one LP per stage):
    Option ``least_cost_stage=False`` skips it; the plan then meets the targets lexicographically
    and ``objective`` is what it spends, not the least.
 Each stage is a fresh HiGHS run: dual simplex up to ``IPM_ABOVE`` variables, interior point without
-crossover above (retried by simplex if it stops short of its tolerances).
+crossover above (retried by simplex if it stops short of its tolerances). With two CPUs and interior point
+(option ``speculate``: 'auto', True or False), a level is solved beside a second run that minimises the next
+objective (the next level, or the least cost) + ``PENALTY`` × this level: if the level comes out met there, that
+run answers both stages exactly (among the plans that meet the level it minimises the next objective) and the
+first is stopped; if the first finds the level cut, the second is stopped and the stages go on one by one.
+shanxi-1958 thus solves priorities 1 and 2, and the agreements and the least cost, in one run each.
 Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
 the first stage whose shortfall is positive (else from the cost stage: what saves money). If the
 first stage is infeasible, an elastic copy (hard targets, hard agreements, food floor, farm
@@ -39,7 +44,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +54,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from linopy import LinearExpression
+from linopy.solvers import Solver
 
 from leapplan.errors import SolverError
 from leapplan.plan import tables
@@ -83,6 +90,21 @@ variables) a stage takes 5-7 s against 12-45 s by dual simplex and 40 s with cro
 Its duals are optimal to the solver's tolerance (1e-8) but interior: on a degenerate row they are the centre of
 the optimal dual face rather than one of its corners, which ranks weak links more stably than an arbitrary
 vertex. Below it dual simplex is as fast and gives vertex solutions and exact duals."""
+
+
+PENALTY = 100.0
+"""Weight of a level on the second of two stages solved at once (``Runner.run_pair``): the next level + PENALTY ×
+this one [-]. Any weight is exact when the level comes out met; too small a one only wastes the second thread."""
+COST_PENALTY = 1e4
+"""The same for the last level beside the least-cost stage [million yuan per unit of level]."""
+
+
+def _cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def method_for(nvars: int, *, diagnosis: bool = False) -> dict[str, Any]:
@@ -166,6 +188,66 @@ class Runner:
             cond, value = self._solve(f"{name} (again by simplex)", {**self.options, "solver": "simplex"})
         return cond, value
 
+    def run_pair(
+        self, first: tuple[str, LinearExpression], second: tuple[str, LinearExpression], level: int
+    ) -> str | None:
+        """Solve two stages at once on two threads: ``first`` minimises level ``level`` alone; ``second`` minimises
+        the next objective + ``PENALTY`` × that level, which, if the level comes out at most ``MET`` there, proves it
+        met and solves the next stage too (exactly: among plans that meet the level, it minimises the next
+        objective). Returns 'second' when that solution is taken, 'first' when the first stage's is, None when
+        neither finished optimal (the caller then solves the first stage on its own). The one not taken is stopped
+        as soon as the other settles the question, and listed in ``stages`` as 'not used'."""
+        m = self.pm.model
+        lab = int(np.asarray(m.variables["level"].labels.values)[level])
+        scale = float(np.asarray(m.variables["level"].solver_scaling.values)[level])
+        start = time.perf_counter()
+        jobs: list[tuple[str, LinearExpression, Any]] = []
+        with quiet_stdout(), _linopy_quiet():
+            m.constraints.sanitize_zeros()
+            m.constraints.sanitize_infinities()
+            for name, objective in (first, second):
+                m.add_objective(objective, overwrite=True)
+                try:
+                    solver = Solver.from_name("highs", model=m, io_api="direct", options=dict(self.options))
+                except Exception as exc:
+                    raise SolverError(f"HiGHS failed to load stage '{name}': {exc}") from exc
+                jobs.append((name, objective, solver))
+            results: dict[int, Any] = {}
+            with futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="leapplan-stage") as pool:
+                running = {pool.submit(job[2].solve): i for i, job in enumerate(jobs)}
+                pending = set(running)
+                try:
+                    while pending:
+                        done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+                        for fut in done:
+                            i = running[fut]
+                            try:
+                                results[i] = fut.result()
+                            except Exception as exc:
+                                raise SolverError(f"HiGHS failed in stage '{jobs[i][0]}': {exc}") from exc
+                        if pending and (_met(results.get(1), lab, scale) or _met(results.get(0), lab, scale) is False):
+                            # settled: the second is taken, or the level is not met and the second cannot be
+                            _cancel(jobs[running[fut]][2] for fut in pending)
+                except BaseException:  # Ctrl-C or a failed run: stop the other thread's solve before leaving
+                    _cancel(jobs[running[fut]][2] for fut in pending)
+                    raise
+        took = time.perf_counter() - start
+        self.seconds += took
+        chosen = 1 if _met(results.get(1), lab, scale) else 0 if _optimal(results.get(0)) else None
+        for i, (name, _, _) in enumerate(jobs):
+            if i != chosen:
+                self.stages.append({"stage": name, "status": "not used", "objective": float("nan"), "seconds": 0.0})
+        if chosen is None:
+            return None
+        name, objective, solver = jobs[chosen]
+        m.add_objective(objective, overwrite=True)
+        m.assign_result(results[chosen], solver=solver)
+        value = float(m.objective.value) if m.objective.value is not None else float("nan")
+        self.stages.append({"stage": name, "status": "optimal", "objective": value, "seconds": round(took, 3)})
+        self.stages[-1]["note"] = f"solved beside '{jobs[1 - chosen][0]}' on a second thread"
+        log.info("stage %s: optimal, objective %.6g, %.2f s (paired)", name, value, took)
+        return "second" if chosen == 1 else "first"
+
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
         m = self.pm.model
         start = time.perf_counter()
@@ -180,8 +262,7 @@ class Runner:
         note = ""
         if cond not in FINAL and m.solver_model is not None:
             info = m.solver_model.getInfo()
-            feasible = info.primal_solution_status == info.dual_solution_status == FEASIBLE
-            if feasible and info.primal_dual_objective_error <= NEAR_OPTIMAL:
+            if _near_optimal(info):
                 # IPX measures its gap relative to the objective, which at an optimum of ~0 (a level fully met)
                 # never meets 1e-7 although the primal and dual solutions are feasible: that is an optimum
                 cond = "optimal"
@@ -192,6 +273,36 @@ class Runner:
             self.stages[-1]["note"] = note
         log.info("stage %s: %s, objective %.6g, %.2f s", name, cond, value, took)
         return cond, value
+
+
+def _cancel(solvers: Iterable[Any]) -> None:
+    """Ask running HiGHS solves to stop (each returns at its next iteration, status 'interrupted')."""
+    for solver in solvers:
+        with contextlib.suppress(Exception):
+            solver.solver_model.cancelSolve()
+
+
+def _near_optimal(info: Any) -> bool:
+    """A HiGHS run left with feasible primal and dual solutions and a relative gap of at most ``NEAR_OPTIMAL``."""
+    feasible = info.primal_solution_status == info.dual_solution_status == FEASIBLE
+    return bool(feasible and info.primal_dual_objective_error <= NEAR_OPTIMAL)
+
+
+def _optimal(result: Any) -> bool:
+    """A paired run's result is an optimum (or an interior point stop that ``_near_optimal`` accepts)."""
+    if result is None or result.solution is None or not len(result.solution.primal):
+        return False
+    if str(result.status.termination_condition.value) == "optimal":
+        return True
+    return result.solver_model is not None and _near_optimal(result.solver_model.getInfo())
+
+
+def _met(result: Any, label: int, scale: float) -> bool | None:
+    """Whether a paired run's solution has the level at column ``label`` at most ``MET``; None when not (yet) an
+    optimum."""
+    if not _optimal(result):
+        return None
+    return bool(float(result.solution.primal[label]) / scale <= MET)
 
 
 def _levels(pm: PlanModel) -> list[Level]:
@@ -389,6 +500,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     options = dict(options)
     skip_cost = not options.pop("least_cost_stage", True)
     fix_columns = bool(options.pop("fix_columns", True))
+    speculate = options.pop("speculate", "auto")
     diag_options = dict(options)
     t0 = time.perf_counter()
     ix = build_index(s)
@@ -402,6 +514,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
     runner = Runner(pm, options)
+    pair = speculate is True or (speculate == "auto" and runner.method == "ipm" and _cores() >= 2)
     tol = LEVEL_TOLERANCE.get(runner.method, LEVEL_TOLERANCE["ipm"])
     solved = 0
     lvl = pm.model.variables["level"] if levels else None
@@ -422,32 +535,79 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         if fix_columns and runner.stages[-1]["status"] == "optimal":
             runner.stages[-1]["fixed_columns"] = fixings.fix_after_solve()
 
-    for k, level in enumerate(levels):
-        if k > 0:
-            now = float(np.nan_to_num(lvl.solution.values[k])) if lvl is not None else 0.0
-            if now <= MET:
-                runner.stages.append(
-                    {"stage": level.name, "status": "met by the previous stage", "objective": now, "seconds": 0.0}
-                )
-                upper[k] = max(now, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE
-                assert lvl is not None
-                lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
-                continue
-        cond, value = run(level.name, _level_objective(pm, k))
+    def settle(k: int, value: float) -> None:
+        """Hold level k at its optimum ``value`` (within the method's tolerance) in every later stage."""
+        upper[k] = max(value, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE
+        assert lvl is not None
+        lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
+
+    def level_value(k: int) -> float:
+        return float(np.nan_to_num(lvl.solution.values[k])) if lvl is not None else 0.0
+
+    def note_weak(k: int, value: float) -> None:
+        nonlocal weak
+        if weak is None and value > MET:
+            level = levels[k]
+            last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
+            weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
+
+    cost_labels, cost_coeffs = _cost_terms(pm, tie_break=runner.method != "ipm")
+    cost_value: float | None = None  # set when a paired solve has already minimised the cost
+    k = 0
+    while k < len(levels):
+        level = levels[k]
+        if k > 0 and level_value(k) <= MET:
+            now = level_value(k)
+            runner.stages.append(
+                {"stage": level.name, "status": "met by the previous stage", "objective": now, "seconds": 0.0}
+            )
+            settle(k, now)
+            k += 1
+            continue
+        last = k + 1 == len(levels)
+        taken = None
+        if pair and not (last and skip_cost):
+            lab = np.asarray(pm.model.variables["level"].labels.values)
+            if last:
+                penalised = _scalar(pm, np.append(cost_labels, lab[k]), np.append(cost_coeffs, COST_PENALTY))
+                second = (f"least cost (holding {level.name} by penalty)", penalised)
+            else:
+                penalised = _scalar(pm, lab[[k + 1, k]], np.array([1.0, PENALTY]))
+                second = (f"{levels[k + 1].name} (holding {level.name} by penalty)", penalised)
+            taken = runner.run_pair((level.name, _level_objective(pm, k)), second, k)
+        if taken == "second":
+            if not last:
+                note_weak(k + 1, level_value(k + 1))
+            if not last or k + 2 < len(levels) or not skip_cost:
+                fix()
+            now = level_value(k)
+            runner.stages.append(
+                {"stage": level.name, "status": "met in the paired stage", "objective": now, "seconds": 0.0}
+            )
+            settle(k, now)
+            if last:
+                solved += 1
+                cost_value = float(cost_coeffs @ solution_vector(pm)[cost_labels])
+                break
+            settle(k + 1, level_value(k + 1))
+            solved += 2
+            k += 2
+            continue
+        if taken == "first":
+            cond = "optimal"
+        else:
+            cond, _ = run(level.name, _level_objective(pm, k))
         solved += 1
-        value = float(np.nan_to_num(lvl.solution.values[k])) if cond == "optimal" and lvl is not None else value
         if cond != "optimal":
             if k == 0 and cond in ("infeasible", "infeasible_or_unbounded"):
                 return _diagnose(s, diag_options, build_seconds, names)
             raise SolverError(f"HiGHS ended stage '{level.name}' of plan {s.name!r} with status '{cond}'")
-        if weak is None and value > MET:
-            last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
-            weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
-        upper[k] = value * (1 + tol) + LEVEL_ABS_TOLERANCE
-        assert lvl is not None
-        lvl.update(upper=xr.DataArray(upper.copy(), coords=lvl.labels.coords))
-        if k + 1 < len(levels) or not skip_cost:
+        value = level_value(k)
+        note_weak(k, value)
+        settle(k, value)
+        if not last or not skip_cost:
             fix()
+        k += 1
     if skip_cost and solved:
         runner.stages.append(
             {
@@ -459,23 +619,23 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         )
         cond = "optimal"
     else:
-        if runner.method != "ipm":
-            cond, value = run("least cost", _cost_objective(pm))
+        if cost_value is not None:
+            cond, value = "optimal", cost_value
         else:
+            cond, value = run("least cost", _scalar(pm, cost_labels, cost_coeffs))
+            if cond == "optimal" and runner.method == "ipm":
+                fix()
+        if runner.method == "ipm" and cond == "optimal":
             # by interior point the tie-break is below the method's tolerance, and the solution would spread
             # output, building and freight over every option of equal cost: least cost alone, then, with the
             # cost held, least output value + freight as an objective of its own
-            labels, coeffs = _cost_terms(pm, tie_break=False)
-            cond, value = run("least cost", _scalar(pm, labels, coeffs))
-            if cond == "optimal":
-                if weak is None:
-                    weak = weak_links(pm, money, names)  # the least-waste stage's duals are not about money
-                fix()
-                held = Terms([pd.Index(["cost"], name="cost_cap")])
-                held.add(np.zeros(labels.size, dtype=np.int64), labels, coeffs)
-                pm.rows.add(pm.model, held, "<=", value * (1 + tol) + LEVEL_ABS_TOLERANCE, name="cost_cap")
-                labels, coeffs = _tie_break_terms(pm)
-                cond, _ = run("least waste", _scalar(pm, labels, coeffs / max(float(coeffs.max()), 1e-12)))
+            if weak is None:
+                weak = weak_links(pm, money, names)  # the least-waste stage's duals are not about money
+            held = Terms([pd.Index(["cost"], name="cost_cap")])
+            held.add(np.zeros(cost_labels.size, dtype=np.int64), cost_labels, cost_coeffs)
+            pm.rows.add(pm.model, held, "<=", value * (1 + tol) + LEVEL_ABS_TOLERANCE, name="cost_cap")
+            labels, coeffs = _tie_break_terms(pm)
+            cond, _ = run("least waste", _scalar(pm, labels, coeffs / max(float(coeffs.max()), 1e-12)))
     if cond != "optimal":
         if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
             return _diagnose(s, diag_options, build_seconds, names)
