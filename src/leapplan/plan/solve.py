@@ -44,7 +44,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
@@ -189,19 +189,47 @@ class Runner:
         return cond, value
 
     def run_pair(
-        self, first: tuple[str, LinearExpression], second: tuple[str, LinearExpression], level: int
+        self,
+        first: tuple[str, LinearExpression],
+        second: tuple[str, LinearExpression],
+        level: int,
+        tol: float,
+        on_first: Callable[[float], None] | None = None,
     ) -> str | None:
-        """Solve two stages at once on two threads: ``first`` minimises level ``level`` alone; ``second`` minimises
-        the next objective + ``PENALTY`` × that level, which, if the level comes out at most ``MET`` there, proves it
-        met and solves the next stage too (exactly: among plans that meet the level, it minimises the next
-        objective). Returns 'second' when that solution is taken, 'first' when the first stage's is, None when
-        neither finished optimal (the caller then solves the first stage on its own). The one not taken is stopped
-        as soon as the other settles the question, and listed in ``stages`` as 'not used'."""
+        """Solve two stages at once on two threads: ``first`` minimises level ``level`` alone, ``second`` the next
+        objective + ``PENALTY`` × that level. The second's solution answers both stages when its level is at most
+        ``MET`` (the level is met, and among the plans that meet it the second minimises the next objective) or,
+        once the first is done, at most the first's optimum × (1 + ``tol``) + ``LEVEL_ABS_TOLERANCE`` (the penalty
+        was large enough: it is then lexicographically optimal for the two). Returns 'second' when that solution
+        is taken (``on_first`` is first called with the first's optimum, its solution and duals in the model,
+        when the first finished); else the first run's termination condition ('optimal', 'infeasible', …: its
+        result is then the model's), or None when it did not finish (the caller then solves it on its own).
+        A run that can no longer be used is stopped; a second still running when the first has taken as long
+        again is stopped too. Every run is listed in ``stages`` ('not used' for one whose answer was dropped)."""
         m = self.pm.model
         lab = int(np.asarray(m.variables["level"].labels.values)[level])
         scale = float(np.asarray(m.variables["level"].solver_scaling.values)[level])
         start = time.perf_counter()
         jobs: list[tuple[str, LinearExpression, Any]] = []
+        results: dict[int, Any] = {}
+        done_at: dict[int, float] = {}
+
+        def level_in(i: int) -> float | None:
+            return float(results[i].solution.primal[lab]) / scale if i in results and _optimal(results[i]) else None
+
+        def verdict() -> int | None:
+            """1: take the second; 0: take the first; None: wait."""
+            a, b = level_in(0), level_in(1)
+            if b is not None and b <= MET:
+                return 1
+            if 0 in results and a is None:
+                return 0  # the first failed or is infeasible: the second cannot be an answer
+            if a is not None and b is not None:
+                return 1 if b <= max(a, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE else 0
+            if a is not None and 1 in results:
+                return 0  # the second stopped short
+            return None
+
         with quiet_stdout(), _linopy_quiet():
             m.constraints.sanitize_zeros()
             m.constraints.sanitize_infinities()
@@ -212,41 +240,68 @@ class Runner:
                 except Exception as exc:
                     raise SolverError(f"HiGHS failed to load stage '{name}': {exc}") from exc
                 jobs.append((name, objective, solver))
-            results: dict[int, Any] = {}
             with futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="leapplan-stage") as pool:
                 running = {pool.submit(job[2].solve): i for i, job in enumerate(jobs)}
                 pending = set(running)
                 try:
                     while pending:
-                        done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+                        timeout = None
+                        if 0 in done_at:  # the second may take as long again as the first took
+                            timeout = max(0.0, 2 * (done_at[0] - start) - (time.perf_counter() - start))
+                        done, pending = futures.wait(pending, timeout=timeout, return_when=futures.FIRST_COMPLETED)
                         for fut in done:
                             i = running[fut]
                             try:
                                 results[i] = fut.result()
                             except Exception as exc:
                                 raise SolverError(f"HiGHS failed in stage '{jobs[i][0]}': {exc}") from exc
-                        if pending and (_met(results.get(1), lab, scale) or _met(results.get(0), lab, scale) is False):
-                            # settled: the second is taken, or the level is not met and the second cannot be
+                            done_at[i] = time.perf_counter()
+                        if pending and (verdict() is not None or not done):
                             _cancel(jobs[running[fut]][2] for fut in pending)
                 except BaseException:  # Ctrl-C or a failed run: stop the other thread's solve before leaving
                     _cancel(jobs[running[fut]][2] for fut in pending)
                     raise
-        took = time.perf_counter() - start
-        self.seconds += took
-        chosen = 1 if _met(results.get(1), lab, scale) else 0 if _optimal(results.get(0)) else None
+        end = time.perf_counter()
+        self.seconds += end - start
+        chosen = verdict()
+        a = level_in(0)
+        if chosen == 1:
+            cond = "optimal"
+        elif 0 in results:
+            cond = "optimal" if a is not None else str(results[0].status.termination_condition.value)
+            chosen = 0 if cond in FINAL else None  # infeasible: the caller diagnoses; else it solves it alone
+        else:
+            cond = ""
+        seconds = {i: round(done_at.get(i, end) - start, 3) for i in range(len(jobs))}
+        both = chosen == 1 and a is not None
+        if both and a is not None:
+            # the first's optimum, solution and duals for the caller (weak links), then the second's
+            self._assign(jobs[0], results[0])
+            self.stages.append({"stage": jobs[0][0], "status": "optimal", "objective": a, "seconds": seconds[0]})
+            if on_first is not None:
+                on_first(a)
         for i, (name, _, _) in enumerate(jobs):
-            if i != chosen:
+            if i != chosen and not (both and i == 0):
                 self.stages.append({"stage": name, "status": "not used", "objective": float("nan"), "seconds": 0.0})
         if chosen is None:
             return None
-        name, objective, solver = jobs[chosen]
+        name = jobs[chosen][0]
+        value = self._assign(jobs[chosen], results[chosen])
+        value = value if cond == "optimal" else float("nan")
+        other = jobs[1 - chosen][0]
+        self.stages.append({"stage": name, "status": cond, "objective": value, "seconds": seconds[chosen]})
+        self.stages[-1]["note"] = f"solved beside '{other}' on a second thread"
+        log.info("stage %s: %s, objective %.6g, %.2f s (paired)", name, cond, value, seconds[chosen])
+        return "second" if chosen == 1 else cond
+
+    def _assign(self, job: tuple[str, LinearExpression, Any], result: Any) -> float:
+        """Put a paired run's result (primal, duals, its HiGHS model) into the model; returns its objective."""
+        _, objective, solver = job
+        m = self.pm.model
         m.add_objective(objective, overwrite=True)
-        m.assign_result(results[chosen], solver=solver)
-        value = float(m.objective.value) if m.objective.value is not None else float("nan")
-        self.stages.append({"stage": name, "status": "optimal", "objective": value, "seconds": round(took, 3)})
-        self.stages[-1]["note"] = f"solved beside '{jobs[1 - chosen][0]}' on a second thread"
-        log.info("stage %s: optimal, objective %.6g, %.2f s (paired)", name, value, took)
-        return "second" if chosen == 1 else "first"
+        with _linopy_quiet():
+            m.assign_result(result, solver=solver)
+        return float(m.objective.value) if m.objective.value is not None else float("nan")
 
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
         m = self.pm.model
@@ -376,10 +431,6 @@ def _level_objective(pm: PlanModel, k: int) -> LinearExpression:
     """level[k] alone, so that the stage's reduced costs say what every optimum of the level holds fixed."""
     lab = np.asarray(pm.model.variables["level"].labels.values)
     return _scalar(pm, lab[k : k + 1], np.ones(1))
-
-
-def _cost_objective(pm: PlanModel) -> LinearExpression:
-    return _scalar(pm, *_cost_terms(pm))
 
 
 def _cost_terms(pm: PlanModel, *, tie_break: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -551,6 +602,18 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
             weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
 
+    first_value: list[float] = []
+
+    def first_done(k: int) -> Callable[[float], None]:
+        """What to do with level k's own optimum when a paired run answers the next stage too: keep it, and take
+        the weak links from its duals if it is cut."""
+
+        def done(value: float) -> None:
+            first_value.append(value)
+            note_weak(k, value)
+
+        return done
+
     cost_labels, cost_coeffs = _cost_terms(pm, tie_break=runner.method != "ipm")
     cost_value: float | None = None  # set when a paired solve has already minimised the cost
     k = 0
@@ -574,17 +637,21 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             else:
                 penalised = _scalar(pm, lab[[k + 1, k]], np.array([1.0, PENALTY]))
                 second = (f"{levels[k + 1].name} (holding {level.name} by penalty)", penalised)
-            taken = runner.run_pair((level.name, _level_objective(pm, k)), second, k)
+            first_value.clear()
+            taken = runner.run_pair((level.name, _level_objective(pm, k)), second, k, tol, on_first=first_done(k))
         if taken == "second":
             if not last:
                 note_weak(k + 1, level_value(k + 1))
             if not last or k + 2 < len(levels) or not skip_cost:
                 fix()
-            now = level_value(k)
-            runner.stages.append(
-                {"stage": level.name, "status": "met in the paired stage", "objective": now, "seconds": 0.0}
-            )
-            settle(k, now)
+            if first_value:  # the level's own run finished too: its optimum holds
+                settle(k, first_value[0])
+            else:
+                now = level_value(k)
+                runner.stages.append(
+                    {"stage": level.name, "status": "met in the paired stage", "objective": now, "seconds": 0.0}
+                )
+                settle(k, now)
             if last:
                 solved += 1
                 cost_value = float(cost_coeffs @ solution_vector(pm)[cost_labels])
@@ -593,8 +660,8 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             solved += 2
             k += 2
             continue
-        if taken == "first":
-            cond = "optimal"
+        if taken is not None:
+            cond = taken
         else:
             cond, _ = run(level.name, _level_objective(pm, k))
         solved += 1
