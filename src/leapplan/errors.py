@@ -59,5 +59,9 @@ class SimulationError(LeapplanError):
     """A simulation could not be run as asked."""
 
 
+class ServiceError(LeapplanError):
+    """The monitoring service cannot do what was asked (bad database URL, not a backup, unknown unit …)."""
+
+
 class AuditError(LeapplanError):
     """Reports or a plan given to the audit are malformed (unknown unit, product or period, bad numbers)."""

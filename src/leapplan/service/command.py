@@ -1,6 +1,8 @@
 """``leapplan serve`` and ``leapplan db upgrade|backup|restore|user-add``.
 
-Registered in ``cli.py`` as ``app.command("serve")(serve)`` and ``app.add_typer(db_app, name="db")``.
+Registered in ``cli.py`` as ``app.command("serve")(serve)`` and ``app.add_typer(db_app, name="db")``. The web
+app and the database layer (FastAPI, SQLAlchemy, Alembic) are imported by the commands that use them, so that
+every other command starts without them.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from leapplan.service.db import DEFAULT_URL, ServiceError, Store
+from leapplan.errors import ServiceError
+
+if TYPE_CHECKING:
+    from leapplan.service.db import Store
 
 log = logging.getLogger(__name__)
 out = Console()
@@ -25,7 +30,16 @@ db_app = typer.Typer(
 
 
 def _default_url() -> str:
+    from leapplan.service.db import DEFAULT_URL
+
     return os.environ.get("LEAPPLAN_DB_URL", DEFAULT_URL)
+
+
+def _store(db: str | None) -> Store:
+    """The database behind --db (SQLAlchemy is loaded here, not when the CLI starts)."""
+    from leapplan.service.db import Store
+
+    return Store(db or _default_url())
 
 
 DbOpt = Annotated[
@@ -75,7 +89,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Run the migrations up to the newest schema."""
-    store = Store(db or _default_url())
+    store = _store(db)
     try:
         rev = store.migrate()
     finally:
@@ -93,7 +107,7 @@ def db_backup(
 
     if not file.parent.is_dir():
         raise ServiceError(f"folder {file.parent} does not exist")
-    store = Store(db or _default_url())
+    store = _store(db)
     try:
         if store.migrate() == "":
             raise ServiceError(f"database {store.url} has no schema")
@@ -113,7 +127,7 @@ def db_restore(
     from leapplan.service.backup import read_backup, restore
 
     read_backup(file)  # refuse a file that is not a backup before touching the database
-    store = Store(db or _default_url())
+    store = _store(db)
     try:
         counts = restore(store, file, replace=replace)
     finally:
@@ -145,7 +159,7 @@ def db_user_add(
     secret = sys.stdin.readline().rstrip("\r\n") if password_stdin else str(password)
     if not secret:
         raise ServiceError("empty password")
-    store = Store(db or _default_url())
+    store = _store(db)
     try:
         s = recorded_scenario(store, scenario)
         tree = UnitTree.from_scenario(s)

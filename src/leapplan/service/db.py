@@ -25,16 +25,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from leapplan.errors import LeapplanError
+from leapplan.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///leapplan.db"
 BUSY_TIMEOUT_MS = 30_000
-
-
-class ServiceError(LeapplanError):
-    """The monitoring service cannot do what was asked (bad database URL, not a backup, unknown unit …)."""
 
 
 def normalise_url(url: str) -> str:
