@@ -10,8 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from leapplan.errors import ServiceError
 from leapplan.service.backup import backup, restore
-from leapplan.service.db import ServiceError, Store
+from leapplan.service.db import Store
 
 
 def _fill(planner: TestClient) -> None:

@@ -113,7 +113,8 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     goods = [k for k in products.index if products.at[k, "tonnage"]]
     pooled = [k for k in products.index if not products.at[k, "tonnage"]]
     nodes = _pairs(np.repeat(sorted(active), len(goods)), np.tile(goods, len(active)), "region", "node")
-    nodes = pd.concat([nodes, _pairs(np.repeat(root, len(pooled)), np.asarray(pooled), "region", "node")])
+    if pooled:
+        nodes = pd.concat([nodes, _pairs(np.repeat(root, len(pooled)), np.asarray(pooled), "region", "node")])
     pop = regions["population"].reindex(nodes["region"]).to_numpy().copy()
     pop[len(nodes) - len(pooled) :] = regions["population"].sum()
     grain_id = s.agriculture.grain_product

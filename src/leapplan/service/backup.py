@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Date, DateTime, func, select, text
 from sqlalchemy.orm import Session
 
+from leapplan.errors import ServiceError
 from leapplan.service.context import iso, now
-from leapplan.service.db import ServiceError, Store, downgrade, head_revision, upgrade
+from leapplan.service.db import Store, downgrade, head_revision, upgrade
 from leapplan.service.models import TABLES_IN_ORDER, Base
 
 log = logging.getLogger(__name__)

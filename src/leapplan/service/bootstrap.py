@@ -10,9 +10,10 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from leapplan.errors import ServiceError
 from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
-from leapplan.service.db import ServiceError, Store
+from leapplan.service.db import Store
 from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Unit, User
 from leapplan.service.planning import ActivePlan, from_result
 from leapplan.service.security import Role, hash_password, role_unit_problem

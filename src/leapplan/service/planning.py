@@ -15,9 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from leapplan.errors import LeapplanError
+from leapplan.errors import LeapplanError, ServiceError
 from leapplan.scenario import Scenario
-from leapplan.service.db import ServiceError
 
 log = logging.getLogger(__name__)
 
