@@ -243,10 +243,11 @@ class Runner:
             with futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="leapplan-stage") as pool:
                 running = {pool.submit(job[2].solve): i for i, job in enumerate(jobs)}
                 pending = set(running)
+                stopping = False
                 try:
                     while pending:
                         timeout = None
-                        if 0 in done_at:  # the second may take as long again as the first took
+                        if 0 in done_at and not stopping:  # the second may take as long again as the first took
                             timeout = max(0.0, 2 * (done_at[0] - start) - (time.perf_counter() - start))
                         done, pending = futures.wait(pending, timeout=timeout, return_when=futures.FIRST_COMPLETED)
                         for fut in done:
@@ -256,8 +257,9 @@ class Runner:
                             except Exception as exc:
                                 raise SolverError(f"HiGHS failed in stage '{jobs[i][0]}': {exc}") from exc
                             done_at[i] = time.perf_counter()
-                        if pending and (verdict() is not None or not done):
+                        if pending and not stopping and (verdict() is not None or not done):
                             _cancel(jobs[running[fut]][2] for fut in pending)
+                            stopping = True  # then wait for it to return, at its next iteration
                 except BaseException:  # Ctrl-C or a failed run: stop the other thread's solve before leaving
                     _cancel(jobs[running[fut]][2] for fut in pending)
                     raise
@@ -273,15 +275,16 @@ class Runner:
         else:
             cond = ""
         seconds = {i: round(done_at.get(i, end) - start, 3) for i in range(len(jobs))}
-        both = chosen == 1 and a is not None
-        if both and a is not None:
-            # the first's optimum, solution and duals for the caller (weak links), then the second's
+        used = {chosen} if chosen is not None else set()
+        if chosen == 1 and a is not None:
+            # both used: the first's optimum, solution and duals for the caller (weak links), then the second's
+            used.add(0)
             self._assign(jobs[0], results[0])
             self.stages.append({"stage": jobs[0][0], "status": "optimal", "objective": a, "seconds": seconds[0]})
             if on_first is not None:
                 on_first(a)
         for i, (name, _, _) in enumerate(jobs):
-            if i != chosen and not (both and i == 0):
+            if i not in used:
                 self.stages.append({"stage": name, "status": "not used", "objective": float("nan"), "seconds": 0.0})
         if chosen is None:
             return None
