@@ -100,6 +100,7 @@ def test_paired_stages_give_the_sequential_answer(raw: dict[str, Any], stages: l
     assert seen[: len(stages)] == stages
     assert not any("second thread" in st.get("note", "") for st in one_by_one.solver["stages"])
     assert paired.status == one_by_one.status
+    assert paired.solver["status"] == one_by_one.solver["status"] == "optimal"  # the last LP solved
     assert paired.targets["achievable"].to_numpy() == pytest.approx(
         one_by_one.targets["achievable"].to_numpy(), rel=1e-7
     )

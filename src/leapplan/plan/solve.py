@@ -731,8 +731,10 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
 
 def _solver_info(runner: Runner, build_seconds: float) -> dict[str, Any]:
     m = runner.pm.model
-    # the solver's word on the last LP it solved; stages met earlier or skipped are listed in "stages"
-    solved = [st for st in runner.stages if not str(st["status"]).startswith(("met by", "skipped"))]
+    # the solver's word on the last LP it solved; stages met, skipped or dropped are listed in "stages"
+    solved = [
+        st for st in runner.stages if not str(st["status"]).startswith(("met by", "met in", "skipped", "not used"))
+    ]
     return {
         "name": "highs",
         "method": runner.method,
