@@ -28,8 +28,10 @@ crossover above (retried by simplex if it stops short of its tolerances). With t
 (option ``speculate``: 'auto', True or False), a level is solved beside a second run that minimises the next
 objective (the next level, or the least cost) + ``PENALTY`` × this level: if the level comes out met there, that
 run answers both stages exactly (among the plans that meet the level it minimises the next objective) and the
-first is stopped; if the first finds the level cut, the second is stopped and the stages go on one by one.
-shanxi-1958 thus solves priorities 1 and 2, and the agreements and the least cost, in one run each.
+first is stopped; it is also taken when its level comes out at the first run's optimum (the penalty was large
+enough). Otherwise it is dropped and the stages go on one by one. Least cost not yet solved that way is solved
+beside least waste + ``WASTE_PENALTY`` × cost, taken when its cost is the least. shanxi-1958 thus solves priorities
+1 and 2, priorities 3 and 4, and the agreements and the least cost, in one paired run each.
 Hard targets and hard agreements are rows of every stage. Weak links come from the duals of
 the first stage whose shortfall is positive (else from the cost stage: what saves money). If the
 first stage is infeasible, an elastic copy (hard targets, hard agreements, food floor, farm
@@ -97,6 +99,10 @@ PENALTY = 100.0
 this one [-]. Any weight is exact when the level comes out met; too small a one only wastes the second thread."""
 COST_PENALTY = 1e4
 """The same for the last level beside the least-cost stage [million yuan per unit of level]."""
+WASTE_PENALTY = 1e6
+"""Weight of the cost [per million yuan] beside the least-waste objective (normalised to coefficients ≤ 1) when the
+two cost stages are solved at once: on shanxi-1958 the cost cap's dual in the least-waste stage is −5.6e4, and
+1e5 … 1e7 all give the least cost to 6e-10."""
 
 
 def _cores() -> int:
@@ -192,35 +198,41 @@ class Runner:
         self,
         first: tuple[str, LinearExpression],
         second: tuple[str, LinearExpression],
-        level: int,
+        held: tuple[np.ndarray, np.ndarray],
         tol: float,
+        *,
+        floor: float = MET,
         on_first: Callable[[float], None] | None = None,
     ) -> str | None:
-        """Solve two stages at once on two threads: ``first`` minimises level ``level`` alone, ``second`` the next
-        objective + ``PENALTY`` × that level. The second's solution answers both stages when its level is at most
-        ``MET`` (the level is met, and among the plans that meet it the second minimises the next objective) or,
-        once the first is done, at most the first's optimum × (1 + ``tol``) + ``LEVEL_ABS_TOLERANCE`` (the penalty
-        was large enough: it is then lexicographically optimal for the two). Returns 'second' when that solution
-        is taken (``on_first`` is first called with the first's optimum, its solution and duals in the model,
-        when the first finished); else the first run's termination condition ('optimal', 'infeasible', …: its
-        result is then the model's), or None when it did not finish (the caller then solves it on its own).
-        A run that can no longer be used is stopped; a second still running when the first has taken as long
-        again is stopped too. Every run is listed in ``stages`` ('not used' for one whose answer was dropped)."""
+        """Solve two stages at once on two threads: ``first`` minimises f = Σ coeffs × x[labels] (``held``: a level,
+        or the cost), ``second`` the next objective + a penalty × f. The second's solution answers both stages
+        when its f is at most ``floor`` (f's least possible value: a level met) or, once the first is done, at most
+        the first's optimum × (1 + ``tol``) + ``LEVEL_ABS_TOLERANCE``: among the plans that hold f there, it
+        minimises the next objective (the penalty was large enough), so it is lexicographically optimal for the
+        two. Returns 'second' when that solution is taken (``on_first`` is first called with the first's optimum,
+        its solution and duals in the model, when the first finished); else the first run's termination condition
+        ('optimal', 'infeasible', …: its result is then the model's), or None when it did not finish (the caller
+        then solves it on its own). A run that can no longer be used is stopped; a second still running when the
+        first has taken as long again is stopped too. Every run is listed in ``stages`` ('not used' for one whose
+        answer was dropped)."""
         m = self.pm.model
-        lab = int(np.asarray(m.variables["level"].labels.values)[level])
-        scale = float(np.asarray(m.variables["level"].solver_scaling.values)[level])
+        labels, coeffs = held
+        scale = self._scales()[labels]
         start = time.perf_counter()
         jobs: list[tuple[str, LinearExpression, Any]] = []
         results: dict[int, Any] = {}
         done_at: dict[int, float] = {}
 
         def level_in(i: int) -> float | None:
-            return float(results[i].solution.primal[lab]) / scale if i in results and _optimal(results[i]) else None
+            """f in run i's solution (None if it is not an optimum)."""
+            if i not in results or not _optimal(results[i]):
+                return None
+            return float(coeffs @ (np.asarray(results[i].solution.primal)[labels] / scale))
 
         def verdict() -> int | None:
             """1: take the second; 0: take the first; None: wait."""
             a, b = level_in(0), level_in(1)
-            if b is not None and b <= MET:
+            if b is not None and b <= floor:
                 return 1
             if 0 in results and a is None:
                 return 0  # the first failed or is infeasible: the second cannot be an answer
@@ -296,6 +308,17 @@ class Runner:
         self.stages[-1]["note"] = f"solved beside '{other}' on a second thread"
         log.info("stage %s: %s, objective %.6g, %.2f s (paired)", name, cond, value, seconds[chosen])
         return "second" if chosen == 1 else cond
+
+    def _scales(self) -> np.ndarray:
+        """Each column's solver scaling, by label (a solver's primal value / scaling = the variable's value)."""
+        m = self.pm.model
+        out = np.ones(m._xCounter)
+        for _, v in m.variables.items():
+            lab = np.asarray(v.labels.values)
+            sc = np.broadcast_to(np.asarray(v.solver_scaling.values, dtype=float), lab.shape)
+            live = lab >= 0
+            out[lab[live]] = sc[live]
+        return out
 
     def _assign(self, job: tuple[str, LinearExpression, Any], result: Any) -> float:
         """Put a paired run's result (primal, duals, its HiGHS model) into the model; returns its objective."""
@@ -641,7 +664,9 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
                 penalised = _scalar(pm, lab[[k + 1, k]], np.array([1.0, PENALTY]))
                 second = (f"{levels[k + 1].name} (holding {level.name} by penalty)", penalised)
             first_value.clear()
-            taken = runner.run_pair((level.name, _level_objective(pm, k)), second, k, tol, on_first=first_done(k))
+            taken = runner.run_pair(
+                (level.name, _level_objective(pm, k)), second, (lab[k : k + 1], np.ones(1)), tol, on_first=first_done(k)
+            )
         if taken == "second":
             if not last:
                 note_weak(k + 1, level_value(k + 1))
@@ -689,13 +714,50 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
         )
         cond = "optimal"
     else:
+        waste_labels, waste_coeffs = _tie_break_terms(pm)
+        waste_coeffs = waste_coeffs / max(float(waste_coeffs.max(initial=0.0)), 1e-12)
+        wasted = False  # set when a paired run has already minimised the waste at least cost
         if cost_value is not None:
             cond, value = "optimal", cost_value
+        elif pair and runner.method == "ipm":
+            # least cost beside least waste + WASTE_PENALTY × cost: the second answers both if its cost is the least
+            cost_at: list[float] = []
+
+            def cost_done(v: float) -> None:
+                nonlocal weak
+                cost_at.append(v)
+                if weak is None:
+                    weak = weak_links(pm, money, names)  # from the least-cost run's duals, not the second's
+
+            penalised = _scalar(
+                pm,
+                np.concatenate([waste_labels, cost_labels]),
+                np.concatenate([waste_coeffs, WASTE_PENALTY * cost_coeffs]),
+            )
+            taken = runner.run_pair(
+                ("least cost", _scalar(pm, cost_labels, cost_coeffs)),
+                ("least waste (holding the least cost by penalty)", penalised),
+                (cost_labels, cost_coeffs),
+                tol,
+                floor=-np.inf,  # never without the least-cost run: its duals give the weak links
+                on_first=cost_done,
+            )
+            wasted = taken == "second"
+            if wasted:
+                cond, value = "optimal", cost_at[0]
+            elif taken is not None:
+                cond, value = taken, float(cost_coeffs @ solution_vector(pm)[cost_labels])
+                if cond == "optimal":
+                    fix()
+            else:
+                cond, value = run("least cost", _scalar(pm, cost_labels, cost_coeffs))
+                if cond == "optimal":
+                    fix()
         else:
             cond, value = run("least cost", _scalar(pm, cost_labels, cost_coeffs))
             if cond == "optimal" and runner.method == "ipm":
                 fix()
-        if runner.method == "ipm" and cond == "optimal":
+        if runner.method == "ipm" and cond == "optimal" and not wasted:
             # by interior point the tie-break is below the method's tolerance, and the solution would spread
             # output, building and freight over every option of equal cost: least cost alone, then, with the
             # cost held, least output value + freight as an objective of its own
@@ -704,8 +766,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             held = Terms([pd.Index(["cost"], name="cost_cap")])
             held.add(np.zeros(cost_labels.size, dtype=np.int64), cost_labels, cost_coeffs)
             pm.rows.add(pm.model, held, "<=", value * (1 + tol) + LEVEL_ABS_TOLERANCE, name="cost_cap")
-            labels, coeffs = _tie_break_terms(pm)
-            cond, _ = run("least waste", _scalar(pm, labels, coeffs / max(float(coeffs.max()), 1e-12)))
+            cond, _ = run("least waste", _scalar(pm, waste_labels, waste_coeffs))
     if cond != "optimal":
         if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
             return _diagnose(s, diag_options, build_seconds, names)
