@@ -129,11 +129,11 @@ def _bare_model(pm: Any) -> Any:
 
 
 def _solve(pm: Any, objective: Any, method: str) -> tuple[str, float]:
-    from leapplan.plan import solve as plan_solve
+    from leapplan.plan.runner import quiet_stdout
 
     pm.model.add_objective(objective, overwrite=True)
     t0 = time.perf_counter()
-    with plan_solve.quiet_stdout():
+    with quiet_stdout():
         _, cond = pm.model.solve(
             solver_name="highs",
             io_api="direct",

@@ -11,7 +11,7 @@ from tests.plan.scenarios import build, corridor_raw, farm_raw, priorities_raw
 
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.plan.fixing import Fixings
-from leapplan.plan.solve import quiet_stdout
+from leapplan.plan.runner import quiet_stdout
 
 IPM = {"solver": "ipm", "run_crossover": "off"}
 
