@@ -71,7 +71,8 @@ def _linopy_quiet() -> Iterator[None]:
 
 
 class Runner:
-    """Solves the model under a sequence of objectives, each stage a fresh HiGHS run.
+    """Solves the model under a sequence of objectives, each stage a fresh HiGHS run (``run``), or two stages at
+    once on two threads (``run_pair``); ``stages`` lists every run, ``seconds`` their wall time.
 
     (linopy's in-place update of a built HiGHS model drops the variable scaling from new objective
     coefficients, and warm-started primal simplex proved far slower here than a cold dual simplex.)
