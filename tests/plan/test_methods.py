@@ -11,7 +11,7 @@ from tests.plan.scenarios import build, corridor_raw, farm_raw, priorities_raw
 
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.plan.fixing import Fixings
-from leapplan.plan.runner import quiet_stdout
+from leapplan.plan.runner import LEVEL_ABS_TOLERANCE, MET, pair_verdict, quiet_stdout
 
 IPM = {"solver": "ipm", "run_crossover": "off"}
 
@@ -135,3 +135,33 @@ def test_least_cost_and_least_waste_at_once_give_the_two_stages() -> None:
     assert paired.objective == pytest.approx(one_by_one.objective, rel=1e-6)
     assert paired.production["quantity"].sum() == pytest.approx(one_by_one.production["quantity"].sum(), rel=1e-5)
     assert len(paired.weak_links) == len(one_by_one.weak_links)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "first_done", "second_done", "expected"),
+    [
+        (None, None, False, False, None),  # both running: wait
+        (None, 0.0, False, True, 1),  # the second met the level: take it, stop the first
+        (None, 0.3, False, True, None),  # the second did not: wait for the first's optimum
+        (0.3, None, True, False, None),  # the first is cut: wait for the second (it may hold the level there)
+        (0.3, 0.3 * (1 + 1e-6), True, True, 1),  # the second holds the first's optimum: it answers both
+        (0.3, 0.31, True, True, 0),  # the second traded the level away: the first answers
+        (0.3, None, True, True, 0),  # the second stopped short (cancelled, or no optimum)
+        (None, None, True, False, 0),  # the first infeasible: it answers (the plan is then diagnosed)
+        (None, 0.0, True, True, 1),  # a met second is an answer whatever the first did
+    ],
+)
+def test_pair_verdict(
+    first: float | None, second: float | None, first_done: bool, second_done: bool, expected: int | None
+) -> None:
+    assert pair_verdict(first, second, first_done, second_done, floor=MET, tol=1e-6) == expected
+
+
+def test_pair_verdict_bound_is_the_first_optimum_within_tolerance() -> None:
+    # the bound is a × (1 + tol) + LEVEL_ABS_TOLERANCE: just inside is taken, just outside is not
+    a, tol = 2.0, 1e-6
+    edge = a * (1 + tol) + LEVEL_ABS_TOLERANCE
+    assert pair_verdict(a, edge, True, True, floor=MET, tol=tol) == 1
+    assert pair_verdict(a, edge * (1 + 1e-9), True, True, floor=MET, tol=tol) == 0
+    # with no floor (the cost pair) a zero second is not taken without the first
+    assert pair_verdict(None, 0.0, False, True, floor=-np.inf, tol=tol) is None

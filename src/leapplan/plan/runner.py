@@ -133,17 +133,7 @@ class Runner:
             return float(coeffs @ (np.asarray(results[i].solution.primal)[labels] / scale))
 
         def verdict() -> int | None:
-            """1: take the second; 0: take the first; None: wait."""
-            a, b = held_in(0), held_in(1)
-            if b is not None and b <= floor:
-                return 1
-            if 0 in results and a is None:
-                return 0  # the first failed or is infeasible: the second cannot be an answer
-            if a is not None and b is not None:
-                return 1 if b <= max(a, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE else 0
-            if a is not None and 1 in results:
-                return 0  # the second stopped short
-            return None
+            return pair_verdict(held_in(0), held_in(1), 0 in results, 1 in results, floor=floor, tol=tol)
 
         with quiet_stdout(), _linopy_quiet():
             m.constraints.sanitize_zeros()
@@ -257,6 +247,24 @@ class Runner:
             self.stages[-1]["note"] = note
         log.info("stage %s: %s, objective %.6g, %.2f s", name, cond, value, took)
         return cond, value
+
+
+def pair_verdict(
+    first: float | None, second: float | None, first_done: bool, second_done: bool, *, floor: float, tol: float
+) -> int | None:
+    """Which of two paired runs answers: 1 the second, 0 the first, None not yet (wait). ``first`` and ``second``
+    are the held quantity f in each run's optimum (None while running, or when the run ended without one);
+    ``first_done`` / ``second_done`` say whether each run has ended. The second answers when its f is at most
+    ``floor``, or at most the first's optimum × (1 + ``tol``) + ``LEVEL_ABS_TOLERANCE``."""
+    if second is not None and second <= floor:
+        return 1
+    if first_done and first is None:
+        return 0  # the first failed or is infeasible: the second cannot be an answer
+    if first is not None and second is not None:
+        return 1 if second <= max(first, 0.0) * (1 + tol) + LEVEL_ABS_TOLERANCE else 0
+    if first is not None and second_done:
+        return 0  # the second stopped short
+    return None
 
 
 def _cancel(solvers: Iterable[Any]) -> None:
