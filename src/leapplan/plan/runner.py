@@ -106,16 +106,17 @@ class Runner:
         *,
         floor: float = MET,
         on_first: Callable[[float], None] | None = None,
-    ) -> str | None:
+    ) -> tuple[str | None, float | None]:
         """Solve two stages at once on two threads: ``first`` minimises f = Σ coeffs × x[labels] (``held``: a level,
         or the cost), ``second`` the next objective + a penalty × f. The second's solution answers both stages
         when its f is at most ``floor`` (f's least possible value: a level met) or, once the first is done, at most
         the first's optimum × (1 + ``tol``) + ``LEVEL_ABS_TOLERANCE``: among the plans that hold f there, it
         minimises the next objective (the penalty was large enough), so it is lexicographically optimal for the
-        two. Returns 'second' when that solution is taken (``on_first`` is first called with the first's optimum,
-        its solution and duals in the model, when the first finished); else the first run's termination condition
-        ('optimal', 'infeasible', …: its result is then the model's), or None when it did not finish (the caller
-        then solves it on its own). A run that can no longer be used is stopped; a second still running when the
+        two. Returns (what answered, the first's optimum of f when both runs are used, else None). What answered is
+        'second' when that solution is taken (``on_first`` is first called with the first's optimum, its solution
+        and duals in the model, when the first finished); else the first run's termination condition ('optimal',
+        'infeasible', …: its result is then the model's), or None when it did not finish (the caller then solves
+        it on its own). A run that can no longer be used is stopped; a second still running when the
         first has taken as long again is stopped too. Every run is listed in ``stages`` ('not used' for one whose
         answer was dropped)."""
         m = self.pm.model
@@ -192,7 +193,7 @@ class Runner:
             if i not in used:
                 self.stages.append({"stage": name, "status": "not used", "objective": float("nan"), "seconds": 0.0})
         if chosen is None:
-            return None
+            return None, None
         name = jobs[chosen][0]
         value = self._assign(jobs[chosen], results[chosen])
         value = value if cond == "optimal" else float("nan")
@@ -200,7 +201,7 @@ class Runner:
         self.stages.append({"stage": name, "status": cond, "objective": value, "seconds": seconds[chosen]})
         self.stages[-1]["note"] = f"solved beside '{other}' on a second thread"
         log.info("stage %s: %s, objective %.6g, %.2f s (paired)", name, cond, value, seconds[chosen])
-        return "second" if chosen == 1 else cond
+        return ("second" if chosen == 1 else cond), (a if 0 in used and chosen == 1 else None)
 
     def _scales(self) -> np.ndarray:
         """Each column's solver scaling, by label (a solver's primal value / scaling = the variable's value)."""

@@ -41,10 +41,10 @@ and its duals name what blocks it; the plan is then ``infeasible`` with that rea
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -363,18 +363,6 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             last_year = int(pm.targets.frame.loc[level.targets, "year"].max()) if level.name != "agreements" else None
             weak = weak_links(pm, level.gauge, names, until=last_year, artefacts=_reference_products(pm, level))
 
-    first_value: list[float] = []
-
-    def first_done(k: int) -> Callable[[float], None]:
-        """What to do with level k's own optimum when a paired run answers the next stage too: keep it, and take
-        the weak links from its duals if it is cut."""
-
-        def done(value: float) -> None:
-            first_value.append(value)
-            note_weak(k, value)
-
-        return done
-
     cost_labels, cost_coeffs = _cost_terms(pm, tie_break=runner.method != "ipm")
     cost_value: float | None = None  # set when a paired solve has already minimised the cost
     k = 0
@@ -389,7 +377,7 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             k += 1
             continue
         last = k + 1 == len(levels)
-        taken = None
+        taken, own = None, None
         if pair and not (last and skip_cost):
             lab = np.asarray(pm.model.variables["level"].labels.values)
             if last:
@@ -398,17 +386,21 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
             else:
                 penalised = _scalar(pm, lab[[k + 1, k]], np.array([1.0, PENALTY]))
                 second = (f"{levels[k + 1].name} (holding {level.name} by penalty)", penalised)
-            first_value.clear()
-            taken = runner.run_pair(
-                (level.name, _level_objective(pm, k)), second, (lab[k : k + 1], np.ones(1)), tol, on_first=first_done(k)
+            # when both runs are used, the level's own run gives the weak links if it is cut
+            taken, own = runner.run_pair(
+                (level.name, _level_objective(pm, k)),
+                second,
+                (lab[k : k + 1], np.ones(1)),
+                tol,
+                on_first=functools.partial(note_weak, k),
             )
         if taken == "second":
             if not last:
                 note_weak(k + 1, level_value(k + 1))
             if not last or k + 2 < len(levels) or not skip_cost:
                 fix()
-            if first_value:  # the level's own run finished too: its optimum holds
-                settle(k, first_value[0])
+            if own is not None:  # the level's own run finished too: its optimum holds
+                settle(k, own)
             else:
                 now = level_value(k)
                 runner.stages.append(
@@ -451,47 +443,42 @@ def _solve(s: Scenario, options: dict[str, Any]) -> PlanResult:
     else:
         waste_labels, waste_coeffs = _tie_break_terms(pm)
         waste_coeffs = waste_coeffs / max(float(waste_coeffs.max(initial=0.0)), 1e-12)
-        wasted = False  # set when a paired run has already minimised the waste at least cost
+        taken = None  # what answered the (least cost, least waste) pair, if one runs
         if cost_value is not None:
             cond, value = "optimal", cost_value
-        elif pair and runner.method == "ipm":
-            # least cost beside least waste + WASTE_PENALTY × cost: the second answers both if its cost is the least
-            cost_at: list[float] = []
+        else:
+            least: float | None = None
+            if pair and runner.method == "ipm":
+                # least cost beside least waste + WASTE_PENALTY × cost: the second answers both if its cost is the
+                # least (never without the least-cost run, floor −inf: its duals give the weak links)
+                def cost_weak(_: float) -> None:
+                    nonlocal weak
+                    if weak is None:
+                        weak = weak_links(pm, money, names)
 
-            def cost_done(v: float) -> None:
-                nonlocal weak
-                cost_at.append(v)
-                if weak is None:
-                    weak = weak_links(pm, money, names)  # from the least-cost run's duals, not the second's
-
-            penalised = _scalar(
-                pm,
-                np.concatenate([waste_labels, cost_labels]),
-                np.concatenate([waste_coeffs, WASTE_PENALTY * cost_coeffs]),
-            )
-            taken = runner.run_pair(
-                ("least cost", _scalar(pm, cost_labels, cost_coeffs)),
-                ("least waste (holding the least cost by penalty)", penalised),
-                (cost_labels, cost_coeffs),
-                tol,
-                floor=-np.inf,  # never without the least-cost run: its duals give the weak links
-                on_first=cost_done,
-            )
-            wasted = taken == "second"
-            if wasted:
-                cond, value = "optimal", cost_at[0]
+                penalised = _scalar(
+                    pm,
+                    np.concatenate([waste_labels, cost_labels]),
+                    np.concatenate([waste_coeffs, WASTE_PENALTY * cost_coeffs]),
+                )
+                taken, least = runner.run_pair(
+                    ("least cost", _scalar(pm, cost_labels, cost_coeffs)),
+                    ("least waste (holding the least cost by penalty)", penalised),
+                    (cost_labels, cost_coeffs),
+                    tol,
+                    floor=-np.inf,
+                    on_first=cost_weak,
+                )
+            if taken == "second":
+                assert least is not None  # floor −inf: the second is taken only beside the first's optimum
+                cond, value = "optimal", least
             elif taken is not None:
                 cond, value = taken, float(cost_coeffs @ solution_vector(pm)[cost_labels])
-                if cond == "optimal":
-                    fix()
             else:
                 cond, value = run("least cost", _scalar(pm, cost_labels, cost_coeffs))
-                if cond == "optimal":
-                    fix()
-        else:
-            cond, value = run("least cost", _scalar(pm, cost_labels, cost_coeffs))
-            if cond == "optimal" and runner.method == "ipm":
+            if taken != "second" and cond == "optimal" and runner.method == "ipm":
                 fix()
+        wasted = taken == "second"  # the paired run has already minimised the waste at least cost
         if runner.method == "ipm" and cond == "optimal" and not wasted:
             # by interior point the tie-break is below the method's tolerance, and the solution would spread
             # output, building and freight over every option of equal cost: least cost alone, then, with the
