@@ -70,7 +70,8 @@ def run(
     json_out: JsonOpt = False,
 ) -> None:
     """Run every stage on a scenario: summary, plan, simulation and the HTML report."""
-    from leapplan.plan import save_plan, solve_plan
+    from leapplan.plan import save_plan
+    from leapplan.plan.command import solve_with_progress
     from leapplan.report import print_run_summary, write_report
     from leapplan.simulate.command import simulate_for_run
 
@@ -79,8 +80,7 @@ def run(
     folder = out_dir or Path("out") / s.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    with err.status(f"planning {s.name} (linopy + HiGHS)…"):
-        plan_result = solve_plan(s)
+    plan_result = solve_with_progress(s, err)
     save_plan(plan_result, folder / "plan")
     with err.status(f"simulating the plan being carried out ({runs} runs)…"):
         ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from leapplan.plan.result import PlanResult, save_plan
 from leapplan.plan.solve import solve_plan
+from leapplan.scenario.model import Scenario
 
 
 def _fmt(v: object) -> str:
@@ -27,21 +29,27 @@ def _fmt(v: object) -> str:
 
 
 def print_plan(result: PlanResult, console: Console) -> None:
-    """Status, targets (required / achievable / cut), top weak links and technician assignments."""
+    """Status, what the plan serves (its objective's parts), targets (required / achievable / cut, usable output)
+    with the explanation of every cut, food and the grain reserve, top weak links and technician assignments."""
     colour = {"feasible": "green", "targets_cut": "yellow", "infeasible": "red"}[result.status.value]
-    stages = {s.get("stage"): str(s.get("status", "")) for s in result.solver.get("stages", [])}
-    cost = "cost (not minimised)" if stages.get("least cost", "").startswith("skipped") else "least cost"
     console.print(
         f"[bold]{result.scenario}[/bold]: [{colour}]{result.status.value}[/{colour}]"
-        f"  {cost} {_fmt(result.objective)} yuan"
-        f"  (build {result.solver.get('build_seconds', 0):.2f} s,"
-        f" solve {result.solver.get('solve_seconds', 0):.2f} s)"
+        f"  (build {result.solver.get('build_seconds', 0):.2f} s, solve {result.solver.get('solve_seconds', 0):.2f} s)"
     )
     if result.reason:
         console.print(f"[red]{result.reason}[/red]")
-    t = Table(title="Targets")
+    parts = result.solver.get("objective_parts", {})
+    if parts:
+        console.print(
+            "After the targets the plan serves people: "
+            f"{_fmt(parts.get('better_fed', 0.0))} yuan of grain eaten above the guardrail and "
+            f"{_fmt(parts.get('more_goods', 0.0))} yuan of other consumption above the base year's per head, "
+            f"for {_fmt(result.objective)} yuan of funds and imports (the plan's cost), all at base-year prices "
+            "over the plan years."
+        )
+    t = Table(title="Targets (usable output: gross output × the usable-quality share)")
     for c in ("target", "year", "prio", "required", "achievable", "cut", "cut %", "unit"):
-        t.add_column(c, justify="right" if c not in ("target", "unit") else "left")
+        t.add_column(c, justify="right" if c not in ("target", "unit") else "left", no_wrap=c != "target")
     for row in result.targets.itertuples(index=False):
         share = getattr(row, "cut_share", float("nan"))
         t.add_row(
@@ -55,12 +63,38 @@ def print_plan(result: PlanResult, console: Console) -> None:
             str(row.unit),
         )
     console.print(t)
+    for text in result.targets.get("explanation", []):
+        if isinstance(text, str) and text:
+            console.print(f"• {text}", highlight=False)
+    reserve = result.reserve
+    if len(reserve) and "closing" in reserve:
+        food = result.food
+        people = food[food.get("population", 1) > 0] if "population" in food else food
+        low = people.groupby("period")["food_per_head"].min()
+        r = Table(title="Food and the state grain reserve")
+        for c in ("period", "least food per head", "floor", "reserve at end", "bad-year cover needed"):
+            r.add_column(c, justify="right", no_wrap=True)
+        for row in reserve.itertuples(index=False):
+            r.add_row(
+                str(row.period),
+                f"{low.get(row.period, float('nan')):,.1f} kg",
+                f"{people['floor'].iat[0]:,.0f} kg" if len(people) else "–",
+                f"{row.closing:,.0f} t",
+                f"{getattr(row, 'cover_needed', 0.0):,.0f} t",
+            )
+        console.print(r)
     w = Table(title="Weak links (what one more unit is worth)")
     w.add_column("#", justify="right")
+    w.add_column("for")
     w.add_column("explanation")
-    w.add_column("value of +1 %", justify="right")
+    w.add_column("value of +1 %", justify="right", no_wrap=True)
     for k, row in enumerate(result.weak_links.head(10).itertuples(index=False), start=1):
-        w.add_row(str(k), str(row.explanation), _fmt(getattr(row, "value_of_one_percent", float("nan"))))
+        w.add_row(
+            str(k),
+            str(getattr(row, "target", "")),
+            str(row.explanation),
+            _fmt(getattr(row, "value_of_one_percent", float("nan"))),
+        )
     console.print(w)
     sup = result.support
     tech = sup[sup["kind"] == "technicians"] if len(sup) else sup
@@ -74,6 +108,17 @@ def print_plan(result: PlanResult, console: Console) -> None:
         console.print(s)
 
 
+def solve_with_progress(scenario: Scenario, console: Console) -> PlanResult:
+    """``solve_plan`` with a status line on ``console``: stage k of n, its name and the time so far."""
+    started = time.perf_counter()
+    with console.status(f"planning {scenario.name}: building the LP …") as status:
+
+        def show(stage: str, k: int, n: int) -> None:
+            status.update(f"planning {scenario.name}: stage {k} of {n}, {stage} ({time.perf_counter() - started:.0f} s)")
+
+        return solve_plan(scenario, progress=show)
+
+
 def plan(
     scenario: Annotated[str | None, typer.Argument(help="Embedded scenario name or scenario file/folder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
@@ -82,7 +127,8 @@ def plan(
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""
     from leapplan.scenario import load
 
-    result = solve_plan(load(scenario))
+    s = load(scenario)
+    result = solve_with_progress(s, Console(stderr=True))
     if out is not None:
         save_plan(result, out)
     if as_json:

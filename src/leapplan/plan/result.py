@@ -34,6 +34,21 @@ COLUMNS: dict[str, list[str]] = {
     "output_value": ["period", "ownership", "sector", "value", "usable_value"],
     "targets": ["id", "year", "hard", "priority", "required", "achievable", "cut", "unit"],
     "weak_links": ["kind", "region", "product", "period", "shadow_price", "unit", "explanation"],
+    "builds": [
+        "period",
+        "region",
+        "technology",
+        "ownership",
+        "product",
+        "kind",
+        "new_capacity",
+        "plants",
+        "cost",
+        "fund",
+    ],
+    "trade": ["period", "region", "product", "imports", "exports", "deliveries"],
+    "consumption": ["period", "region", "product", "quantity", "base", "unit"],
+    "reserve": ["period", "opening", "put", "take", "loss", "closing", "cover_needed", "margin", "risk"],
 }
 """The columns every table has (extra columns allowed)."""
 
@@ -61,7 +76,19 @@ class PlanResult:
     food: pd.DataFrame
     output_value: pd.DataFrame
     targets: pd.DataFrame
+    """One row per target: required and achievable (usable output, in the target's unit), cut, and for a cut
+    target an ``explanation`` in words: what would relieve it and what the plan builds."""
     weak_links: pd.DataFrame
+    """Binding constraints ranked by what relaxing them by 1 % is worth, each for the ``target`` (or level) whose
+    own stage they come from."""
+    builds: pd.DataFrame = field(default_factory=lambda: empty_table("builds"))
+    """New capacity started, in plants, with its cost and the fund that paid."""
+    trade: pd.DataFrame = field(default_factory=lambda: empty_table("trade"))
+    """Imports into and deliveries out of the scenario."""
+    consumption: pd.DataFrame = field(default_factory=lambda: empty_table("consumption"))
+    """Household consumption per region and good (grain eaten included) against the base year's per head."""
+    reserve: pd.DataFrame = field(default_factory=lambda: empty_table("reserve"))
+    """The state grain reserve per period and the harvest shortfall it covers."""
     solver: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -73,9 +100,22 @@ class PlanResult:
             "reason": self.reason,
             "targets": _records(
                 self.targets,
-                ["id", "year", "hard", "priority", "required", "achievable", "cut", "cut_share", "unit", "description"],
+                [
+                    "id",
+                    "year",
+                    "hard",
+                    "priority",
+                    "required",
+                    "achievable",
+                    "cut",
+                    "cut_share",
+                    "unit",
+                    "description",
+                    "explanation",
+                ],
             ),
-            "weak_links": _records(self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent"]),
+            "weak_links": _records(self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent", "target", "label"]),
+            "reserve": _records(self.reserve, COLUMNS["reserve"]),
             "support": _records(self.support, COLUMNS["support"]),
             "output_value": _records(self.output_value, COLUMNS["output_value"]),
             "food": _records(self.food, COLUMNS["food"]),
@@ -105,6 +145,8 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 
 TABLES = [f.name for f in fields(PlanResult) if f.name in COLUMNS]
+OPTIONAL = ("builds", "trade", "consumption", "reserve")
+"""Tables a plan written by an earlier leapplan may lack (read as empty)."""
 
 
 def save_plan(result: PlanResult, folder: str | Path) -> Path:
@@ -134,6 +176,8 @@ def load_plan(folder: str | Path) -> PlanResult:
     for name in TABLES:
         path = root / f"{name}.csv"
         if not path.is_file():
+            if name in OPTIONAL:
+                continue
             raise LeapplanError(f"{path}: missing plan table")
         frame = pd.read_csv(path, dtype={"period": str})
         tables[name] = frame if len(frame) else empty_table(name)

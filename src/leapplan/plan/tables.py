@@ -92,28 +92,188 @@ def labour(pm: PlanModel) -> pd.DataFrame:
 
 
 def food(pm: PlanModel) -> pd.DataFrame:
+    """Per region with people or fields: grain harvested, grain eaten and per head against the floor and the
+    consumption guardrail, grain put into and taken out of the state reserve, grain dumped [t per period; kg per
+    person per year]."""
     ix = pm.index
     s = pm.scenario
-    grain_id = s.agriculture.grain_product
-    people = pm.people
-    pop = ix.regions["population"].reindex(people).to_numpy()
-    eaten = _sol(pm, "food")
-    grain = pd.DataFrame(_sol(pm, "grain"), columns=pm.farms).reindex(columns=people, fill_value=0.0).to_numpy()
-    per_head = max(s.guardrails.food_per_head, 1000 * float(ix.products.at[grain_id, "consumption"]))
-    # grain left over in a region's balance is food too: add the balance surplus of grain
-    name = "balance_loose" if "balance_loose" in pm.model.constraints else "balance"
-    con = pm.model.constraints[name]
-    lhs = pm.rows[name].activity(solution_vector(pm))
-    surplus = lhs - np.nan_to_num(np.asarray(con.rhs.values))
-    nodes = pd.Index(np.asarray(con.labels.coords["node"].values))
-    g_cols = nodes.get_indexer([f"{r}/{grain_id}" for r in people])
-    spare = np.where(g_cols >= 0, surplus[:, np.clip(g_cols, 0, None)], 0.0)
-    spare = np.clip(spare, 0.0, None)
-    keys = pd.DataFrame({"region": np.asarray(people)})
-    out = _long(grain, ix.periods, keys).rename(columns={"value": "grain_output"})
-    out["food_per_head"] = ((eaten + spare) * 1000 / (pop * ix.dt)).ravel()
-    out["floor"] = per_head
+    lay = pm.layout
+    regions = pd.Index(sorted(set(lay.people) | set(lay.farms)), name="region")
+    nP = len(ix.periods)
+
+    def over(name: str, coords: pd.Index) -> np.ndarray:
+        frame = pd.DataFrame(_sol(pm, name), columns=coords)
+        return frame.reindex(columns=regions, fill_value=0.0).to_numpy()
+
+    pop = ix.regions["population"].reindex(regions).to_numpy()
+    eaten = over("food", lay.people)
+    keys = pd.DataFrame({"region": np.asarray(regions)})
+    out = _long(over("grain", lay.farms), ix.periods, keys).rename(columns={"value": "grain_output"})
+    out["population"] = np.tile(pop, nP)
+    out["food"] = eaten.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["food_per_head"] = np.where(out["population"] > 0, out["food"] * 1000 / (out["population"] * ix.dt), np.nan)
+    lv = food_levels_frame(pm)
+    out["floor"] = s.guardrails.food_per_head
+    out["guardrail"] = np.tile(lv["lower_per_head"].reindex(regions).to_numpy(), nP)
+    out["reserve_in"] = over("put", lay.people).ravel()
+    out["reserve_out"] = over("take", lay.people).ravel()
+    gn = pm.model.variables["dump"].labels.coords["grain_node"].values
+    dump = pd.DataFrame(_sol(pm, "dump"), columns=[str(k).split("/")[0] for k in gn])
+    out["dumped"] = dump.T.groupby(level=0).sum().T.reindex(columns=regions, fill_value=0.0).to_numpy().ravel()
     return out
+
+
+def food_levels_frame(pm: PlanModel) -> pd.DataFrame:
+    """Per region with people: the floor and the consumption guardrail per head [kg per person per year]."""
+    from leapplan.plan.food import food_levels
+
+    lv = food_levels(pm.scenario, pm.index, pm.people)
+    per = lv["population"] * pm.index.dt / 1000
+    return pd.DataFrame({"floor_per_head": lv["floor"] / per, "lower_per_head": lv["lower"] / per}, index=lv.index)
+
+
+def consumption(pm: PlanModel) -> pd.DataFrame:
+    """Household consumption per region and consumer good, grain eaten included, against the base year's per head
+    (pooled goods scenario-wide, at the root region) [product units per period]."""
+    ix = pm.index
+    s = pm.scenario
+    lay = pm.layout
+    nodes = lay.nodes
+    share = s.guardrails.consumption_per_head
+    cons = nodes[nodes["households"] > 0]
+    base = np.tile(cons["households"].to_numpy(), (len(ix.periods), 1))
+    more = pd.DataFrame(_sol(pm, "more"), columns=pm.model.variables["more"].labels.coords["consumer_node"].values)
+    quantity = base * share + more.reindex(columns=cons.index, fill_value=0.0).to_numpy()
+    out = _long(quantity, ix.periods, cons[["region", "product"]].reset_index(drop=True)).rename(columns={"value": "quantity"})
+    out["base"] = base.ravel()
+    grain = food(pm)
+    grain = grain[grain["population"] > 0]
+    g = pd.DataFrame(
+        {
+            "period": grain["period"],
+            "region": grain["region"],
+            "product": s.agriculture.grain_product,
+            "quantity": grain["food"],
+            "base": grain["population"] * _base_food(pm) * ix.dt,
+        }
+    )
+    out = pd.concat([g, out], ignore_index=True)
+    out["unit"] = ix.products["unit"].reindex(out["product"]).to_numpy()
+    return out
+
+
+def _base_food(pm: PlanModel) -> float:
+    from leapplan.scenario.accounts import base_food_per_head
+
+    return base_food_per_head(pm.scenario)
+
+
+def reserve(pm: PlanModel) -> pd.DataFrame:
+    """The state grain reserve per period: opening, grain put in and taken out, storage loss, closing; the harvest
+    shortfall it must cover in the worst adverse outcome the plan covers, and the households' margin above the
+    floor [t]."""
+    ix = pm.index
+    a = pm.scenario.agriculture
+    keep = (1 - a.storage_loss) ** ix.dt
+    closing = _sol(pm, "stock").ravel()
+    opening = np.concatenate([[a.reserve], closing[:-1]])
+    put = _sol(pm, "put").sum(axis=1)
+    take = _sol(pm, "take").sum(axis=1)
+    out = pd.DataFrame(
+        {
+            "period": np.asarray(ix.periods),
+            "opening": opening,
+            "put": put,
+            "take": take,
+            "loss": opening * (1 - keep),
+            "closing": closing,
+        }
+    )
+    if pm.risk is not None:
+        keep_p = (1 - a.storage_loss) ** ix.dt
+        un = np.nan_to_num(np.asarray(pm.model.variables["uncovered"].solution.values)).sum(axis=3)  # (W, K, T)
+        need = np.zeros(len(ix.periods))
+        for w, (p, n) in enumerate(pm.risk.windows):
+            drawn = sum(un[w, :, q] * keep_p ** (p - q) for q in range(p - n + 1, p + 1))
+            need[p] = max(need[p], float(np.max(drawn)))
+        out["cover_needed"] = need
+    else:
+        out["cover_needed"] = 0.0
+    f = food(pm)
+    f = f[f["population"] > 0]
+    margin = (f["food"] - f["floor"] * f["population"] * ix.dt / 1000).clip(lower=0.0)
+    out["margin"] = margin.groupby(f["period"].to_numpy()).sum().reindex(ix.periods).to_numpy()
+    out["risk"] = pm.scenario.guardrails.food_risk if pm.risk is not None else 0.0
+    return out
+
+
+def trade(pm: PlanModel) -> pd.DataFrame:
+    """What leaves and enters the scenario per region and product [product units per period]: imports, exports
+    (deliveries out within the export limits), and the base year's deliveries beyond the scenario that every period
+    keeps making (``guardrails.base_deliveries``); with what the imports cost [yuan]."""
+    ix = pm.index
+    keys = ["period", "region", "product"]
+    parts = []
+    for name, frame, column in (("imp", pm.imports, "imports"), ("exp", pm.exports, "exports")):
+        if len(frame):
+            f = _long(_sol(pm, name), ix.periods, frame[["region", "product"]].reset_index(drop=True))
+            parts.append(f.rename(columns={"value": column}))
+    owed = pm.nodes[pm.nodes["deliveries"] > 0]
+    if len(owed):
+        values = np.tile(owed["deliveries"].to_numpy(), (len(ix.periods), 1))
+        f = _long(values, ix.periods, owed[["region", "product"]].reset_index(drop=True))
+        parts.append(f.rename(columns={"value": "deliveries"}))
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS["trade"] + ["import_cost"])
+    out = parts[0]
+    for more in parts[1:]:
+        out = out.merge(more, on=keys, how="outer")
+    for column in ("imports", "exports", "deliveries"):
+        if column not in out:
+            out[column] = 0.0
+    out = out.fillna(0.0)
+    out["import_cost"] = out["imports"] * ix.products["import_price"].reindex(out["product"]).to_numpy()
+    out = out[(out["imports"] > EPS) | (out["exports"] > EPS) | (out["deliveries"] > EPS)]
+    return out[COLUMNS["trade"] + ["import_cost"]].sort_values(keys).reset_index(drop=True)
+
+
+def targets(pm: PlanModel) -> pd.DataFrame:
+    """Each target's required and achievable value in its unit (targets count usable output), and the cut."""
+    from leapplan.plan.runner import MET
+
+    tf = pm.targets.frame
+    sol = solution_vector(pm)
+
+    def total(trip: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        rows, labels, coeffs = trip
+        out = np.zeros(len(tf))
+        np.add.at(out, rows, coeffs * sol[labels])
+        return out
+
+    achieved = total(pm.targets.metric)
+    counted = np.where(pm.targets.counted >= 0, sol[np.clip(pm.targets.counted, 0, None)], 0.0)
+    reference = np.maximum(total(pm.targets.reference), counted)
+    required = np.where(tf["kind"] == "ratio_to_metric", reference, tf["rhs"].to_numpy())
+    live = tf["in_horizon"].to_numpy(dtype=bool)
+    achieved = np.where(live, achieved, np.nan)
+    cut = np.where(live, np.clip(required - achieved, 0.0, None), np.nan)
+    cut = np.where(cut <= MET * np.maximum(1.0, np.abs(required)), 0.0, cut)
+    return pd.DataFrame(
+        {
+            "id": tf.index,
+            "year": tf["year"].to_numpy(),
+            "hard": tf["hard"].to_numpy(),
+            "priority": tf["priority"].to_numpy(),
+            "required": required,
+            "achievable": achieved,
+            "cut": cut,
+            "unit": tf["unit"].to_numpy(),
+            "cut_share": np.divide(cut, required, out=np.zeros_like(cut), where=required > 0),
+            "base": tf["base"].to_numpy(),
+            "description": tf["description"].to_numpy(),
+        }
+    )
 
 
 def output_value(pm: PlanModel) -> pd.DataFrame:
@@ -178,7 +338,7 @@ def support(pm: PlanModel) -> pd.DataFrame:
 
 
 def _class_spend(pm: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
-    """Spending per period and (fund class, region) [yuan]."""
+    """Spending per period and (fund class, unit) [yuan]; keys: fund_class, unit, region."""
     ix = pm.index
     build = ix.units[ix.units["buildable"]]
     b = _sol(pm, "b")
@@ -186,17 +346,59 @@ def _class_spend(pm: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
     sole = ix.sole_class
     v = build.index.get_indexer(sole.index)
     cost = b[:, v] * build["capital_cost"].to_numpy()[v]
-    rows.append((cost, sole.to_numpy(), build["region"].to_numpy()[v]))
+    rows.append((cost, sole.to_numpy(), np.asarray(sole.index)))
     pairs = ix.spend_pairs
     if len(pairs):
-        rows.append(
-            (_sol(pm, "spend"), pairs["fund_class"].to_numpy(), ix.units["region"].reindex(pairs["unit"]).to_numpy())
-        )
+        rows.append((_sol(pm, "spend"), pairs["fund_class"].to_numpy(), pairs["unit"].to_numpy()))
     values = np.concatenate([r[0] for r in rows], axis=1)
+    units = np.concatenate([r[2] for r in rows])
     keys = pd.DataFrame(
-        {"fund_class": np.concatenate([r[1] for r in rows]), "region": np.concatenate([r[2] for r in rows])}
+        {
+            "fund_class": np.concatenate([r[1] for r in rows]),
+            "unit": units,
+            "region": ix.units["region"].reindex(units).to_numpy(),
+        }
     )
     return values, keys
+
+
+def builds(pm: PlanModel) -> pd.DataFrame:
+    """New capacity started per period and unit, in plants of the technology's typical size, with what it cost and
+    which fund paid for it (a unit paid from several funds has a row per fund, its capacity split in proportion)
+    [product units per year; plants; yuan]."""
+    ix = pm.index
+    build = ix.units[ix.units["buildable"]]
+    b = _sol(pm, "b")
+    values, keys = _class_spend(pm)
+    fifo = _fifo(pm)
+    rows = []
+    for c in ix.fund_classes:
+        cols = np.flatnonzero((keys["fund_class"] == c.id).to_numpy())
+        total = values[:, cols].sum(axis=1)
+        for f in c.funds:
+            share = np.divide(fifo[f][0], total, out=np.zeros_like(total), where=total > EPS)
+            for p, period in enumerate(ix.periods):
+                if share[p] <= 0:
+                    continue
+                for j in cols:
+                    if values[p, j] * share[p] > EPS:
+                        rows.append((period, keys.at[j, "unit"], f, values[p, j] * share[p]))
+    paid = pd.DataFrame(rows, columns=["period", "unit", "fund", "paid"])
+    cost = b * build["capital_cost"].to_numpy()
+    frame = _long(b, ix.periods, pd.DataFrame({"unit": np.asarray(build.index)}))
+    frame["cost"] = cost.ravel()
+    frame = frame[frame["value"] > EPS].rename(columns={"value": "new_capacity"})
+    frame = frame.merge(paid, on=["period", "unit"], how="left")
+    frame["fund"] = frame["fund"].fillna("")
+    frame["paid"] = frame["paid"].fillna(0.0)
+    split = np.where(frame["cost"] > EPS, frame["paid"] / frame["cost"].where(frame["cost"] > EPS, 1.0), 1.0)
+    frame["new_capacity"] *= split
+    frame["cost"] = np.where(frame["cost"] > EPS, frame["paid"], 0.0)
+    info = build.reindex(frame["unit"])
+    for column in ("region", "technology", "ownership", "product", "kind"):
+        frame[column] = info[column].to_numpy()
+    frame["plants"] = frame["new_capacity"] / info["plant_size"].to_numpy()
+    return frame[COLUMNS["builds"] + ["unit"]].reset_index(drop=True)
 
 
 def _fifo(pm: PlanModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:

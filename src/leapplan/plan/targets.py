@@ -7,6 +7,9 @@ enterprises' base output the same way; farm grain is all usable).
 * ``absolute``:        metric ≥ value                        norm = value
 * ``ratio_to_base``:   metric ≥ value × base-year metric     norm = value × base
 * ``ratio_to_metric``: metric ≥ value × reference(year)      norm = value × base-year reference
+  With ``guardrails.reference_floor`` the reference counts at no less than its base-year value: metric ≥ R,
+  R ≥ value × reference(year), R ≥ value × base-year reference (a variable R = ``reference[target]``), so that a
+  target "industry ≥ agriculture" cannot be met by lowering agriculture.
 Metrics: ``output_value`` = Σ usable output × base-year price [yuan] (farm grain counts as collective
 output, inside scopes without an ownership filter), ``output`` = usable output [product unit],
 ``new_plants`` = new capacity / typical plant size, counting plants started in the plan and
@@ -42,6 +45,8 @@ class TargetRows:
     """(row, label, coeff) triplets of each target's metric [target unit]."""
     reference: tuple[np.ndarray, np.ndarray, np.ndarray]
     """(row, label, coeff) triplets of value × reference metric, for ratio_to_metric targets."""
+    counted: np.ndarray
+    """Label of each target's ``reference`` variable (value × the reference it counts), −1 for other kinds."""
 
 
 def scope_terms(m: Model, s: Scenario, ix: PlanIndex, scope: Scope, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,12 +146,28 @@ def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic
         if t.reference is not None:
             labels, coeffs = scope_terms(m, s, ix, t.reference, t.year)
             ref.add(np.full(labels.size, k), labels, t.value * coeffs)
-    row = Terms([T])
-    for part, sign in ((metric, 1.0), (ref, -1.0)):
-        r, lab, c = part.flat()
-        row.add(r, lab, sign * c)
-    row.add(np.arange(len(T)), np.asarray(short.labels.values), frame["norm"].to_numpy())
     live = frame["in_horizon"].to_numpy(dtype=bool)
+    ratio = (frame["kind"] == "ratio_to_metric").to_numpy() & live
+    floor = np.where(ratio & s.guardrails.reference_floor, frame["norm"].to_numpy(), 0.0)
+    counted = m.add_variables(
+        lower=xr.DataArray(floor, coords=[T]),
+        coords=[T],
+        name="reference",
+        mask=xr.DataArray(ratio, coords=[T]),
+        scaling=xr.DataArray(1 / frame["norm"].to_numpy(), coords=[T]),
+    )
+    R = np.asarray(counted.labels.values)
+    row = Terms([T])
+    r, lab, c = metric.flat()
+    row.add(r, lab, c)
+    row.add(np.arange(len(T)), R, -1.0)
+    row.add(np.arange(len(T)), np.asarray(short.labels.values), frame["norm"].to_numpy())
+    if ratio.any():
+        counts = Terms([pd.Index(T, name="reference_target")])
+        counts.add(np.arange(len(T)), R, 1.0)
+        r, lab, c = ref.flat()
+        counts.add(r, lab, -c)
+        rows_out.add(m, counts, ">=", 0.0, name="reference", mask=counts.dataarray(ratio) > 0, scaling=counts.dataarray(1 / frame["norm"].to_numpy()))
     if live.any():
         rows_out.add(
             m,
@@ -157,4 +178,4 @@ def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic
             mask=row.dataarray(live) > 0,
             scaling=row.dataarray(1 / frame["norm"].to_numpy()),
         )
-    return TargetRows(frame, metric.flat(), ref.flat())
+    return TargetRows(frame, metric.flat(), ref.flat(), R)

@@ -38,6 +38,10 @@ RELAX: dict[str, float] = {
     "import_limit": -1.0,
     "export_limit": -1.0,
     "funds": -1.0,
+    "grain_floor": 1.0,
+    "agriculture_value": 1.0,
+    "reserve_cover": -1.0,
+    "reserve": -1.0,
 }
 """Sign turning a row's dual (d objective / d rhs) into the gain from relaxing it: for ≥ rows and
 balances relaxing lowers the right-hand side (more supply, a lower floor), for ≤ rows and funds it
@@ -188,6 +192,7 @@ def weak_links(
         ("funds", "fund_class", "funds"),
         ("import_limit", "import", "imports"),
         ("export_limit", "export", "exports"),
+        ("grain_floor", "grain_farm", "agriculture"),
     ]
     for name, dim, family in simple:
         if (got := take(name)) is None:
@@ -197,7 +202,7 @@ def weak_links(
         trade = name in ("import_limit", "export_limit")
         product = np.broadcast_to(keys, pp.shape) if trade else np.full(pp.shape, "")
         region = np.full(pp.shape, "") if trade else np.broadcast_to(keys, pp.shape)
-        if name == "food_floor":
+        if name in ("food_floor", "grain_floor"):
             product = np.full(pp.shape, pm.scenario.agriculture.grain_product)
         parts.append(
             _family_rows(
@@ -206,6 +211,46 @@ def weak_links(
                 got[0],
                 got[1],
                 {"period": pp, "region": region, "product": product, "kind": np.full(pp.shape, family)},
+            )
+        )
+    for name, dim, family in (
+        ("agriculture_value", "agriculture_period", "agriculture_value"),
+        ("reserve", "reserve_period", "reserve"),
+    ):
+        if (got := take(name)) is None:
+            continue
+        keys = np.asarray(m.constraints[name].labels.coords[dim].values)
+        parts.append(
+            _family_rows(
+                pm,
+                name,
+                got[0],
+                got[1],
+                {"period": keys, "region": np.full(keys.shape, ""), "product": np.full(keys.shape, ""), "kind": np.full(keys.shape, family)},
+            )
+        )
+    if (got := take("reserve_cover")) is not None and pm.risk is not None:
+        # per period: the window ending there whose cover is worth most
+        ends = np.array([p for p, _ in pm.risk.windows])
+        dual = np.zeros(len(P))
+        size = np.zeros(len(P))
+        for p in range(len(P)):
+            sel = got[0][ends == p]
+            if sel.size:
+                at = np.unravel_index(int(np.argmax(sel)), sel.shape)
+                dual[p], size[p] = sel[at], got[1][ends == p][at]
+        parts.append(
+            _family_rows(
+                pm,
+                "reserve_cover",
+                dual,
+                size,
+                {
+                    "period": P,
+                    "region": np.full(len(P), ""),
+                    "product": np.full(len(P), pm.scenario.agriculture.grain_product),
+                    "kind": np.full(len(P), "reserve_cover"),
+                },
             )
         )
     if not parts:
@@ -226,9 +271,13 @@ def weak_links(
     frame = frame.drop_duplicates(["kind", "region", "product", "technology", "period"]).head(top)
     units = [_unit_of(pm, k, p) for k, p in zip(frame["kind"], frame["product"], strict=True)]
     frame["unit"] = [f"{gauge.unit} per {u}" for u in units]
+    things = [_thing(pm, names, row, u) for row, u in zip(frame.itertuples(index=False), units, strict=True)]
     frame["explanation"] = [
-        _explain(pm, gauge, names, row, u) for row, u in zip(frame.itertuples(index=False), units, strict=True)
+        f"one more {thing} in {row.period} {gauge.verb} {row.shadow_price:,.4g} {gauge.unit} {gauge.what}"
+        for thing, row in zip(things, frame.itertuples(index=False), strict=True)
     ]
+    frame["action"] = [f"{_action(names, row)} in {row.period}" for row in frame.itertuples(index=False)]
+    frame["label"] = [_label(names, row) for row in frame.itertuples(index=False)]
     cols = [
         "kind",
         "region",
@@ -240,6 +289,9 @@ def weak_links(
         "value_of_one_percent",
         "technology",
         "constraint",
+        "size",
+        "action",
+        "label",
     ]
     return frame[cols].reset_index(drop=True)
 
@@ -247,8 +299,12 @@ def weak_links(
 def _unit_of(pm: PlanModel, kind: str, product: str) -> str:
     products = pm.index.products
     per_year = {"capacity", "corridor"}
-    if kind in ("material", "transport", "imports", "exports", "food"):
-        return str(products.at[product, "unit"]) + (" of grain" if kind == "food" else "")
+    if kind in ("material", "transport", "imports", "exports", "food", "agriculture", "reserve_cover"):
+        return str(products.at[product, "unit"]) + (" of grain" if kind in ("food", "agriculture") else "")
+    if kind == "reserve":
+        return "t of grain"
+    if kind == "agriculture_value":
+        return pm.scenario.currency
     if kind == "corridor":
         return "t/yr of corridor capacity"
     if kind in per_year:
@@ -262,25 +318,59 @@ def _unit_of(pm: PlanModel, kind: str, product: str) -> str:
     return "unit"
 
 
-def _explain(pm: PlanModel, gauge: Gauge, names: dict[str, str], row: Any, unit: str) -> str:
+def _thing(pm: PlanModel, names: dict[str, str], row: Any, unit: str) -> str:
+    """What one more unit of the row is, in words: 't of coal in Taiyuan', 'worker in Yuci' …"""
     kind = row.kind
     region = names.get(row.region, row.region)
     product = names.get(row.product, row.product)
-    period = row.period
-    value = f"{row.shadow_price:,.4g} {gauge.unit}"
-    thing = {
-        "material": f"one more {unit} of {product} in {region}",
-        "transport": f"one more {unit} of freight transport",
-        "exports": f"one more {unit} of {product} taken out of the scenario",
-        "capacity": f"one more {unit} of {names.get(row.technology, row.technology)} in {region}",
-        "corridor": f"one more t/yr of carrying capacity on {region}",
-        "labour": f"one more worker in {region}",
-        "farm_labour": f"one worker fewer required in the fields of {region}",
-        "food": f"one t less grain eaten in {region} (a lower food floor)",
-        "technicians": f"one more technician for new plants in {region}",
-        "network_technicians": f"one more technician in the {region} network's pool",
-        "zone_technicians": f"one more technician in zone {region}'s pool",
-        "funds": f"one more {unit} in fund class {region}",
-        "imports": f"one more {unit} of {product} allowed in from outside",
-    }.get(kind, f"relaxing {kind} in {region}")
-    return f"{thing} in {period} {gauge.verb} {value} {gauge.what}"
+    return {
+        "material": f"{unit} of {product} in {region}",
+        "transport": f"{unit} of freight transport",
+        "exports": f"{unit} of {product} taken out of the scenario",
+        "capacity": f"{unit} of {names.get(row.technology, row.technology)} in {region}",
+        "corridor": f"t/yr of carrying capacity on {region}",
+        "labour": f"worker in {region}",
+        "farm_labour": f"worker fewer required in the fields of {region} (a lower least farm share)",
+        "food": f"{unit} less eaten in {region} (a lower food guardrail)",
+        "agriculture": f"{unit} less required of {region} (a lower agriculture guardrail)",
+        "agriculture_value": f"{pm.scenario.currency} less agricultural output required (a lower agriculture guardrail)",
+        "reserve": "t of grain in the state reserve at the start",
+        "reserve_cover": "t of grain available to cover a bad harvest",
+        "technicians": f"technician for new plants in {region}",
+        "network_technicians": f"technician in the {region} network's pool",
+        "zone_technicians": f"technician in zone {region}'s pool",
+        "funds": f"{unit} of {region}",
+        "imports": f"{unit} of {product} allowed in from outside",
+    }.get(kind, f"unit of {kind} in {region}")
+
+
+def _action(names: dict[str, str], row: Any) -> str:
+    """What relieving the row means, without its unit: 'more capacity of rolling mill in Yuci' …"""
+    region = names.get(row.region, row.region)
+    product = names.get(row.product, row.product)
+    return {
+        "material": f"more {product} in {region}",
+        "transport": "more freight transport",
+        "exports": f"more {product} taken out of the scenario",
+        "capacity": f"more capacity of {names.get(row.technology, row.technology)} in {region}",
+        "corridor": f"more carrying capacity on {region}",
+        "labour": f"more workers in {region}",
+        "farm_labour": f"fewer workers required in the fields of {region}",
+        "food": f"less grain eaten in {region}",
+        "agriculture": f"less grain required of {region}",
+        "agriculture_value": "less agricultural output required",
+        "reserve": "more grain in the state reserve at the start",
+        "reserve_cover": "more grain to cover a bad harvest",
+        "technicians": f"more technicians for new plants in {region}",
+        "network_technicians": f"more technicians in the {region} network's pool",
+        "zone_technicians": f"more technicians in zone {region}'s pool",
+        "funds": f"more money in {region}",
+        "imports": f"more {product} allowed in from outside",
+    }.get(row.kind, f"relaxing {row.kind} in {region}")
+
+
+def _label(names: dict[str, str], row: Any) -> str:
+    """'capacity · rolling mill · Yuci · 1961': the row's kind and place by name."""
+    parts = [row.kind.replace("_", " "), names.get(row.technology, "") if row.technology else names.get(row.product, row.product)]
+    parts += [names.get(row.region, row.region), str(row.period)]
+    return " · ".join(p for p in parts if p)

@@ -29,6 +29,18 @@ def base_grain(s: Scenario) -> pd.Series:
     return pd.Series(out, index=[r.id for r in regions], name="grain", dtype=float)
 
 
+def base_food_per_head(s: Scenario) -> float:
+    """Grain eaten per person in the base year [t per person per year]: the base harvest less the grain base
+    production used as an input, over the whole population (no grain carried in, out or into stocks)."""
+    people = sum(r.population for r in s.regions)
+    if people <= 0:
+        return 0.0
+    techs = {t.id: t for t in s.technologies}
+    grain = s.agriculture.grain_product
+    used = sum(e.base_output * techs[e.technology].inputs.get(grain, 0.0) for e in s.enterprises)
+    return max(0.0, float(base_grain(s).sum()) - used) / people
+
+
 def base_output(s: Scenario, *, usable: bool = False) -> pd.DataFrame:
     """Base-year output by region, ownership and product: columns region, ownership, sector, branch,
     product, unit, output [product unit], value [yuan at base-year prices]. With ``usable``, each enterprise's

@@ -311,6 +311,12 @@ class Agriculture(_Item):
         description="Concave piecewise-linear grain yield: points (farm workers per ha, t per ha)."
     )
     base_farm_share: Share = Field(description="Share of the labour force working the fields in the base year [-].")
+    reserve: NonNeg = Field(
+        0.0, description="State grain reserve held at the end of the base year, available to the plan [t]."
+    )
+    storage_loss: Share = Field(
+        0.02, description="Share of the grain held in reserve lost to rot, pests and handling per year [fraction per year]."
+    )
     source: str = Field("", description="Provenance of the agriculture numbers.")
 
     @model_validator(mode="after")
@@ -331,7 +337,13 @@ class Agriculture(_Item):
 
 
 class Guardrails(_Item):
-    food_per_head: NonNeg = Field(description="Floor on grain available per person [kg per person per year].")
+    """Limits no plan may cross. Each is on by default; a planner relaxes one (a share below 1, or 0 = off) to see
+    what it costs in the targets."""
+
+    food_per_head: NonNeg = Field(
+        description="Floor on grain eaten per person in every region and period, in the plan and in every harvest "
+        "outcome the plan must cover (see food_risk) [kg per person per year]."
+    )
     min_farm_share: Share = Field(description="Least share of the labour force that must stay in the fields [-].")
     base_deliveries: Share = Field(
         1.0,
@@ -339,7 +351,45 @@ class Guardrails(_Item):
         "the inputs of base production and household consumption: state allocation, other provinces, stocks) "
         "that every plan period must keep making [-]; 0 lets output fall to what the scenario itself uses.",
     )
+    agriculture: NonNeg = Field(
+        1.0,
+        description="Grain of every farm region, and agriculture's usable output value scenario-wide, in every period "
+        "at least this multiple of the base year's [-]; 0 = off.",
+    )
+    consumption_per_head: NonNeg = Field(
+        1.0,
+        description="Household consumption per head of every consumer good, grain eaten included, in every region "
+        "and period at least this multiple of the base year's [-]; 0 = off (grain then only keeps the food floor).",
+    )
+    reference_floor: bool = Field(
+        True,
+        description="A ratio_to_metric target counts its reference metric at no less than the reference's own "
+        "base-year value, so that it cannot be met by shrinking the reference.",
+    )
+    food_risk: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.95,
+        description="Share of harvest outcomes (the simulation's harvest shocks and harvest-labour draw) in which "
+        "the plan keeps every region at or above the food floor, with its margin above the floor and the state "
+        "grain reserve [-]; 0 = plan on the mean harvest.",
+    )
+    new_capacity_use: Share = Field(
+        0.1,
+        description="Least use of new capacity in every period it is in service: the unit's output at least this "
+        "share of its new capacity [-]; 0 = off.",
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Provenance of single guardrails by field name ('seed NNN', 'cited: …' or 'estimate: …'), where "
+        "it differs from source.",
+    )
     source: str = Field("", description="Provenance of the guardrails.")
+
+    @model_validator(mode="after")
+    def _sources_name_fields(self) -> Guardrails:
+        unknown = sorted(set(self.sources) - (set(type(self).model_fields) - {"sources", "source"}))
+        if unknown:
+            raise ValueError(f"sources: {unknown[0]!r} is not a guardrail")
+        return self
 
 
 class PolicyKind(StrEnum):

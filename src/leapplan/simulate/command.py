@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -46,6 +47,18 @@ def frictions_from(without: list[str] | None, none: bool) -> Frictions:
     return fr.without(*without) if without else fr
 
 
+def written_plan(scenario: Any, folder: Path) -> Any:
+    """The plan ``leapplan plan --out`` wrote into ``folder``, checked to be a plan of ``scenario``."""
+    from leapplan.plan import load_plan
+
+    plan = load_plan(folder)
+    if plan.scenario != scenario.name:
+        raise SimulationError(f"{folder} holds a plan of {plan.scenario!r}, not of {scenario.name!r}")
+    if str(plan.status).endswith("infeasible"):
+        raise SimulationError(f"{folder} holds an infeasible plan: {plan.reason}")
+    return plan
+
+
 def plan_or_none(scenario: Any) -> tuple[Any | None, str]:
     """leapplan's plan for the scenario when the planner is available and finds one, else (None, why)."""
     from leapplan.simulate.replay import leapplan_plan
@@ -72,6 +85,10 @@ def simulate(
     policies: Annotated[
         bool, typer.Option("--policies", help="Carry out the scenario's policies instead of leapplan's plan.")
     ] = False,
+    plan_dir: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Carry out the plan written by `leapplan plan --out DIR` (no solve)."),
+    ] = None,
     without: Annotated[
         list[str] | None, typer.Option("--without", help=f"Switch a friction off; repeatable: {', '.join(FRICTIONS)}.")
     ] = None,
@@ -83,9 +100,16 @@ def simulate(
 
     s = load(scenario)
     fr = frictions_from(without, no_frictions)
-    if not policies and not json_out:
-        Console(stderr=True).print(f"planning {s.name} with leapplan's planner (use --policies to skip) …")
-    plan, source = (None, "the scenario's policies (--policies)") if policies else plan_or_none(s)
+    if policies and plan_dir is not None:
+        raise SimulationError("--policies and --plan exclude each other: choose what to carry out")
+    if plan_dir is not None:
+        plan, source = written_plan(s, plan_dir), f"the plan in {plan_dir}"
+    elif policies:
+        plan, source = None, "the scenario's policies (--policies)"
+    else:
+        if not json_out:
+            Console(stderr=True).print(f"planning {s.name} with leapplan's planner (use --plan DIR to skip) …")
+        plan, source = plan_or_none(s)
     if plan is None and not policies:
         source = f"the scenario's policies: {source}"
     w = workers or default_workers()
@@ -206,6 +230,10 @@ def print_ensemble(console: Console, e: EnsembleResult, source: str) -> None:
         t.add_row(label, *[_short_band(v.sel(period=p), scale) for p in periods])
     t.add_row("runs below the food floor", *[f"{100 * x:.0f} %" for x in e.share_below_floor])
     console.print(t)
+    console.print(
+        f"runs with a region below the food floor of {e.floor:g} kg per head in any period: "
+        f"{100 * e.share_below_floor_any_year:.0f} %"
+    )
 
 
 def _pct(f: float) -> str:

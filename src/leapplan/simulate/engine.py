@@ -6,7 +6,7 @@ not depend on which batch or worker it ran in.
 Material balance, per product and period, scenario-wide (grain: the state's pool):
 
     closing stock = opening stock + usable output + by-products + grain procured + imports
-                    − inputs used − consumption
+                    − inputs used − consumption − deliveries out of the scenario − grain lost in store
 
 Inputs are rationed in proportion to what the cells want (``x = x_pot · min over inputs of r``, with
 ``r = min(1, available / wanted)``), iterated to the fixed point, so no product is used that was not made,
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapplan.simulate.frictions import Frictions
+from leapplan.simulate.harvest import draw_share, labour_ratio, weather
 from leapplan.simulate.model import Model
 
 RATION_ITERATIONS = 16
@@ -86,6 +87,10 @@ class Batch:
     """Grain the state sells back to farm regions it believes short [t]."""
     eaten: np.ndarray
     rural_stock: np.ndarray
+    delivered: np.ndarray
+    """Deliveries out of the scenario the plan asks for, as far as stocks allow [units]."""
+    lost: np.ndarray
+    """Grain lost in store [t]."""
     cells: dict[str, np.ndarray] | None = None
     """Per cell (detail only): planned, actual, usable, reported, capacity."""
 
@@ -113,7 +118,19 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
 
     res = {
         k: np.zeros((n, T, P))
-        for k in ("planned", "actual", "usable", "reported", "stocks", "imports", "intermediate", "consumption", "made")
+        for k in (
+            "planned",
+            "actual",
+            "usable",
+            "reported",
+            "stocks",
+            "imports",
+            "intermediate",
+            "consumption",
+            "made",
+            "delivered",
+            "lost",
+        )
     }
     reg = {
         k: np.zeros((n, T, G))
@@ -122,7 +139,9 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
     cells = (
         {k: np.zeros((n, T, C)) for k in ("planned", "actual", "usable", "reported", "capacity")} if detail else None
     )
+    planning = m.mode == "plan"
     stock = np.zeros((n, P))
+    stock[:, m.grain] = m.reserve0
     rural_stock = np.zeros((n, G))
     for t in range(T):
         plan_t = planned[:, t]
@@ -139,13 +158,16 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         else:
             procured = np.minimum(q * reported_grain, rural_stock + harvest) * farmland
             rural_avail = (rural_stock + harvest - procured) * farmland
+        lost = stock[:, m.grain] * (1 - m.keep)
         supply0 = stock.copy()
-        supply0[:, m.grain] += procured.sum(axis=1)
+        supply0[:, m.grain] = supply0[:, m.grain] - lost + procured.sum(axis=1) + m.grain_imports[t]
         x = _ration(m, x_pot, us, supply0 + m.imports)
         made = (x * us) @ outputs_t + x @ by_t
         used = x @ inputs_t
-        demand = np.broadcast_to(m.demand, (n, P)).copy()
-        if np.isnan(q):
+        demand = np.broadcast_to(m.demand[t], (n, P)).copy()
+        if planning:
+            demand[:, m.grain] = 0.0  # households eat by the plan's rule below
+        elif np.isnan(q):
             demand[:, m.grain] = m.ration * m.population.sum() * dt * m.mess[t]
         else:
             demand[:, m.grain] = m.ration * pop_city * dt
@@ -153,7 +175,12 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         imports = np.clip(demand - have, 0.0, m.imports)
         consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
         stock = have + imports - consumption
-        if np.isnan(q):
+        delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
+        stock = stock - delivered
+        if planning:
+            eaten, resold = _feed(m, t, harvest - pg, stock)
+            consumption[:, m.grain] = eaten.sum(axis=1)
+        elif np.isnan(q):
             share = m.population / m.population.sum()
             eaten = consumption[:, m.grain, None] * share[None, :]
         else:
@@ -177,6 +204,9 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         res["stocks"][:, t] = stock
         res["stocks"][:, t, m.grain] += rural_stock.sum(axis=1)
         res["imports"][:, t] = imports
+        res["imports"][:, t, m.grain] += m.grain_imports[t]
+        res["delivered"][:, t] = delivered
+        res["lost"][:, t, m.grain] = lost
         res["intermediate"][:, t] = used
         res["consumption"][:, t] = consumption
         res["consumption"][:, t, m.grain] = eaten.sum(axis=1)
@@ -260,27 +290,42 @@ def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.nd
 
 
 def _harvest(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -> np.ndarray:
-    """(n, G) grain harvested in period t [t]."""
+    """(n, G) grain harvested in period t [t]: the planned harvest × weather × the labour ratio
+    (``simulate.harvest``; the same functions size the plan's reserve)."""
     st = m.settings
     farm = m.farm[t]
-    moved = np.clip(1 - np.divide(farm, m.base_farm, out=np.ones_like(farm), where=m.base_farm > 0), 0, 1)
+    grain = np.broadcast_to(m.harvest[t], d["harvest_draw"][:, t].shape)
     if frictions.harvest_labour:
-        mean = st["harvest_draw"] + st["harvest_draw_campaign"] * moved
-        drawn = np.clip(mean * 2 * d["harvest_draw"][:, t], 0, 1)
-        workers = farm * (1 - drawn)
-    else:
-        workers = np.broadcast_to(farm, d["harvest_draw"][:, t].shape)
-    per_ha = np.divide(workers, m.farmland, out=np.zeros_like(workers), where=m.farmland > 0)
-    planned = np.interp(
-        np.divide(farm, m.farmland, out=np.zeros_like(farm), where=m.farmland > 0), m.yield_x, m.yield_y
-    )
-    ratio = np.divide(np.interp(per_ha, m.yield_x, m.yield_y), planned, out=np.ones_like(per_ha), where=planned > 0)
-    grain = m.harvest[t] * ratio
+        moved = np.clip(1 - np.divide(farm, m.base_farm, out=np.ones_like(farm), where=m.base_farm > 0), 0, 1)
+        drawn = draw_share(st["harvest_draw"], st["harvest_draw_campaign"], moved, d["harvest_draw"][:, t])
+        per_ha = np.divide(farm, m.farmland, out=np.zeros_like(farm), where=m.farmland > 0)
+        grain = grain * labour_ratio(m.yield_x, m.yield_y, per_ha, drawn, st["harvest_draw"])
     if frictions.harvest_shocks:
-        a, b = st["harvest_sd"], st["regional_harvest_sd"]
-        z = a * d["harvest"][:, t, None] + b * d["harvest_region"][:, t] - (a * a + b * b) / 2
-        grain = grain * np.exp(z)
+        grain = grain * weather(st["harvest_sd"], st["regional_harvest_sd"], d["harvest"][:, t, None], d["harvest_region"][:, t])
     return grain
+
+
+def _feed(m: Model, t: int, deviation: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(eaten, released), each (n, G) [t]: how a plan feeds people when the harvest departs from it (``deviation``
+    = harvest − planned harvest per food region), taking from ``stock`` (n, P), changed in place.
+
+    Households eat what the plan gives them, less their region's harvest shortfall (a harvest above plan goes into
+    the state's store); the state releases reserve grain to lift every region still below the food floor to it, in
+    proportion to the gaps, as far as the store goes. If the store cannot even give what the plan gives, every
+    region's ration is cut in proportion. This is the rule the planner sizes its reserve for (``plan.food``)."""
+    g = m.grain
+    eaten = np.clip(m.food_plan[t][None, :] + np.minimum(deviation, 0.0), 0.0, None)
+    want = eaten.sum(axis=1)
+    have = np.clip(stock[:, g], 0.0, None)
+    cut = np.divide(have, want, out=np.ones_like(have), where=want > have)
+    eaten *= cut[:, None]
+    left = have - eaten.sum(axis=1)
+    gaps = np.clip(m.floor[None, :] - eaten, 0.0, None)
+    total = gaps.sum(axis=1)
+    give = np.minimum(left, total)
+    released = gaps * np.divide(give, total, out=np.zeros_like(give), where=total > 0)[:, None]
+    stock[:, g] = left - give
+    return eaten + released, released
 
 
 def _resale(m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float) -> np.ndarray:

@@ -71,6 +71,8 @@ class EnsembleResult:
     share_below_floor: np.ndarray = field(repr=False)
     """(T,) share of runs whose lowest-region food per head is below the floor [-]."""
     floor: float = 0.0
+    share_below_floor_any_year: float = 0.0
+    """Share of runs with a region below the floor in at least one period [-]."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready data: every band by variable, quantile, period (and product)."""
@@ -88,6 +90,7 @@ class EnsembleResult:
             "share_below_floor": {
                 str(p): float(v) for p, v in zip(self.bands["period"].values, self.share_below_floor, strict=True)
             },
+            "share_below_floor_any_year": float(self.share_below_floor_any_year),
             "units": UNITS,
             "bands": {},
         }
@@ -176,11 +179,22 @@ def run_ensemble(
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     bands = _bands(m, data)
     lowest = data["food_per_head_lowest"]
-    below = (lowest < scenario.guardrails.food_per_head).mean(axis=0)
+    short = lowest < scenario.guardrails.food_per_head * (1 - 1e-9)
+    below = short.mean(axis=0)
     seconds = time.perf_counter() - began
     logger.info("%d runs in %.2f s on %d workers", runs, seconds, used)
     return EnsembleResult(
-        scenario.name, runs, seed, m.mode, fr.active(), bands, seconds, used, below, scenario.guardrails.food_per_head
+        scenario.name,
+        runs,
+        seed,
+        m.mode,
+        fr.active(),
+        bands,
+        seconds,
+        used,
+        below,
+        scenario.guardrails.food_per_head,
+        float(short.any(axis=1).mean()),
     )
 
 

@@ -71,7 +71,10 @@ class Model:
     imports: np.ndarray
     """(P,) most imports [units per period]."""
     demand: np.ndarray
-    """(P,) household consumption [units per period]; grain's is the food need, set per period."""
+    """(T, P) household consumption [units per period], grain left out (its food need is set per period)."""
+    deliveries: np.ndarray
+    """(T, P) planned deliveries out of the scenario: exports and the base year's deliveries beyond it [units per
+    period]; zero without a plan."""
     regions: list[str]
     population: np.ndarray
     """(G,) [persons]."""
@@ -91,6 +94,16 @@ class Model:
     """(T, G) grain the planned farm labour harvests without frictions [t per period]."""
     ration: float
     """Normal grain eaten [t per person per year]."""
+    food_plan: np.ndarray
+    """(T, G) grain the plan has each food region's households eat [t per period] (plan mode)."""
+    floor: np.ndarray
+    """(G,) the food floor [t per period]."""
+    grain_imports: np.ndarray
+    """(T,) grain the plan brings in [t per period] (plan mode)."""
+    reserve0: float
+    """State grain reserve at the start [t]."""
+    keep: float
+    """Share of grain in store that survives one period [-]."""
     mess: np.ndarray
     """(T,) grain eaten relative to the ration in farm regions [-]."""
     procurement: np.ndarray
@@ -211,8 +224,13 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
 
     st = s.simulation
     learning = np.full((T, C), st.learning_time) * np.where(learn_fast, st.support_speedup, 1.0)
-    demand = np.array([p.consumption_per_head for p in s.products]) * pop.sum() * dt
-    demand[pidx[grain]] = 0.0
+    demand = np.tile(np.array([p.consumption_per_head for p in s.products]) * pop.sum() * dt, (T, 1))
+    deliveries = np.zeros((T, len(prods)))
+    food_plan = np.zeros((T, len(foods)))
+    grain_imports = np.zeros(T)
+    if plan is not None:
+        demand, deliveries, food_plan, grain_imports = _plan_uses(s, plan, foods, demand, deliveries)
+    demand[:, pidx[grain]] = 0.0
     grain_per_head = next(p.consumption_per_head for p in s.products if p.id == grain)
     if st.ration > 0:
         ration = st.ration / 1000.0
@@ -246,6 +264,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         new_capacity=new_cap,
         imports=np.array([p.import_limit for p in s.products]) * dt,
         demand=demand,
+        deliveries=deliveries,
         regions=foods,
         population=pop,
         farmland=land,
@@ -257,6 +276,11 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         planned_grain=planned_grain,
         harvest=harvest,
         ration=ration,
+        food_plan=food_plan,
+        floor=pop * s.guardrails.food_per_head / 1000 * dt,
+        grain_imports=grain_imports,
+        reserve0=float(s.agriculture.reserve),
+        keep=float((1 - s.agriculture.storage_loss) ** dt),
         mess=mess,
         procurement=procurement,
         ratchet=ratchet,
@@ -345,6 +369,61 @@ def _plan_tables(
             learn_fast[tidx[period]] |= hit
     logger.info("plan compiled: %d cells, %d periods", C, T)
     return cells, planned, capacity, new_cap, farm, learn_fast
+
+
+def _plan_uses(
+    s: Scenario, plan: Any, foods: list[str], demand: np.ndarray, deliveries: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From a plan's tables: household consumption (T, P), deliveries out of the scenario (T, P), grain eaten per
+    food region (T, G) and grain imports (T,) [units per period]. A table the plan lacks keeps the default."""
+    periods = s.periods
+    tidx = {p: i for i, p in enumerate(periods)}
+    pidx = {p.id: i for i, p in enumerate(s.products)}
+    gidx = {r: i for i, r in enumerate(foods)}
+    grain = s.agriculture.grain_product
+    dt = 1.0 if s.period is Period.year else 0.25
+    T = len(periods)
+    demand, deliveries = demand.copy(), deliveries.copy()
+
+    def table(name: str, columns: list[str]) -> pd.DataFrame | None:
+        frame = getattr(plan, name, None)
+        if not isinstance(frame, pd.DataFrame) or frame.empty or any(c not in frame for c in columns):
+            return None
+        return frame[frame["period"].astype(str).isin(tidx)]
+
+    cons = table("consumption", ["period", "product", "quantity"])
+    if cons is not None:
+        rows = cons[cons["product"].isin(pidx) & (cons["product"] != grain)]
+        demand[:] = 0.0
+        np.add.at(
+            demand,
+            (rows["period"].astype(str).map(tidx).to_numpy(), rows["product"].map(pidx).to_numpy()),
+            rows["quantity"].to_numpy(dtype=float),
+        )
+    trade = table("trade", ["period", "product"])
+    grain_imports = np.zeros(T)
+    if trade is not None:
+        rows = trade[trade["product"].isin(pidx)]
+        ti, pi = rows["period"].astype(str).map(tidx).to_numpy(), rows["product"].map(pidx).to_numpy()
+        for column in ("exports", "deliveries"):
+            if column in rows:
+                np.add.at(deliveries, (ti, pi), rows[column].to_numpy(dtype=float))
+        if "imports" in rows:
+            g = (rows["product"] == grain).to_numpy()
+            np.add.at(grain_imports, ti[g], rows["imports"].to_numpy(dtype=float)[g])
+    pop = np.array([next(r.population for r in s.regions if r.id == f) for f in foods])
+    ration = max(s.guardrails.food_per_head / 1000, next(p.consumption_per_head for p in s.products if p.id == grain))
+    food_plan = np.tile(pop * ration * dt, (T, 1))
+    food = table("food", ["period", "region"])
+    if food is not None:
+        rows = food[food["region"].isin(gidx)]
+        eaten = (
+            rows["food"].to_numpy(dtype=float)
+            if "food" in rows
+            else rows["food_per_head"].to_numpy(dtype=float) / 1000 * pop[rows["region"].map(gidx).to_numpy()] * dt
+        )
+        food_plan[rows["period"].astype(str).map(tidx).to_numpy(), rows["region"].map(gidx).to_numpy()] = eaten
+    return demand, deliveries, food_plan, grain_imports
 
 
 def _plan_grain(plan: Any, periods: list[str], foods: list[str], harvest: np.ndarray) -> np.ndarray:

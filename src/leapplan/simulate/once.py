@@ -34,7 +34,7 @@ class SimulationResult:
     """[period, region, population, grain_planned, grain, grain_reported, procured, resold, eaten,
     food_per_head, floor, farm_stock] per food region (grain in t, food per head kg/person/yr)."""
     balance: pd.DataFrame
-    """[period, product, opening, made, imports, intermediate, consumption, closing] scenario-wide."""
+    """[period, product, opening, made, imports, intermediate, consumption, delivered, lost, closing] scenario-wide."""
     totals: pd.DataFrame
     """[period, product, unit, planned, reported, actual, usable, stock, fulfilment] scenario-wide."""
 
@@ -126,6 +126,8 @@ def _tables(s: Scenario, m: Model, b: Batch, seed: int, run: int) -> SimulationR
             "imports": b.imports[0].reshape(-1),
             "intermediate": b.intermediate[0].reshape(-1),
             "consumption": b.consumption[0].reshape(-1),
+            "delivered": b.delivered[0].reshape(-1),
+            "lost": b.lost[0].reshape(-1),
             "closing": closing.reshape(-1),
         }
     )

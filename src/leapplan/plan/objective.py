@@ -1,0 +1,184 @@
+"""What the plan optimises, stage by stage: the targets' shortfalls by priority, then what serves people.
+
+After the targets (each priority level's shortfall minimised and held, see ``solve.py``), one stage maximises
+
+    W = Σ_p [ w_food · π_g · Σ_r fed[p, r]  +  w_goods · Σ_n π_n · more[p, n] ]
+        − w_cost  · Σ_p [ Σ_v c_v · b[p, v]  +  Σ_e π^imp_e · imp[p, e]  +  ω · Σ_u l_u · x[p, u] ]
+        − w_waste · Σ_p [ Σ_u π_u · x[p, u]  +  π_t · Σ_f dist_f · s[p, f]  +  Σ_a π_a · d[p, a] ]
+        − w_dump  · Σ_p π_g · Σ_n dump[p, n]
+
+in yuan at base-year prices (π the products' base-year prices, c the capital cost per unit of capacity, l the labour
+per unit of output and ω a worker's opportunity cost, what a farm worker grew in the base year):
+grain eaten above the guardrails (up to satiation) first, then other household consumption above the base year's
+per head (up to satiation), less the funds, imports and industrial labour the plan spends, less gross output and
+freight (output and
+transport nobody needs, cross-hauling and a needlessly low usable share all cost), less grain left to rot.
+Capacity nobody runs is kept out by ``guardrails.new_capacity_use`` and paid for in the cost term.
+
+In the target stages each level's shortfall is minimised together with the freight the plan hauls, priced at the
+value of the inputs a t-km of haulage burns (``haulage_value``) in the level's own units (``level_freight``): freight
+burns coal, steel and fodder that count as output, and without a price a plan could add to a target by hauling goods
+to and fro (or running trains for nothing); at this price hauling for its own sake never pays, while every haul of
+real use, worth far more than it burns, still does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from leapplan.plan.model import PlanModel
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the terms of W [per yuan at base-year prices]."""
+
+    food: float = 1.0
+    goods: float = 0.5
+    cost: float = 0.1
+    waste: float = 0.01
+    dump: float = 1.0
+
+
+WEIGHTS = Weights()
+MONEY = 1e6
+"""W is solved in million yuan."""
+
+
+def _labels(pm: PlanModel, name: str) -> np.ndarray:
+    return np.asarray(pm.model.variables[name].labels.values)
+
+
+def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of funds spent on new capacity + imports [yuan]."""
+    ix = pm.index
+    build = ix.units[ix.units["buildable"]]
+    nP = len(ix.periods)
+    price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
+    labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel()])
+    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP)])
+    return labels, coeffs
+
+
+def waste_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of gross output value + freight value + agreement deliveries value [yuan]."""
+    ix = pm.index
+    nP = len(ix.periods)
+    transport = ix.products[ix.products["sector"] == "transport"]
+    tkm_price = float(transport["price"].min()) if len(transport) else 0.0
+    ship = pm.flows["distance"].to_numpy() * pm.flows["tonnage"].to_numpy() * tkm_price
+    d_price = ix.products["price"].reindex(ix.agreements["product"]).fillna(1.0).to_numpy()
+    labels = [_labels(pm, "x").ravel(), _labels(pm, "s").ravel(), _labels(pm, "d").ravel()]
+    coeffs = [np.tile(ix.units["price"].to_numpy(), nP), np.tile(ship, nP), np.tile(d_price, nP)]
+    return np.concatenate(labels), np.concatenate(coeffs)
+
+
+def freight_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of the freight the plan hauls [t-km]: shipments along links and agreement
+    deliveries in tonnes."""
+    ix = pm.index
+    nP = len(ix.periods)
+    ship = pm.flows["distance"].to_numpy() * pm.flows["tonnage"].to_numpy()
+    agr = ix.agreements
+    tons = agr["product"].map(lambda k: bool(k) and bool(ix.products.at[k, "tonnage"])).to_numpy(dtype=bool)
+    deliver = np.where(tons & (agr["kind"] == "product").to_numpy(), agr["tkm"].to_numpy(), 0.0)
+    labels = np.concatenate([_labels(pm, "s").ravel(), _labels(pm, "d").ravel()])
+    return labels, np.concatenate([np.tile(ship, nP), np.tile(deliver, nP)])
+
+
+def haulage_value(pm: PlanModel) -> float:
+    """Price of one t-km of freight in the target stages: the base-year freight price [yuan per t-km]."""
+    ix = pm.index
+    transport = ix.products[ix.products["sector"] == "transport"]
+    return float(transport["price"].min()) if len(transport) else 0.0
+
+
+def labour_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of industry's labour at its opportunity cost: what a farm worker grew in the base
+    year [yuan]."""
+    from leapplan.scenario.accounts import base_grain
+
+    s, ix = pm.scenario, pm.index
+    farm_workers = sum(r.labour_force for r in s.regions if r.farmland > 0) * s.agriculture.base_farm_share
+    grain_price = float(ix.products.at[s.agriculture.grain_product, "price"])
+    wage = float(base_grain(s).sum()) * grain_price / farm_workers if farm_workers > 0 else 0.0
+    per = ix.units["labour"].to_numpy() / ix.dt * wage
+    return _labels(pm, "x").ravel(), np.tile(per, len(ix.periods))
+
+
+def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of −W (minimised) [million yuan]."""
+    ix = pm.index
+    nP = len(ix.periods)
+    grain_price = float(ix.products.at[pm.scenario.agriculture.grain_product, "price"])
+    more = pm.model.variables["more"]
+    goods = np.asarray(more.labels.coords[more.labels.dims[1]].values)
+    goods_price = ix.products["price"].reindex([str(k).split("/")[-1] for k in goods]).to_numpy()
+    parts = [
+        (_labels(pm, "fed").ravel(), np.full(_labels(pm, "fed").size, -w.food * grain_price)),
+        (_labels(pm, "more").ravel(), -w.goods * np.tile(goods_price, nP)),
+        (_labels(pm, "dump").ravel(), np.full(_labels(pm, "dump").size, w.dump * grain_price)),
+    ]
+    for (labels, coeffs), weight in (
+        (cost_terms(pm), w.cost),
+        (labour_terms(pm), w.cost),
+        (waste_terms(pm), w.waste),
+    ):
+        parts.append((labels, weight * coeffs))
+    labels = np.concatenate([p[0] for p in parts])
+    coeffs = np.concatenate([p[1] for p in parts])
+    keep = labels >= 0
+    return labels[keep], coeffs[keep] / MONEY
+
+
+def level_freight(pm: PlanModel, targets: list[str], weights: np.ndarray) -> float:
+    """Weight of one yuan of freight in a level whose targets ``targets`` enter with ``weights`` (per unit of
+    relative shortfall): as much as one yuan of the target it is worth most to [level units per yuan]."""
+    from leapplan.scenario.model import Metric
+
+    tf = pm.targets.frame
+    by_id = {t.id: t for t in pm.scenario.targets}
+    prices = pm.index.products["price"]
+    best = 0.0
+    for tid, w in zip(targets, weights, strict=True):
+        if tid not in tf.index:
+            continue
+        scope = by_id[tid].scope
+        if scope.metric is Metric.output_value:
+            value = 1.0
+        elif scope.metric is Metric.output and scope.product is not None:
+            value = float(prices.get(scope.product, 0.0))
+        else:
+            continue
+        norm = float(tf.at[tid, "norm"])
+        if value > 0 and norm > 0:
+            best = max(best, float(w) / (norm * value))
+    return best
+
+
+def welfare_parts(pm: PlanModel, sol: np.ndarray, w: Weights = WEIGHTS) -> dict[str, float]:
+    """The terms of W in the solution ``sol`` (values by label) [yuan, unweighted]."""
+    ix = pm.index
+    grain_price = float(ix.products.at[pm.scenario.agriculture.grain_product, "price"])
+    more = pm.model.variables["more"]
+    goods = np.asarray(more.labels.coords[more.labels.dims[1]].values)
+    goods_price = ix.products["price"].reindex([str(k).split("/")[-1] for k in goods]).to_numpy()
+    nP = len(ix.periods)
+
+    def value(labels: np.ndarray, coeffs: np.ndarray) -> float:
+        keep = labels >= 0
+        return float(coeffs[keep] @ sol[labels[keep]])
+
+    fed = _labels(pm, "fed").ravel()
+    dump = _labels(pm, "dump").ravel()
+    return {
+        "better_fed": value(fed, np.full(fed.size, grain_price)),
+        "more_goods": value(_labels(pm, "more").ravel(), np.tile(goods_price, nP)),
+        "cost": value(*cost_terms(pm)),
+        "industry_labour": value(*labour_terms(pm)),
+        "freight_tkm": value(*freight_terms(pm)),
+        "waste": value(*waste_terms(pm)),
+        "grain_dumped": value(dump, np.full(dump.size, grain_price)),
+    }

@@ -1,0 +1,106 @@
+"""How a harvest carried out departs from the planned one: weather and the hands drawn away at harvest.
+
+The simulation draws harvests with these functions, and the planner sizes its food margin and grain reserve on
+the same ones (``risk_outcomes``), so that the plan covers the harvest risk the simulation will apply.
+
+A region's harvest carried out is its planned harvest × ``weather`` × ``labour_ratio``:
+
+* weather = exp(a·Zc + b·Zr − (a² + b²)/2), with Zc the scenario-wide and Zr the region's own standard normal
+  shock, a = ``harvest_sd``, b = ``regional_harvest_sd`` (mean 1: the plan's harvest is the expected one);
+* labour_ratio = y(w·(1 − d)) / y(w·(1 − d₀)), with y the yield curve [t/ha] (read off normal years, so it holds
+  the usual share d₀ = ``harvest_draw`` of farm workers away at harvest), w the planned farm workers per ha and
+  d = clip((harvest_draw + harvest_draw_campaign × moved) × 2U, 0, 1) the share drawn away this harvest (U uniform
+  on [0, 1]; moved = the share of the base year's farm workers no longer in the fields). With the usual draw
+  the ratio is 1; a campaign that moved farm workers out draws more and lowers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+
+def weather(harvest_sd: float, regional_sd: float, common: np.ndarray, regional: np.ndarray) -> np.ndarray:
+    """Weather factor on the planned harvest for standard normal shocks ``common`` and ``regional`` [-] (mean 1)."""
+    a, b = harvest_sd, regional_sd
+    return np.exp(a * np.asarray(common) + b * np.asarray(regional) - (a * a + b * b) / 2)
+
+
+def draw_share(harvest_draw: float, campaign: float, moved: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Share of farm workers drawn away at harvest [-], for ``moved`` (share of the base year's farm workers no
+    longer in the fields) and uniform draws ``u``."""
+    return np.clip((harvest_draw + campaign * np.asarray(moved)) * 2 * np.asarray(u), 0.0, 1.0)
+
+
+def labour_ratio(
+    yield_x: np.ndarray, yield_y: np.ndarray, per_ha: np.ndarray, drawn: np.ndarray, usual: float
+) -> np.ndarray:
+    """Harvest with a share ``drawn`` of the farm workers away at harvest, over the harvest with the ``usual`` share
+    away (which the yield curve, read off normal years, already holds) [-]; 1 where the land has no workers.
+    ``per_ha`` is farm workers per ha."""
+    per_ha = np.asarray(per_ha, dtype=float)
+    normal = np.interp(per_ha * (1 - usual), yield_x, yield_y)
+    less = np.interp(per_ha * (1 - np.asarray(drawn)), yield_x, yield_y)
+    return np.divide(less, normal, out=np.ones(np.broadcast(less, normal).shape), where=normal > 0)
+
+
+@dataclass(frozen=True)
+class RiskOutcomes:
+    """Runs of adverse harvests the plan must cover. Shapes (W, K, T, F): W windows (a run of consecutive periods
+    ending in a period), K samples of the regions' own shocks and draws, T periods, F farm regions."""
+
+    windows: list[tuple[int, int]]
+    """(last period, number of periods) of each window."""
+    inside: np.ndarray
+    """(W, T): the periods of each window."""
+    loss: np.ndarray
+    """Share of the planned harvest lost to weather and to the harvest draw [-], at the worst planned workers per ha
+    the region can have (0 outside the window)."""
+    campaign_loss: np.ndarray
+    """Further share of the region's largest possible harvest lost per unit of moved share (farm workers moved
+    out of the fields, relative to the base year) [-], a linear upper bound of the campaign's draw."""
+    common: float
+    """The (1 − risk) quantile of the scenario-wide shock [standard normal units]; a window of L periods has the
+    shock common / √L in each, so that their sum is as bad as one run in 1/(1 − risk)."""
+
+
+def risk_outcomes(
+    risk: float,
+    harvest_sd: float,
+    regional_sd: float,
+    harvest_draw: float,
+    campaign: float,
+    yield_x: np.ndarray,
+    yield_y: np.ndarray,
+    per_ha_range: tuple[np.ndarray, np.ndarray],
+    periods: int,
+    samples: int,
+    seed: int,
+) -> RiskOutcomes:
+    """The adverse runs of harvests the plan covers, for every window of consecutive periods: the scenario-wide
+    shocks of the window add up to their (1 − ``risk``) quantile, spread evenly over it (the likeliest way to get
+    there: one very bad year, or several bad ones in a row that drain the reserve between them), each region's own
+    shock and harvest draw drawn at random (``samples`` draws, seeded). ``per_ha_range`` is the least and the most
+    farm workers per ha each region's plan can have; the loss is taken at the worst of them."""
+    lo, hi = (np.asarray(v, dtype=float) for v in per_ha_range)
+    F = lo.size
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EED,)))
+    regional = rng.standard_normal((samples, periods, F))
+    u = rng.random((samples, periods, F))
+    windows = [(p, n) for p in range(periods) for n in range(1, p + 2)]
+    inside = np.zeros((len(windows), periods), dtype=bool)
+    for w, (p, n) in enumerate(windows):
+        inside[w, p - n + 1 : p + 1] = True
+    common = float(norm.ppf(1 - risk))
+    shock = common / np.sqrt([n for _, n in windows])
+    wx = weather(harvest_sd, regional_sd, shock[:, None, None, None], regional[None])  # (W, K, T, F)
+    drawn = draw_share(harvest_draw, 0.0, np.zeros(F), u)
+    grid = np.linspace(0.0, 1.0, 41)
+    per_ha = lo[:, None] + (hi - lo)[:, None] * grid[None, :]  # (F, 41)
+    ratio = labour_ratio(yield_x, yield_y, per_ha[None, None], drawn[..., None], harvest_draw).min(axis=-1)
+    on = inside[:, None, :, None]
+    loss = np.where(on, np.clip(1 - wx * ratio[None], 0.0, 1.0), 0.0)
+    campaign_loss = np.where(on, 2 * u[None] * campaign * np.maximum(wx, 1.0), 0.0)
+    return RiskOutcomes(windows=windows, inside=inside, loss=loss, campaign_loss=campaign_loss, common=common)
