@@ -43,7 +43,10 @@ def test_csv_problem_names_the_line(tiny: Scenario, tmp_path: Path) -> None:
     lines = csv.read_text().splitlines()
     lines[3] = lines[3].replace("north_coal,North coal pits,north", "north_coal,North coal pits,nroth")
     csv.write_text("\n".join(lines) + "\n")
-    assert first_problem(tmp_path / "t") == "enterprises[north_coal].region: unknown region 'nroth' (did you mean 'north'?)"
+    assert (
+        first_problem(tmp_path / "t")
+        == "enterprises[north_coal].region: unknown region 'nroth' (did you mean 'north'?)"
+    )
 
 
 def test_csv_structural_problem_names_file_and_line(tiny: Scenario, tmp_path: Path) -> None:

@@ -33,7 +33,9 @@ def test_quarter_periods(tiny_raw: dict[str, Any]) -> None:
 
 def test_negative_capacity_is_located(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["enterprises"][2]["capacity"] = -5
-    assert any(p.startswith("enterprises[north_coal].capacity: Input should be greater than 0") for p in problems(tiny_raw))
+    assert any(
+        p.startswith("enterprises[north_coal].capacity: Input should be greater than 0") for p in problems(tiny_raw)
+    )
 
 
 def test_zero_where_positive_needed(tiny_raw: dict[str, Any]) -> None:
@@ -63,7 +65,9 @@ def test_output_above_capacity(tiny_raw: dict[str, Any]) -> None:
 
 def test_agreement_due_before_start(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["agreements"][0]["due"] = "1957-01-01"
-    assert any(p.startswith("zones[city_zone].agreements[labour_north]:") and "before start" in p for p in problems(tiny_raw))
+    assert any(
+        p.startswith("zones[city_zone].agreements[labour_north]:") and "before start" in p for p in problems(tiny_raw)
+    )
 
 
 def test_ratio_to_metric_needs_reference(tiny_raw: dict[str, Any]) -> None:

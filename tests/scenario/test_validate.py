@@ -62,15 +62,21 @@ def test_zone_member_not_a_county(tiny_raw: dict[str, Any]) -> None:
 
 def test_zone_centre_must_be_a_city(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["centre"] = "north"
-    assert any(p.startswith("zones[city_zone].centre: centre 'north' is a county, not a city") for p in problems(tiny_raw))
+    assert any(
+        p.startswith("zones[city_zone].centre: centre 'north' is a county, not a city") for p in problems(tiny_raw)
+    )
 
 
 def test_network_hub_not_an_enterprise(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["networks"][0]["commanders"] = ["city"]
     tiny_raw["networks"][0]["responsibilities"][0]["hub"] = "steelworks"
     found = problems(tiny_raw)
-    assert "networks[iron_net].commanders[0]: hub 'city' is a region, not an enterprise; name the hub enterprise" in found
-    assert any(p.startswith("networks[iron_net].responsibilities[0].hub: unknown enterprise 'steelworks'") for p in found)
+    assert (
+        "networks[iron_net].commanders[0]: hub 'city' is a region, not an enterprise; name the hub enterprise" in found
+    )
+    assert any(
+        p.startswith("networks[iron_net].responsibilities[0].hub: unknown enterprise 'steelworks'") for p in found
+    )
 
 
 def test_target_year_outside_horizon(tiny_raw: dict[str, Any]) -> None:
@@ -82,8 +88,14 @@ def test_unit_mismatch(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["agreements"][1]["unit"] = "kg"
     tiny_raw["zones"][0]["agreements"][0]["unit"] = "yuan"
     found = problems(tiny_raw)
-    assert "zones[city_zone].agreements[steel_south].unit: unit 'kg' does not match product 'steel', measured in 't'" in found
-    assert "zones[city_zone].agreements[labour_north].unit: unit 'yuan' does not match a labour agreement, measured in 'persons'" in found
+    assert (
+        "zones[city_zone].agreements[steel_south].unit: unit 'kg' does not match product 'steel', measured in 't'"
+        in found
+    )
+    assert (
+        "zones[city_zone].agreements[labour_north].unit: unit 'yuan' does not match a labour agreement, measured in 'persons'"
+        in found
+    )
 
 
 def test_target_compares_different_units(tiny_raw: dict[str, Any]) -> None:
@@ -95,8 +107,9 @@ def test_target_compares_different_units(tiny_raw: dict[str, Any]) -> None:
 def test_input_nobody_makes(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["products"].append({"id": "coke", "name": "Coke", "unit": "t", "price": 40, "sector": "industry"})
     tiny_raw["technologies"][3]["inputs"]["coke"] = 0.5
-    assert "technologies[iron_modern].inputs.coke: input 'coke' is made by no technology and cannot be imported" in problems(
-        tiny_raw
+    assert (
+        "technologies[iron_modern].inputs.coke: input 'coke' is made by no technology and cannot be imported"
+        in problems(tiny_raw)
     )
 
 

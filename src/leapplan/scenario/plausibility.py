@@ -96,9 +96,7 @@ def _shares(s: Scenario) -> list[Problem]:
         for n in s.networks
     ]
     checks += [
-        (f"policies[{p.id}].value", p.value, "a fraction")
-        for p in s.policies
-        if p.kind is PolicyKind.target_ratchet
+        (f"policies[{p.id}].value", p.value, "a fraction") for p in s.policies if p.kind is PolicyKind.target_ratchet
     ]
     return [
         Problem(where, f"{value:g} is {what} above 1 ({value:g} % would be {value / 100:g})")
