@@ -20,11 +20,13 @@ from leapplan.scenario.summary import GROSS_AND_USABLE
 
 __all__ = [
     "GROSS_AND_USABLE",
+    "PLAN_COST",
     "band",
     "fmt",
     "number_table",
     "period_tables",
     "plan_cost",
+    "print_table",
     "print_targets",
     "scenario_summary",
 ]
@@ -81,6 +83,21 @@ def number_table(title: str, columns: Sequence[str], text_columns: int = 1, **kw
     return t
 
 
+def print_table(console: Console, table: Table) -> None:
+    """Print a table at its natural width when it is wider than the console, so that no cell is squeezed or
+    cut (the terminal may then wrap whole lines, never a number)."""
+    needed = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    if needed <= console.width:
+        console.print(table)
+        return
+    width = console.width
+    console.width = needed  # Console.print never renders wider than the console itself
+    try:
+        console.print(table)
+    finally:
+        console.width = width
+
+
 def period_tables(
     console: Console,
     title: str,
@@ -118,12 +135,16 @@ def _period_table(
     return t
 
 
+PLAN_COST = "plan cost (funds for new capacity + imports)"
+"""What a plan's objective is, in words: the name every view gives it."""
+
+
 def plan_cost(objective: float, solver: dict[str, Any] | None, currency: str = "yuan") -> str:
-    """The plan's objective named, with its unit: 'plan cost (funds for new capacity + imports) 429.2 million
-    yuan, the least possible'."""
+    """The plan's objective with its unit, and whether it is the least possible: '429.2 million yuan, the least
+    possible' (not when the least-cost stage was skipped)."""
     stages = {str(s.get("stage")): str(s.get("status", "")) for s in (solver or {}).get("stages", [])}
     least = "" if stages.get("least cost", "").startswith("skipped") else ", the least possible"
-    return f"plan cost (funds for new capacity + imports) {fmt(objective, currency)}{least}"
+    return f"{fmt(objective, currency)}{least}"
 
 
 def print_targets(console: Console, targets: Any, counts: dict[str, str] | None = None) -> None:
@@ -146,7 +167,7 @@ def print_targets(console: Console, targets: Any, counts: dict[str, str] | None 
             fmt(float(r["achievable"]), unit),
             "[green]met[/green]" if met else f"[yellow]{fmt(cut, unit)}{share}[/yellow]",
         )
-    console.print(t)
+    print_table(console, t)
 
 
 def scenario_summary(console: Console, data: dict[str, Any]) -> None:
@@ -188,7 +209,7 @@ def scenario_summary(console: Console, data: dict[str, Any]) -> None:
             fmt(r["output"]),
             fmt(r["usable_output"]),
         )
-    console.print(cap)
+    print_table(console, cap)
 
     ov = number_table(
         f"Output value in {base} by sector and ownership (yuan at {base} prices)",
@@ -197,7 +218,7 @@ def scenario_summary(console: Console, data: dict[str, Any]) -> None:
     )
     for r in data["output_value"]:
         ov.add_row(r["sector"], r["ownership"], "yes" if r["local"] else "", fmt(r["value"]), fmt(r["usable_value"]))
-    console.print(ov)
+    print_table(console, ov)
 
     tg = number_table(
         f"Targets and the growth they imply (output value: usable, yuan at {base} prices)",
@@ -220,7 +241,7 @@ def scenario_summary(console: Console, data: dict[str, Any]) -> None:
             required,
             growth,
         )
-    console.print(tg)
+    print_table(console, tg)
     if relative:
         ids = ", ".join(r["id"] for r in relative)
         ref = relative[0]

@@ -171,7 +171,7 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
     column with its unit (a scenario's products carry their own; tables read from CSV say 'table units')."""
     import numpy as np
 
-    from leapplan.console import number_table
+    from leapplan.console import number_table, print_table
 
     units = units or Units()
     s = r.system
@@ -190,11 +190,11 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
         value = value.groupby(level=-1, sort=False).sum()
     order = value.sort_values(ascending=False).index[:top]
     t = number_table(
-        f"Required output (top {len(order)} by value)", ["sector", "unit", "output", f"value, {units.money}"], 2
+        f"Required output (top {len(order)} by value)", ["sector", "unit", "output", f"value\n({units.money})"], 2
     )
     for k in order:
         t.add_row(sector_label(k), units.of(k), _fmt(float(x.loc[k])), _fmt(float(value.loc[k])))
-    console.print(t)
+    print_table(console, t)
 
     focus = np.flatnonzero(r.focus)
     ext = r.multipliers.extensions
@@ -207,8 +207,8 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
         [
             "sector",
             "unit",
-            f"output, {units.money} per {units.money}",
-            *[f"{sector_label(c).removeprefix('uses:')}, {units.of_row(c)}" for c in shown_rows],
+            f"output\n({units.money}/{units.money})",
+            *[f"{sector_label(c).removeprefix('uses:').replace('_', ' ')}\n({units.of_row(c)})" for c in shown_rows],
         ],
         2,
     )
@@ -219,7 +219,7 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
             _fmt(float(r.multipliers.output.iloc[k])),
             *[_fmt(float(ext.iat[ext.index.get_loc(row), k])) for row in shown_rows],
         )
-    console.print(t)
+    print_table(console, t)
 
     ranked = r.linkages.table[r.linkages.table["rank"] > 0].sort_values("rank").head(top)
     t = number_table(
@@ -229,7 +229,7 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
     )
     for k, row in ranked.iterrows():
         t.add_row(sector_label(k), row["role"], str(row["rank"]), f"{row['backward']:.3f}", f"{row['forward']:.3f}")
-    console.print(t)
+    print_table(console, t)
 
     if r.weak_links is not None:
         w = r.weak_links
@@ -255,7 +255,7 @@ def print_result(r: BalanceResult, console: Console, top: int, units: Units | No
                     _fmt(row["capacity"]),
                     f"[red]{_fmt(row['shortfall'])}[/]",
                 )
-            console.print(t)
+            print_table(console, t)
             chain = " ← ".join(dict.fromkeys(str(i[-1]) if isinstance(i, tuple) else str(i) for i in w.chain.index))
             console.print(f"[bold]chain:[/] {chain}")
 

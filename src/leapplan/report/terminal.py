@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from leapplan.console import band, fmt, number_table, plan_cost, print_targets
+from leapplan.console import PLAN_COST, band, fmt, number_table, plan_cost, print_table, print_targets
 from leapplan.report.charts_plan import weak_link_label
 from leapplan.report.inputs import EnsembleLike, PlanLike, status_text
 
@@ -28,7 +28,7 @@ def print_run_summary(
     colour = STATUS_STYLE.get(status, "white")
     console.print(
         f"plan [bold {colour}]{status}[/bold {colour}] — solver {solver.get('name', '?')} "
-        f"{solver.get('status', '')}; {plan_cost(float(plan.objective), solver)}"
+        f"{solver.get('status', '')}; {PLAN_COST} {plan_cost(float(plan.objective), solver)}"
         + (f"; {plan.reason}" if plan.reason else ""),
         highlight=False,
     )
@@ -46,7 +46,7 @@ def print_run_summary(
                 str(r.get("explanation", "")),
                 fmt(abs(float(r["shadow_price"])), str(r["unit"])),
             )
-        console.print(wl)
+        print_table(console, wl)
     bands = ensemble.bands
     if "period" not in bands.dims or not bands.sizes["period"]:
         return
@@ -92,4 +92,4 @@ def print_run_summary(
                 cell("actual", product=prod),
                 cell("usable", product=prod),
             )
-    console.print(sim)
+    print_table(console, sim)
