@@ -49,7 +49,7 @@ def check_page(page: Any, shot: str) -> None:
         if name in DIAGRAMS:
             assert text == "", name
             continue
-        panels = [re.fullmatch(r"x: (.*), y: (.*)", p) for p in text.split("; ")]
+        panels = [re.fullmatch(r"x: (.*); y: (.*)", p) for p in text.split(" | ")]
         assert panels and all(panels), (name, text)
         for match in panels:
             assert match is not None

@@ -262,8 +262,8 @@ def food_figure(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> Figure:
     if share is not None and len(share) == len(periods):
         labels = [f"{p}\n{100 * float(v):.0f} % of runs" for p, v in zip(periods, share, strict=True)]
         ax.set_xlabel(
-            f"{style.time_label(periods)}; below it, the share of simulated runs in which the lowest region falls "
-            "below the floor",
+            f"{style.time_label(periods)} (under each, the share of simulated runs in which the lowest region "
+            "falls below the floor)",
             fontsize=7.5,
         )
     else:

@@ -133,7 +133,7 @@ def table_html(
 def figure_html(chart: Chart) -> str:
     """A chart as an inline base64 PNG with its caption."""
     data = base64.b64encode(chart.png).decode("ascii")
-    axes = "; ".join(f"x: {x}, y: {y}" for x, y in chart.axes)
+    axes = " | ".join(f"x: {x}; y: {y}" for x, y in chart.axes)
     alt = f"{chart.title} ({axes})" if axes else chart.title
     return (
         f'<figure id="chart-{esc(chart.name)}" data-chart="{esc(chart.name)}" data-axes="{esc(axes)}">'
