@@ -160,9 +160,9 @@ def _count(items: list[Problem], word: str) -> str:
 
 
 def _print_problems(head: str, problems: list[Problem], colour: str) -> None:
-    err.print(f"[{colour}]{escape(head)}[/{colour}]")
+    err.print(f"[{colour}]{escape(head)}[/{colour}]", soft_wrap=True)
     for p in problems:
-        err.print(f"  {p}", markup=False, highlight=False)
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
