@@ -26,6 +26,7 @@ __all__ = [
     "number_table",
     "period_tables",
     "plan_cost",
+    "least_width",
     "print_table",
     "print_targets",
     "scenario_summary",
@@ -71,22 +72,26 @@ def band(low: float, mid: float, high: float) -> str:
     return text if lo == hi else f"{text} ({lo}–{hi})"
 
 
-def number_table(title: str, columns: Sequence[str], text_columns: int = 1, **kwargs: Any) -> Table:
-    """A table whose first ``text_columns`` columns are text (left, may wrap between words) and the rest
-    numbers (right-aligned, never wrapped)."""
+def number_table(
+    title: str, columns: Sequence[str], text_columns: int = 1, wrap: Sequence[str] = (), **kwargs: Any
+) -> Table:
+    """A table whose first ``text_columns`` columns are text (left-aligned) and the rest numbers (right-aligned).
+    No cell ever wraps except in the text columns named in ``wrap`` (descriptions, explanations), and those
+    only between words; ids, units and numbers stay whole."""
     t = Table(title=title, title_justify="left", **kwargs)
     for i, c in enumerate(columns):
         if i < text_columns:
-            t.add_column(c)
+            t.add_column(c, no_wrap=c not in wrap)
         else:
             t.add_column(c, justify="right", no_wrap=True)
     return t
 
 
 def print_table(console: Console, table: Table) -> None:
-    """Print a table at its natural width when it is wider than the console, so that no cell is squeezed or
-    cut (the terminal may then wrap whole lines, never a number)."""
-    needed = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    """Print a table so that no id, unit or number is squeezed or cut: the columns that may wrap wrap between
+    words to fit the console; when even that is too wide, the table goes out at the least width that keeps
+    every other cell whole (the terminal may then wrap whole lines)."""
+    needed = least_width(console, table)
     if needed <= console.width:
         console.print(table)
         return
@@ -98,6 +103,17 @@ def print_table(console: Console, table: Table) -> None:
         console.width = width
 
 
+def least_width(console: Console, table: Table) -> int:
+    """The narrowest a table can be drawn with no cell cut: whole cells in ``no_wrap`` columns, the longest
+    word in the others, plus padding (one space each side) and the box's rules [columns]."""
+    unbounded = console.options.update_width(1_000_000)
+    total = len(table.columns) + 1  # vertical rules, edges included
+    for column in table.columns:
+        sizes = [Measurement.get(console, unbounded, cell) for cell in [column.header, *column.cells]]
+        total += 2 + max((m.maximum if column.no_wrap else m.minimum) for m in sizes)
+    return total
+
+
 def period_tables(
     console: Console,
     title: str,
@@ -107,19 +123,15 @@ def period_tables(
 ) -> None:
     """Print rows of (head cells, one cell per period) as one table, or as several with the periods split
     between them when one would be wider than the console (head columns repeated in each)."""
-    unbounded = console.options.update_width(1_000_000)
     chunk = len(periods)
-    while chunk > 1:
-        table = _period_table(title, heads, periods[:chunk], rows, 0)
-        if Measurement.get(console, unbounded, table).maximum <= console.width:
-            break
+    while chunk > 1 and least_width(console, _period_table(title, heads, periods[:chunk], rows, 0)) > console.width:
         chunk -= 1
     parts = -(-len(periods) // max(chunk, 1))
     size = -(-len(periods) // parts)  # as even as the parts can be: 5 periods in two tables go 3 + 2
     for start in range(0, len(periods), size):
         part = periods[start : start + size]
         label = title if parts == 1 else f"{title}, {part[0]}" + (f"–{part[-1]}" if len(part) > 1 else "")
-        console.print(_period_table(label, heads, part, rows, start))
+        print_table(console, _period_table(label, heads, part, rows, start))
 
 
 def _period_table(
@@ -129,7 +141,7 @@ def _period_table(
     rows: Sequence[tuple[Sequence[str], Sequence[str]]],
     start: int,
 ) -> Table:
-    t = number_table(title, [*heads, *periods], text_columns=len(heads))
+    t = number_table(title, [*heads, *periods], text_columns=len(heads), wrap=heads[:1])
     for head, cells in rows:
         t.add_row(*head, *cells[start : start + len(periods)])
     return t
@@ -152,7 +164,9 @@ def print_targets(console: Console, targets: Any, counts: dict[str, str] | None 
     year, what the plan achieves and what is cut, in the target's unit. ``counts``: target id → what it
     counts ('usable output value of local industry'), from ``scenario.summary.targets_table``."""
     columns = ["target", "year", *(["counts"] if counts else []), "required", "in the plan", "cut"]
-    t = number_table("Targets: required in the target year, and what the plan achieves", columns, 3 if counts else 2)
+    t = number_table(
+        "Targets: required in the target year, and what the plan achieves", columns, 3 if counts else 2, ["counts"]
+    )
     for _, r in targets.iterrows():
         unit = str(r["unit"])
         required = float(r["required"])
@@ -224,6 +238,7 @@ def scenario_summary(console: Console, data: dict[str, Any]) -> None:
         f"Targets and the growth they imply (output value: usable, yuan at {base} prices)",
         ["target", "year", f"in {base}", "required", "growth / year"],
         text_columns=1,
+        wrap=["target"],
     )
     relative = []
     for r in data["targets"]:

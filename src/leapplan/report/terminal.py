@@ -38,6 +38,7 @@ def print_run_summary(
             f"Weak links (top {min(top, len(plan.weak_links))})",
             ["#", "link", "why", "worth of one more unit"],
             text_columns=3,
+            wrap=["why"],
         )
         for i, (_, r) in enumerate(plan.weak_links.head(top).iterrows(), 1):
             wl.add_row(
@@ -56,6 +57,7 @@ def print_run_summary(
         f"Simulation, {ensemble.runs} runs (seed {ensemble.seed}), {last}: median (5–95 % range)",
         ["series", "unit", "plan (gross)", "reported (gross)", "actual (gross)", "usable"],
         text_columns=2,
+        wrap=["series", "unit"],
     )
 
     def cell(var: str, **sel: str) -> str:
