@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except LeapplanError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("LEAPPLAN_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set LEAPPLAN_DEBUG=1 for the traceback)"
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set LEAPPLAN_DEBUG=1 for the traceback)",
+            soft_wrap=True,
         )
         return 1
     return 0
