@@ -51,7 +51,12 @@ def test_nothing_points_outside_the_repository() -> None:
     files = _tracked_text_files()
     assert len(files) > 100
     outside = re.compile(r"\.\./shared|/work/|shared/seeds")
-    bad = [str(p.relative_to(ROOT)) for p in files if p.is_file() and outside.search(p.read_text(errors="replace"))]
+    this = Path(__file__).resolve()  # names the patterns it looks for
+    bad = [
+        str(p.relative_to(ROOT))
+        for p in files
+        if p.is_file() and p != this and outside.search(p.read_text(errors="replace"))
+    ]
     assert bad == []
 
 
