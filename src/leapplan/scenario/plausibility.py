@@ -65,7 +65,7 @@ def _against_peers(regions: Sequence[Region], field: str, unit: str) -> list[Pro
     """A region whose figure is far above the median of its kind, and what the rest of the scenario holds."""
     total = sum(getattr(r, field) for r in regions)
     out = []
-    for kind in {r.kind for r in regions}:
+    for kind in dict.fromkeys(r.kind for r in regions):  # in order of first appearance: stable output
         peers = [r for r in regions if r.kind is kind and getattr(r, field) > 0]
         if len(peers) < MIN_PEERS:
             continue
