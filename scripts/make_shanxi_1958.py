@@ -5,9 +5,11 @@ It rewrites src/leapplan/scenario/data/shanxi-1958/ (scenario.yaml, regions.csv,
 tests check that the committed folder equals what this script writes.
 
 Provenance conventions for every ``source`` field:
-  "seed 000" … "seed 004"  the newspaper reports in shared/seeds/ (000 = 1958-02-18 Qin County meeting,
-                           001 = 1958-03-25 state enterprises as commanders, 003 = 1958-05-29 six zones,
-                           004 = 1960-04-25 "small foreign groups" commentary)
+  "seed 000" … "seed 004"  the five newspaper reports described, with full citations and the figures taken
+                           from each, in docs/sources.md (000 = 1958-02-18 Qin County meeting,
+                           001 = 1958-03-25 state enterprises as commanders, 002 = 1959-01-13 provinces
+                           arrange 1959, 003 = 1958-05-29 six zones, 004 = 1960-04-25 "small foreign
+                           groups" commentary)
   "cited: …"               a published figure, named
   "estimate: …"            our own estimate, with the reasoning
 """

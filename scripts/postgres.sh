@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Provide a local PostgreSQL for the tests and benchmarks.
+# Provide a local PostgreSQL for the tests and benchmarks, one cluster per checkout.
 #
-# Installs Debian's postgresql if it is missing, creates (once) and starts a dedicated cluster
-# named "leapplan" that listens on 127.0.0.1 only, creates the role leapplan (password leapplan,
-# may create databases) and the database leapplan_test, waits until it accepts connections and
-# prints ONLY the SQLAlchemy URL on stdout:
-#     postgresql+psycopg://leapplan:leapplan@127.0.0.1:PORT/leapplan_test
-# Everything else goes to stderr. Re-running is safe (the cluster may be running, stopped or
-# left with a stale pid file by a killed session). Exits non-zero when PostgreSQL cannot start.
+#   scripts/postgres.sh [start]   install if missing, create (once) and start the checkout's cluster;
+#                                 print ONLY its SQLAlchemy URL on stdout:
+#                                 postgresql+psycopg://leapplan:leapplan@127.0.0.1:PORT/leapplan_test
+#   scripts/postgres.sh stop      stop the checkout's cluster (its data stays for the next start)
+#   scripts/postgres.sh status    exit 0 when the checkout's cluster is running, 1 when not
+#   scripts/postgres.sh name      print the cluster's name, port and data directory
+#
+# Installs Debian's postgresql (apt-get, needs root) if it is missing. The cluster is named after the
+# checkout (leapplan-<first 8 hex digits of the sha1 of the checkout's absolute path>), so two checkouts
+# on one machine never share a cluster, a port or a data directory (/var/lib/postgresql/VERSION/NAME);
+# its port is derived from the same hash (5433-5932; the next free one when taken). It listens on
+# 127.0.0.1 only, with the role leapplan (password leapplan, may create databases) and the database
+# leapplan_test. Everything but the URL goes to stderr. Re-running is safe (the cluster may be running,
+# stopped or left with a stale pid file by a killed session). Exits non-zero when PostgreSQL cannot start.
 # Environment: LEAPPLAN_PG_PORT chooses the port when the cluster is first created.
 set -euo pipefail
 
-CLUSTER=leapplan
+ACTION=${1:-start}
+CHECKOUT=$(cd "$(dirname "$0")/.." && pwd -P)
+HASH=$(printf '%s' "$CHECKOUT" | sha1sum | cut -c1-8)
+CLUSTER="leapplan-$HASH"
 ROLE=leapplan
 PASSWORD=leapplan
 DATABASE=leapplan_test
@@ -19,12 +29,45 @@ DATABASE=leapplan_test
 log() { echo "postgres.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-# --- 1. install ----------------------------------------------------------------------------------
 newest_version() {
   local v
   v=$(ls -1 /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1 || true)
   if [ -n "$v" ] && [ -x "/usr/lib/postgresql/$v/bin/postgres" ]; then echo "$v"; fi
 }
+
+cluster_field() { # $1: version, $2: column of pg_lsclusters (3 port, 4 status, 6 data directory)
+  pg_lsclusters -h 2>/dev/null | awk -v v="$1" -v c="$CLUSTER" -v f="$2" '$1 == v && $2 == c {print $f}'
+}
+
+case "$ACTION" in
+  start) ;;
+  stop | status | name)
+    VERSION=$(newest_version)
+    if [ -z "$VERSION" ] || ! command -v pg_lsclusters >/dev/null 2>&1; then
+      [ "$ACTION" = name ] && echo "$CLUSTER (PostgreSQL is not installed)"
+      [ "$ACTION" = stop ] && exit 0
+      exit 1
+    fi
+    case "$ACTION" in
+      name)
+        port=$(cluster_field "$VERSION" 3)
+        echo "$CLUSTER port ${port:-(chosen when first started)} data /var/lib/postgresql/$VERSION/$CLUSTER"
+        exit 0
+        ;;
+      status) [ "$(cluster_field "$VERSION" 4)" = online ] && exit 0 || exit 1 ;;
+      stop)
+        if [ "$(cluster_field "$VERSION" 4)" = online ]; then
+          log "stopping cluster $VERSION/$CLUSTER"
+          pg_ctlcluster "$VERSION" "$CLUSTER" stop -m fast >&2 || die "pg_ctlcluster $VERSION $CLUSTER stop failed"
+        fi
+        exit 0
+        ;;
+    esac
+    ;;
+  *) die "unknown action '$ACTION' (start, stop, status or name)" ;;
+esac
+
+# --- 1. install ----------------------------------------------------------------------------------
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(newest_version)" ]; then
   [ "$(id -u)" -eq 0 ] || die "postgresql is not installed and this is not root; run: apt-get install postgresql"
@@ -50,7 +93,7 @@ as_postgres() {
 # --- 2. cluster ----------------------------------------------------------------------------------
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-cluster_port() { pg_lsclusters -h 2>/dev/null | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c {print $3}'; }
+cluster_port() { cluster_field "$VERSION" 3; }
 
 CONF_DIR="/etc/postgresql/$VERSION/$CLUSTER"
 if [ -z "$(cluster_port)" ]; then
@@ -58,12 +101,14 @@ if [ -z "$(cluster_port)" ]; then
     PORT=$LEAPPLAN_PG_PORT
   else
     used=$(pg_lsclusters -h 2>/dev/null | awk '{print $3}' | tr '\n' ' ')
+    first=$((5433 + 16#$HASH % 500))
     PORT=""
-    for p in $(seq 5433 5499); do
+    for k in $(seq 0 499); do
+      p=$((5433 + (first - 5433 + k) % 500))
       case " $used " in *" $p "*) continue ;; esac
       if ! port_in_use "$p"; then PORT=$p; break; fi
     done
-    [ -n "$PORT" ] || die "no free port in 5433-5499 for the cluster"
+    [ -n "$PORT" ] || die "no free port in 5433-5932 for the cluster"
   fi
   log "creating cluster $VERSION/$CLUSTER on port $PORT"
   pg_createcluster "$VERSION" "$CLUSTER" -p "$PORT" -- --auth-local=peer --auth-host=scram-sha-256 >&2 \
@@ -90,9 +135,9 @@ if [ ! -d /var/run/postgresql ]; then
   chmod 2775 /var/run/postgresql
 fi
 
-status=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c {print $4}')
+status=$(cluster_field "$VERSION" 4)
 if [ "$status" != online ]; then
-  DATA_DIR=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c {print $6}')
+  DATA_DIR=$(cluster_field "$VERSION" 6)
   pidfile="$DATA_DIR/postmaster.pid"
   if [ -f "$pidfile" ]; then
     oldpid=$(head -n 1 "$pidfile" || true)

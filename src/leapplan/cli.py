@@ -2,6 +2,13 @@
 
 Every command that prints results takes --json. Domain errors (LeapplanError) become one red line
 and exit status 2; usage errors exit 2 as well; nothing prints a traceback.
+
+Starting is cheap: this module and the command modules it registers load only typer, rich and the
+exception tree; each command imports what it needs (pandas, linopy, Dask …) when it runs, so `--help`
+and every command start in a fraction of a second (``benchmarks/cli_start.py``). ``plan`` and ``audit``
+are declared here, with the same options as ``leapplan.plan.command.plan`` and
+``leapplan.audit.command.audit`` (a test holds them equal), because those modules load the planner and
+pandas on import.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,15 +26,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from leapplan import __version__
-from leapplan.audit.command import audit
 from leapplan.balance.command import balance
-from leapplan.console import scenario_summary
 from leapplan.errors import LeapplanError, Problem, ScenarioError
-from leapplan.plan.command import plan
-from leapplan.scenario import embedded, load, save
-from leapplan.scenario.summary import overview, summary
-from leapplan.scenario.synth import synthesize
 from leapplan.service.command import db_app, serve
+from leapplan.simulate import DEFAULT_RUNS
 from leapplan.simulate.command import replay, simulate
 
 app = typer.Typer(
@@ -35,16 +38,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-scenario_app = typer.Typer(help="Embedded and synthetic scenarios.", no_args_is_help=True)
-app.add_typer(scenario_app, name="scenario")
-app.command("balance")(balance)
-app.command("plan")(plan)
-app.command("simulate")(simulate)
-app.command("replay")(replay)
-app.command("audit")(audit)
-app.command("serve")(serve)
-app.add_typer(db_app, name="db")
+scenario_app = typer.Typer(help="Embedded and synthetic scenarios.", no_args_is_help=True, rich_markup_mode=None)
 
 out = Console()
 err = Console(stderr=True)
@@ -66,17 +62,23 @@ def run(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for the results (default out/<scenario>).")
     ] = None,
-    runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs of the plan being carried out.")] = 200,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, help="Monte Carlo runs of the plan being carried out.")
+    ] = DEFAULT_RUNS,
     json_out: JsonOpt = False,
 ) -> None:
     """Run every stage on a scenario: summary, plan, simulation and the HTML report."""
-    from leapplan.plan import save_plan
-    from leapplan.plan.command import solve_with_progress
-    from leapplan.report import print_run_summary, write_report
-    from leapplan.simulate.command import simulate_for_run
+    with err.status("loading the scenario …"):
+        from leapplan.console import scenario_summary
+        from leapplan.plan import save_plan
+        from leapplan.plan.command import solve_with_progress
+        from leapplan.report import print_run_summary, write_report
+        from leapplan.scenario import load
+        from leapplan.scenario.summary import summary
+        from leapplan.simulate.command import simulate_for_run
 
-    s = load(scenario)
-    data = summary(s)
+        s = load(scenario)
+        data = summary(s)
     folder = out_dir or Path("out") / s.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
@@ -96,51 +98,129 @@ def run(
         )
         return
     scenario_summary(out, data)
-    print_run_summary(out, plan_result, ensemble)
+    counts = {t["id"]: t["counts"] for t in data["targets"]}
+    print_run_summary(out, plan_result, ensemble, counts=counts, base_year=s.base_year)
     out.print(f"results written to {folder}; report: {report}")
 
 
 @app.command()
 def validate(
     path: Annotated[str, typer.Argument(help="Scenario file, folder or embedded name.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat plausibility warnings as errors (exit 2).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Check a scenario; print every problem with its place. Exit 0 when valid, 2 when not."""
+    """Check a scenario; print every problem with its place, and plausibility warnings.
+
+    Exit 0 when valid (warnings are printed but do not fail it, unless --strict), 2 when not."""
+    from leapplan.scenario import load
+    from leapplan.scenario.plausibility import plausibility
+    from leapplan.scenario.summary import overview
+
     try:
         s = load(path)
     except ScenarioError as exc:
         if json_out:
             print_json(
-                {"valid": False, "problems": [{"location": p.location, "message": p.message} for p in exc.problems]}
+                {
+                    "valid": False,
+                    "problems": [{"location": p.location, "message": p.message} for p in exc.problems],
+                    "warnings": [],
+                }
             )
         else:
-            err.print(f"[red]{path}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}[/red]")
-            for p in exc.problems:
-                err.print(f"  {p}", markup=False, highlight=False)
+            _print_problems(f"{path}: {_count(exc.problems, 'problem')}", exc.problems, "red")
         raise typer.Exit(2) from None
+    warnings = plausibility(s)
+    failed = strict and bool(warnings)
     if json_out:
-        print_json({"valid": True, "problems": [], "scenario": overview(s)})
+        print_json(
+            {
+                "valid": not failed,
+                "problems": [{"location": p.location, "message": p.message} for p in warnings] if failed else [],
+                "warnings": [] if failed else [{"location": p.location, "message": p.message} for p in warnings],
+                "scenario": overview(s),
+            }
+        )
+    elif failed:
+        _print_problems(f"{path}: {_count(warnings, 'implausible value')} (--strict)", warnings, "red")
     else:
+        if warnings:
+            _print_problems(f"{path}: {_count(warnings, 'warning')}", warnings, "yellow")
         out.print(
             f"[green]{path}: valid[/green] ({len(s.regions)} regions, {len(s.enterprises)} enterprises, "
             f"{len(s.targets)} targets)"
+            + (f"; {_count(warnings, 'warning')} (--strict makes them errors)" if warnings else "")
         )
+    if failed:
+        raise typer.Exit(2)
+
+
+def _count(items: list[Problem], word: str) -> str:
+    return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
+
+
+def _print_problems(head: str, problems: list[Problem], colour: str) -> None:
+    err.print(f"[{colour}]{escape(head)}[/{colour}]", soft_wrap=True)
+    for p in problems:
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
 def show(scenario: ScenarioArg = None, json_out: JsonOpt = False) -> None:
     """Describe a scenario: regions, capacity, base-year output value, targets and their growth."""
-    s = load(scenario)
-    data = summary(s)
+    from leapplan.console import scenario_summary
+    from leapplan.scenario import load
+    from leapplan.scenario.summary import summary
+
+    data = summary(load(scenario))
     if json_out:
         print_json(data)
     else:
         scenario_summary(out, data)
 
 
+@app.command("plan")
+def plan(
+    scenario: Annotated[str | None, typer.Argument(help="Embedded scenario name or scenario file/folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write every plan table (CSV) and plan.json here.")] = None,
+) -> None:
+    """Plan the scenario: meet the targets in priority order, say what must be cut and why."""
+    with err.status("loading the planner …") if not as_json else nullcontext():
+        from leapplan.plan.command import plan as plan_command
+        from leapplan.scenario.summary import GROSS_AND_USABLE
+    if not as_json:
+        err.print(f"[dim]{GROSS_AND_USABLE}[/dim]")
+    plan_command(scenario=scenario, as_json=as_json, out=out)
+
+
+@app.command("audit")
+def audit(
+    reports: Annotated[
+        Path,
+        typer.Argument(
+            metavar="REPORTS.csv", help="CSV: report_id,unit,period,product,produced,labour,input:<product>…"
+        ),
+    ],
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Scenario name or path (default shanxi-1958).")
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="Plan folder (from `leapplan plan`) or production CSV.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Audit reports against the material balance, capacity, labour, history, peers, totals and plan."""
+    from leapplan.audit.command import audit as audit_command
+
+    audit_command(reports=reports, scenario=scenario, plan=plan, json_out=json_out)
+
+
 @scenario_app.command("list")
 def scenario_list(json_out: JsonOpt = False) -> None:
     """List the embedded scenarios."""
+    from leapplan.scenario import embedded
+
     names = embedded.names()
     if json_out:
         print_json(names)
@@ -155,6 +235,8 @@ def scenario_export(
     directory: Annotated[Path, typer.Argument(help="Folder to write (scenario.yaml + CSV tables).")],
 ) -> None:
     """Write a scenario to a folder of YAML plus CSV tables."""
+    from leapplan.scenario import load, save
+
     s = load(name)
     if directory.exists() and any(directory.iterdir()):
         raise LeapplanError(f"{directory} exists and is not empty; choose a new folder")
@@ -171,19 +253,36 @@ def scenario_synth(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Write a synthetic, valid, productive scenario of any size."""
+    from leapplan.scenario import save
+    from leapplan.scenario.synth import synthesize
+
     s = synthesize(counties=counties, products=products, years=years, seed=seed)
     save(s, directory)
     out.print(f"wrote {s.name} to {directory} ({len(s.regions)} regions, {len(s.enterprises)} enterprises)")
 
 
+app.add_typer(scenario_app, name="scenario")
+app.command("balance")(balance)
+app.command("simulate")(simulate)
+app.command("replay")(replay)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr, Dask's logs included.")
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    if not verbose:
+        # Dask's own loggers log at INFO (cluster start, workers, shutdown); keep them to errors, here and in
+        # the worker processes (they read the same setting from the environment).
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     if version:
         out.print(f"leapplan {__version__}")
         raise typer.Exit(0)
@@ -201,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except LeapplanError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -210,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("LEAPPLAN_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set LEAPPLAN_DEBUG=1 for the traceback)"
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set LEAPPLAN_DEBUG=1 for the traceback)",
+            soft_wrap=True,
         )
         return 1
     return 0

@@ -51,7 +51,7 @@ def test_validate_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     )
     code, _, err = run(capsys, "validate", str(bad))
     assert code == 2
-    assert "regions[2].population" in err and "Traceback" not in err
+    assert "regions[north].population" in err and "Traceback" not in err
 
 
 def test_validate_json_lists_every_problem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -61,8 +61,8 @@ def test_validate_json_lists_every_problem(capsys: pytest.CaptureFixture[str], t
     code, out, _ = run(capsys, "validate", str(bad), "--json")
     assert code == 2
     found = {(p["location"], p["message"]) for p in json.loads(out)["problems"]}
-    assert ("enterprises[2].region", "unknown region 'nort' (did you mean 'north'?)") in found
-    assert ("targets[1].year", "year 1970 is outside the plan years 1958–1959") in found
+    assert ("enterprises[north_coal].region", "unknown region 'nort' (did you mean 'north'?)") in found
+    assert ("targets[steel_1959].year", "year 1970 is outside the plan years 1958–1959") in found
 
 
 def test_show_and_list(capsys: pytest.CaptureFixture[str]) -> None:

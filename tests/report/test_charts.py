@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -96,3 +98,50 @@ def test_names_district_walks_up_to_below_the_root(shanxi: Scenario) -> None:
 def test_weak_link_label_skips_empty_parts() -> None:
     row = pd.Series({"kind": "technicians", "product": "", "region": "north", "period": "1958"})
     assert weak_link_label(row) == "technicians · north · 1958"
+
+
+def test_every_chart_has_plain_numbers_and_labelled_axes(shanxi_fake: tuple) -> None:
+    """No offset ('1e6') or scientific tick label on any axis of any chart of the default report, even for
+    values in the millions (the fake plan's weak links, output values and support); every panel with axes
+    has an x and a y label."""
+    from leapplan.report import style
+    from leapplan.report.write import _charts
+
+    s, plan, ens = shanxi_fake
+    big = plan.weak_links.assign(value_of_one_percent=[3.2e6, 1.1e6, 4.0e5])  # one unit on a linear axis
+    plan = dataclasses.replace(plan, weak_links=big)
+    for name, draw in _charts(s, plan, ens):
+        with style.chart_style():
+            fig = draw()
+            style.plain_numbers(fig)
+            fig.canvas.draw()
+        for ax in fig.axes:
+            if not ax.axison:
+                continue
+            assert ax.get_xlabel() and ax.get_ylabel(), name
+            for axis in (ax.xaxis, ax.yaxis):
+                assert axis.get_offset_text().get_text() == "", name
+                labels = [t.get_text() for t in axis.get_ticklabels()]
+                assert not any("e+" in t or "e-" in t or "10^" in t or "×10" in t for t in labels), (name, labels)
+
+
+def test_plain_numbers_removes_the_offset_matplotlib_would_add() -> None:
+    from matplotlib.ticker import ScalarFormatter
+
+    from leapplan.report import style
+
+    def figure(plain: bool) -> tuple[str, list[str]]:
+        with style.chart_style():
+            fig = style.figure(4, 3)
+            ax = fig.subplots()
+            ax.plot([1, 2, 3], [1_000_001.0, 1_000_002.0, 1_000_003.0])
+            if plain:
+                style.plain_numbers(fig)
+            fig.canvas.draw()
+        assert isinstance(ax.yaxis.get_major_formatter(), ScalarFormatter)
+        return ax.yaxis.get_offset_text().get_text(), [t.get_text() for t in ax.yaxis.get_ticklabels()]
+
+    offset, _ = figure(plain=False)
+    assert offset != ""  # matplotlib's default: ticks 1, 2, 3 under an offset of +1e6
+    offset, labels = figure(plain=True)
+    assert offset == "" and 1_000_002.0 in [float(t.replace(",", "")) for t in labels]

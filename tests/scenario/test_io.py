@@ -43,14 +43,17 @@ def test_csv_problem_names_the_line(tiny: Scenario, tmp_path: Path) -> None:
     lines = csv.read_text().splitlines()
     lines[3] = lines[3].replace("north_coal,North coal pits,north", "north_coal,North coal pits,nroth")
     csv.write_text("\n".join(lines) + "\n")
-    assert first_problem(tmp_path / "t") == "enterprises[2].region: unknown region 'nroth' (did you mean 'north'?)"
+    assert (
+        first_problem(tmp_path / "t")
+        == "enterprises[north_coal].region: unknown region 'nroth' (did you mean 'north'?)"
+    )
 
 
 def test_csv_structural_problem_names_file_and_line(tiny: Scenario, tmp_path: Path) -> None:
     save(tiny, tmp_path / "t")
     csv = tmp_path / "t" / "regions.csv"
     csv.write_text(csv.read_text().replace("200000.0", "lots"))
-    assert first_problem(tmp_path / "t").startswith("regions[2].population (regions.csv line 4):")
+    assert first_problem(tmp_path / "t").startswith("regions[north].population (regions.csv line 4):")
 
 
 def test_csv_unknown_column(tiny: Scenario, tmp_path: Path) -> None:

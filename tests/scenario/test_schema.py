@@ -33,15 +33,17 @@ def test_quarter_periods(tiny_raw: dict[str, Any]) -> None:
 
 def test_negative_capacity_is_located(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["enterprises"][2]["capacity"] = -5
-    assert any(p.startswith("enterprises[2].capacity: Input should be greater than 0") for p in problems(tiny_raw))
+    assert any(
+        p.startswith("enterprises[north_coal].capacity: Input should be greater than 0") for p in problems(tiny_raw)
+    )
 
 
 def test_zero_where_positive_needed(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["links"][0]["distance"] = 0
     tiny_raw["technologies"][0]["lifetime"] = 0
     found = problems(tiny_raw)
-    assert any(p.startswith("links[0].distance:") for p in found)
-    assert any(p.startswith("technologies[0].lifetime:") for p in found)
+    assert any(p.startswith("links[city_north].distance:") for p in found)
+    assert any(p.startswith("technologies[coal_small].lifetime:") for p in found)
 
 
 def test_every_structural_problem_is_listed(tiny_raw: dict[str, Any]) -> None:
@@ -50,10 +52,10 @@ def test_every_structural_problem_is_listed(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["regions"][1]["populaton"] = 5
     del tiny_raw["enterprises"][0]["technology"]
     found = problems(tiny_raw)
-    assert "regions[1].populaton: unknown field (check its spelling against the schema)" in found
-    assert "enterprises[0].technology: required field is missing" in found
-    assert any(p.startswith("products[1].price:") for p in found)
-    assert any(p.startswith("technologies[2].usable_share:") for p in found)
+    assert "regions[city].populaton: unknown field (check its spelling against the schema)" in found
+    assert "enterprises[city_steel].technology: required field is missing" in found
+    assert any(p.startswith("products[coal].price:") for p in found)
+    assert any(p.startswith("technologies[iron_indigenous].usable_share:") for p in found)
 
 
 def test_output_above_capacity(tiny_raw: dict[str, Any]) -> None:
@@ -63,7 +65,9 @@ def test_output_above_capacity(tiny_raw: dict[str, Any]) -> None:
 
 def test_agreement_due_before_start(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["agreements"][0]["due"] = "1957-01-01"
-    assert any(p.startswith("zones[0].agreements[0]:") and "before start" in p for p in problems(tiny_raw))
+    assert any(
+        p.startswith("zones[city_zone].agreements[labour_north]:") and "before start" in p for p in problems(tiny_raw)
+    )
 
 
 def test_ratio_to_metric_needs_reference(tiny_raw: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ def problems(raw: dict[str, Any]) -> list[str]:
 def test_unknown_zone_county_with_suggestion(shanxi: Scenario) -> None:
     raw = shanxi.model_dump(mode="json")
     raw["zones"][2]["counties"][1] = "qinxian"
-    assert "zones[2].counties[1]: unknown region 'qinxian' (did you mean 'qin'?)" in problems(raw)
+    assert "zones[yangquan_zone].counties[1]: unknown region 'qinxian' (did you mean 'qin'?)" in problems(raw)
 
 
 def test_suggest_prefers_a_shared_prefix() -> None:
@@ -35,10 +35,10 @@ def test_unknown_ids_everywhere(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["technologies"][0]["inputs"] = {"transprt": 5}
     tiny_raw["links"][0]["to_region"] = "nowhere"
     found = problems(tiny_raw)
-    assert "enterprises[0].region: unknown region 'citty' (did you mean 'city'?)" in found
-    assert "enterprises[1].technology: unknown technology 'iron_modren' (did you mean 'iron_modern'?)" in found
-    assert "technologies[0].inputs.transprt: unknown product 'transprt' (did you mean 'transport'?)" in found
-    assert "links[0].to_region: unknown region 'nowhere'" in found
+    assert "enterprises[city_steel].region: unknown region 'citty' (did you mean 'city'?)" in found
+    assert "enterprises[city_iron].technology: unknown technology 'iron_modren' (did you mean 'iron_modern'?)" in found
+    assert "technologies[coal_small].inputs.transprt: unknown product 'transprt' (did you mean 'transport'?)" in found
+    assert "links[city_north].to_region: unknown region 'nowhere'" in found
     assert len(found) == 4
 
 
@@ -52,51 +52,64 @@ def test_cycle_in_region_tree(tiny_raw: dict[str, Any]) -> None:
 
 def test_child_above_parent_level(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["regions"][2]["parent"] = "south"  # a county under a county
-    assert "regions[2].parent: a county cannot sit under a county ('south')" in problems(tiny_raw)
+    assert "regions[north].parent: a county cannot sit under a county ('south')" in problems(tiny_raw)
 
 
 def test_zone_member_not_a_county(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["counties"].append("prov")
-    assert "zones[0].counties[2]: zone member 'prov' is a province, not a county" in problems(tiny_raw)
+    assert "zones[city_zone].counties[2]: zone member 'prov' is a province, not a county" in problems(tiny_raw)
 
 
 def test_zone_centre_must_be_a_city(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["centre"] = "north"
-    assert any(p.startswith("zones[0].centre: centre 'north' is a county, not a city") for p in problems(tiny_raw))
+    assert any(
+        p.startswith("zones[city_zone].centre: centre 'north' is a county, not a city") for p in problems(tiny_raw)
+    )
 
 
 def test_network_hub_not_an_enterprise(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["networks"][0]["commanders"] = ["city"]
     tiny_raw["networks"][0]["responsibilities"][0]["hub"] = "steelworks"
     found = problems(tiny_raw)
-    assert "networks[0].commanders[0]: hub 'city' is a region, not an enterprise; name the hub enterprise" in found
-    assert any(p.startswith("networks[0].responsibilities[0].hub: unknown enterprise 'steelworks'") for p in found)
+    assert (
+        "networks[iron_net].commanders[0]: hub 'city' is a region, not an enterprise; name the hub enterprise" in found
+    )
+    assert any(
+        p.startswith("networks[iron_net].responsibilities[0].hub: unknown enterprise 'steelworks'") for p in found
+    )
 
 
 def test_target_year_outside_horizon(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["targets"][1]["year"] = 1962
-    assert "targets[1].year: year 1962 is outside the plan years 1958–1959" in problems(tiny_raw)
+    assert "targets[steel_1959].year: year 1962 is outside the plan years 1958–1959" in problems(tiny_raw)
 
 
 def test_unit_mismatch(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["zones"][0]["agreements"][1]["unit"] = "kg"
     tiny_raw["zones"][0]["agreements"][0]["unit"] = "yuan"
     found = problems(tiny_raw)
-    assert "zones[0].agreements[1].unit: unit 'kg' does not match product 'steel', measured in 't'" in found
-    assert "zones[0].agreements[0].unit: unit 'yuan' does not match a labour agreement, measured in 'persons'" in found
+    assert (
+        "zones[city_zone].agreements[steel_south].unit: unit 'kg' does not match product 'steel', measured in 't'"
+        in found
+    )
+    assert (
+        "zones[city_zone].agreements[labour_north].unit: unit 'yuan' does not match a labour agreement, measured in 'persons'"
+        in found
+    )
 
 
 def test_target_compares_different_units(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["targets"][0]["kind"] = "ratio_to_metric"
     tiny_raw["targets"][0]["reference"] = {"metric": "output", "product": "steel"}
-    assert "targets[0].reference.metric: compares output_value with output: units differ" in problems(tiny_raw)
+    assert "targets[local_x15].reference.metric: compares output_value with output: units differ" in problems(tiny_raw)
 
 
 def test_input_nobody_makes(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["products"].append({"id": "coke", "name": "Coke", "unit": "t", "price": 40, "sector": "industry"})
     tiny_raw["technologies"][3]["inputs"]["coke"] = 0.5
-    assert "technologies[3].inputs.coke: input 'coke' is made by no technology and cannot be imported" in problems(
-        tiny_raw
+    assert (
+        "technologies[iron_modern].inputs.coke: input 'coke' is made by no technology and cannot be imported"
+        in problems(tiny_raw)
     )
 
 

@@ -59,10 +59,10 @@ def test_policy_problems_are_located(tiny_raw: dict) -> None:
     with pytest.raises(ScenarioError) as err:
         parse(tiny_raw, "tiny")
     text = str(err.value)
-    assert "policies[0].start: '1975' is not a plan year 1958–1959" in text
-    assert "policies[0].product: an output_target needs a product" in text
-    assert "policies[1].technologies.iron_nope: unknown technology 'iron_nope'" in text
-    assert "policies[1].value: a share of farm labour must be at most 1, not 1.5" in text
+    assert "policies[a].start: '1975' is not a plan year 1958–1959" in text
+    assert "policies[a].product: an output_target needs a product" in text
+    assert "policies[b].technologies.iron_nope: unknown technology 'iron_nope'" in text
+    assert "policies[b].value: a share of farm labour must be at most 1, not 1.5" in text
 
 
 def test_scenarios_without_policies_still_load() -> None:

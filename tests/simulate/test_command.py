@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from leapplan.cli import main
 from leapplan.errors import SimulationError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_simulate_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,3 +64,20 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, capsys:
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_simulate_carries_out_a_saved_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`--plan DIR` carries out the plan `leapplan plan --out DIR` saved, without solving it again."""
+    tiny = str(DATA / "tiny.yaml")
+    assert main(["plan", tiny, "--json", "--out", str(tmp_path / "plan")]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert main(["simulate", tiny, "--plan", str(tmp_path / "plan"), "--runs", "8", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["plan"] == f"the plan in {tmp_path / 'plan'} ({planned['status']})" and data["runs"] == 8
+    assert [t["required"] for t in data["targets"]] == [t["required"] for t in planned["targets"]]
+    assert main(["simulate", "shanxi-1958", "--plan", str(tmp_path / "plan"), "--runs", "2"]) == 2
+    assert "the plan is for scenario 'tiny', not 'shanxi-1958'" in capsys.readouterr().err
+    assert main(["simulate", tiny, "--plan", str(tmp_path / "plan"), "--policies"]) == 2
+    assert "give --plan DIR or --policies, not both" in capsys.readouterr().err
+    assert main(["simulate", tiny, "--plan", str(tmp_path / "nothing")]) == 2
+    assert "no plan.json here" in capsys.readouterr().err

@@ -16,6 +16,11 @@ from leapplan.scenario.model import LOCAL_OWNERSHIP, Metric, Scenario, Target, T
 LOCAL = {o.value for o in LOCAL_OWNERSHIP}
 
 
+def value_label(s: Scenario) -> str:
+    """The y label of every chart of usable output value."""
+    return f"usable output value [{s.currency} at {s.base_year} prices]"
+
+
 def yearly_output_value(s: Scenario, plan: PlanLike) -> pd.DataFrame:
     """Usable output value (what the targets count: output × the technology's usable share) by year, ownership
     and sector, base year first, in column 'value' [yuan at base-year prices per year]; quarterly periods are
@@ -96,7 +101,7 @@ def output_value_figure(s: Scenario, plan: PlanLike) -> Figure:
         )
     if marks:
         left.plot([], [], color=style.FLOOR, lw=1.6, label="target (line) / planned (dot)")
-    left.set_title("Local industry output value by ownership level")
+    left.set_title("Local industry by ownership level, usable output value")
     if central.any():
         left.text(
             0.99,
@@ -109,7 +114,8 @@ def output_value_figure(s: Scenario, plan: PlanLike) -> Figure:
             fontsize=7.5,
             color=style.MUTED,
         )
-    left.set_ylabel("yuan at base-year prices")
+    left.set_ylabel(value_label(s))
+    left.set_xlabel("year")
     style.money_axis(left)
     left.set_xticks(years, [str(y) + (" (base)" if y == s.base_year else "") for y in years])
     left.legend(ncol=2, loc="upper left", fontsize=7.5)
@@ -125,7 +131,9 @@ def output_value_figure(s: Scenario, plan: PlanLike) -> Figure:
             color=style.SECTOR_COLOURS.get(sector, style.MUTED),
             label=sector,
         )
-    right.set_title("Output value by sector")
+    right.set_title("Usable output value by sector")
+    right.set_ylabel(value_label(s))
+    right.set_xlabel("year")
     style.money_axis(right)
     right.set_xticks(years, [str(y) for y in years])
     right.legend(loc="best")
@@ -189,7 +197,8 @@ def industry_vs_agriculture_figure(s: Scenario, plan: PlanLike) -> Figure:
     ax.set_title("Local industry against agriculture, usable output (numbers: the ratio)")
     ax.set_ylim(bottom=0)
     ax.set_xlim(years[0] - 0.4, years[-1] + 0.7)
-    ax.set_ylabel("yuan at base-year prices")
+    ax.set_ylabel(value_label(s))
+    ax.set_xlabel("year")
     style.money_axis(ax)
     ax.set_xticks(years, [str(y) for y in years])
     ax.legend(loc="upper left")
@@ -253,8 +262,12 @@ def food_figure(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> Figure:
     if share is not None and len(share) == len(periods):
         labels = [f"{p}\n{100 * float(v):.0f} % of runs" for p, v in zip(periods, share, strict=True)]
         ax.set_xlabel(
-            "share of simulated runs in which the lowest region falls below the floor", fontsize=7.5, color=style.FLOOR
+            f"{style.time_label(periods)} (under each, the share of simulated runs in which the lowest region "
+            "falls below the floor)",
+            fontsize=7.5,
         )
+    else:
+        ax.set_xlabel(style.time_label(periods))
     pos = [periods.index(p) for p in food["period"]]
     ax.plot(pos, food["food_per_head"], color=style.PLAN, lw=1.8, ls="--", marker="o", ms=4, label="plan, province")
     ax.plot(pos, food["lowest"], color=style.MUTED, lw=1.0, ls=":", marker=".", label="plan, lowest region")
@@ -269,7 +282,7 @@ def food_figure(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> Figure:
         fontsize=8,
     )
     ax.set_xticks(x, labels)
-    ax.set_ylabel("kg of grain per person per year")
+    ax.set_ylabel("grain per person [kg per year]")
     ax.set_title("Food per head against the floor")
     low, high = ax.get_ylim()
     ax.set_ylim(max(0.0, min(low, floor) - 0.1 * (high - low)), high + 0.05 * (high - low))
@@ -325,5 +338,12 @@ def weak_links_figure(s: Scenario, plan: PlanLike, top: int = 12) -> Figure:
     ax.grid(axis="y", visible=False)
     ax.set_title("Weak links, ranked: what relaxing each one is worth")
     gauge = units[0].split(" per ")[0] if " per " in units[0] else ""
-    ax.set_xlabel(f"worth of 1 % more of the link [{gauge}]" if by_percent else "shadow price, in each link's unit")
+    ax.set_xlabel(
+        f"worth of 1 % more of the link [{gauge or s.currency}]"
+        if by_percent
+        else "shadow price [each link's unit, given at its bar]"
+    )
+    ax.set_ylabel("binding constraint [kind · product · region · period]")
+    if ax.get_xscale() != "log":
+        (style.money_axis if by_percent else style.quantity_axis)(ax, "x")
     return fig

@@ -15,12 +15,39 @@ from leapplan.scenario.model import Scenario
 
 KEY_PRODUCTS = ("steel", "pig_iron", "coal", "grain", "cement", "fertilizer", "farm_tools", "electricity")
 SERIES = (
-    ("usable", style.USABLE, "usable"),
-    ("actual", style.ACTUAL, "actual"),
-    ("reported", style.REPORTED, "reported"),
-    ("planned", style.PLAN, "plan"),
+    ("usable", style.USABLE, "usable, simulated"),
+    ("actual", style.ACTUAL, "gross, simulated"),
+    ("reported", style.REPORTED, "reported (gross), simulated"),
 )
-"""Drawn in this order, so the plan lies on top and equal series stay visible."""
+"""The simulated bands, drawn in this order so that equal series stay visible; the plan's lines go on top."""
+
+
+def planned_output(s: Scenario, plan: PlanLike) -> pd.DataFrame:
+    """The plan's output per period and product, gross and usable [product unit per period]: columns period,
+    product, gross, usable. Farm grain (from the food table) is all usable."""
+    prod = plan.production
+    usable = prod["usable_quantity"] if "usable_quantity" in prod.columns else prod["quantity"]
+    frame = pd.DataFrame(
+        {
+            "period": prod["period"].astype(str),
+            "product": prod["product"].astype(str),
+            "gross": prod["quantity"].astype(float),
+            "usable": usable.astype(float),
+        }
+    )
+    grain_id = s.agriculture.grain_product
+    if len(plan.food) and "grain_output" in plan.food.columns and grain_id not in set(frame["product"]):
+        food = plan.food
+        grain = pd.DataFrame(
+            {
+                "period": food["period"].astype(str),
+                "product": grain_id,
+                "gross": food["grain_output"].astype(float),
+                "usable": food["grain_output"].astype(float),
+            }
+        )
+        frame = pd.concat([frame, grain], ignore_index=True)
+    return frame.groupby(["period", "product"], as_index=False)[["gross", "usable"]].sum()
 
 
 def key_products(s: Scenario, bands: xr.Dataset, count: int = 6) -> list[str]:
@@ -46,13 +73,14 @@ def _band(ax: Axes, x: np.ndarray, da: xr.DataArray, colour: str, label: str, da
     ax.plot(x, mid, color=colour, lw=1.7 if not dashed else 1.4, ls="--" if dashed else "-", label=label)
 
 
-def bands_figure(s: Scenario, ensemble: EnsembleLike) -> Figure:
-    """One panel per key product: the plan, and the simulated reported, actual and usable output (5–95 %)."""
+def bands_figure(s: Scenario, ensemble: EnsembleLike, plan: PlanLike | None = None) -> Figure:
+    """One panel per key product: the plan's gross and usable output (dashed) against the simulated gross,
+    usable and reported output (median and 5–95 % band) — usable against usable, gross against gross."""
     bands = ensemble.bands
     products = key_products(s, bands)
     cols = 3 if len(products) > 4 else 2
     rows = max(1, int(np.ceil(len(products) / cols)))
-    fig = style.figure(11.0, 0.6 + 2.6 * rows)
+    fig = style.figure(11.0, 0.8 + 2.7 * rows)
     if not products:
         style.no_data(fig.subplots(), "The ensemble has no product series.")
         return fig
@@ -60,12 +88,22 @@ def bands_figure(s: Scenario, ensemble: EnsembleLike) -> Figure:
     periods = list(s.periods)
     x = np.arange(len(periods))
     meta = {p.id: p for p in s.products}
+    planned = planned_output(s, plan) if plan is not None and len(plan.production) else None
     for ax, prod in zip(axes, products, strict=False):
         for var, colour, label in SERIES:
             if var in bands:
-                _band(ax, x, bands[var].sel(product=prod, period=periods), colour, label, dashed=var == "planned")
-        ax.set_title(f"{meta[prod].name if prod in meta else prod} ({meta[prod].unit if prod in meta else ''})")
+                _band(ax, x, bands[var].sel(product=prod, period=periods), colour, label)
+        if planned is not None:
+            mine = planned[planned["product"] == prod].set_index("period").reindex(periods).fillna(0.0)
+            ax.plot(x, mine["gross"], color=style.PLAN, lw=1.4, ls="--", label="gross, plan")
+            ax.plot(x, mine["usable"], color=style.USABLE, lw=1.4, ls="--", label="usable, plan")
+        elif "planned" in bands:
+            _band(ax, x, bands["planned"].sel(product=prod, period=periods), style.PLAN, "gross, plan", dashed=True)
+        unit = meta[prod].unit if prod in meta else ""
+        ax.set_title(meta[prod].name if prod in meta else prod)
         ax.set_xticks(x, periods, fontsize=7)
+        ax.set_xlabel(style.time_label(periods), fontsize=7.5)
+        ax.set_ylabel(f"output [{unit} per {style.time_label(periods)}]", fontsize=7.5)
         style.quantity_axis(ax)
         low, high = ax.get_ylim()
         pad = max(0.08 * (high - low), 0.02 * abs(high))
@@ -73,9 +111,9 @@ def bands_figure(s: Scenario, ensemble: EnsembleLike) -> Figure:
     for ax in axes[len(products) :]:
         ax.set_axis_off()
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles[::-1], labels[::-1], loc="upper right", ncol=4, fontsize=8)
+    fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=8)
     fig.suptitle(
-        f"Simulated output, {ensemble.runs} runs: median and 5–95 % band",
+        f"Output, plan against {ensemble.runs} simulated runs (median and 5–95 % band)",
         x=0.01,
         ha="left",
         fontsize=10.5,
@@ -84,27 +122,33 @@ def bands_figure(s: Scenario, ensemble: EnsembleLike) -> Figure:
     return fig
 
 
-def plan_output_value(s: Scenario, plan: PlanLike) -> pd.Series:
-    """Planned output value per period, all sectors and ownership [yuan]."""
+def plan_output_value(s: Scenario, plan: PlanLike, column: str = "value") -> pd.Series:
+    """Planned output value per period, all sectors and ownership, gross (``value``) or usable
+    (``usable_value``) [yuan at base-year prices]."""
     ov = plan.output_value.copy()
     ov["period"] = ov["period"].astype(str)
-    return ov.groupby("period")["value"].sum().reindex(list(s.periods)).fillna(0.0)
+    if column not in ov.columns:
+        column = "value"
+    return ov.groupby("period")[column].sum().reindex(list(s.periods)).fillna(0.0)
 
 
 def reported_vs_actual(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> Figure:
-    """Output value as planned, as reported (median, 5–95 %) and as really produced (median, 5–95 %)."""
+    """Output value: planned, reported and really produced (gross), and planned against produced usable."""
     periods = list(s.periods)
     x = np.arange(len(periods))
-    fig = style.figure(7.5, 4.0)
+    fig = style.figure(7.5, 4.2)
     ax = fig.subplots()
     bands = ensemble.bands
-    ax.plot(x, plan_output_value(s, plan).to_numpy(), color=style.PLAN, ls="--", lw=1.6, marker="o", ms=4, label="plan")
+    for column, colour, label in (("value", style.PLAN, "gross, plan"), ("usable_value", style.USABLE, "usable, plan")):
+        line = plan_output_value(s, plan, column).to_numpy()
+        ax.plot(x, line, color=colour, ls="--", lw=1.6, marker="o", ms=4, label=label)
     for var, colour, label in (
-        ("output_value_reported", style.REPORTED, "reported"),
-        ("output_value_actual", style.ACTUAL, "actual"),
+        ("output_value_reported", style.REPORTED, "reported (gross)"),
+        ("output_value_actual", style.ACTUAL, "gross"),
+        ("output_value_usable", style.USABLE, "usable"),
     ):
         if var in bands:
-            _band(ax, x, bands[var].sel(period=periods), colour, f"{label} (median, 5–95 %)")
+            _band(ax, x, bands[var].sel(period=periods), colour, f"{label}, simulated")
     if "output_value_reported" in bands and "output_value_actual" in bands:
         rep = bands["output_value_reported"].sel(period=periods[-1]).sel(quantile=0.5, method="nearest")
         act = bands["output_value_actual"].sel(period=periods[-1]).sel(quantile=0.5, method="nearest")
@@ -120,9 +164,10 @@ def reported_vs_actual(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> F
                 color=style.REPORTED,
             )
     ax.set_xticks(x, periods)
-    ax.set_ylabel("yuan at base-year prices")
+    ax.set_xlabel(style.time_label(periods))
+    ax.set_ylabel(f"output value [{s.currency} at {s.base_year} prices]")
     style.money_axis(ax)
     ax.set_ylim(bottom=0)
-    ax.set_title("Output value: planned, reported and actual")
-    ax.legend(loc="lower left")
+    ax.set_title("Output value: planned, reported and real, gross and usable")
+    ax.legend(loc="lower left", ncol=2, fontsize=7)
     return fig

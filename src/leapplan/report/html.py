@@ -38,8 +38,10 @@ nav a { color: var(--accent); text-decoration: none; margin-right: 1rem; white-s
 dl.inputs { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: .2rem 1.2rem;
             font-size: .85rem; background: var(--band); padding: .9rem 1.1rem; border-radius: 4px; margin: 1.2rem 0; }
 dl.inputs dt { color: var(--muted); }
-dl.inputs dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
-dl.inputs dd.hash { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .75rem; }
+dl.inputs dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: break-word; }
+dl.inputs dd.hash { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .75rem;
+                    grid-column: 2 / -1; }
+dl.inputs dt.hash { grid-column: 1; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: .8rem; margin: 1rem 0; }
 .card { border: 1px solid var(--rule); border-left: 4px solid var(--accent); padding: .7rem .9rem; border-radius: 3px; }
 .card.warn { border-left-color: var(--warn); } .card.ok { border-left-color: var(--ok); }
@@ -131,9 +133,11 @@ def table_html(
 def figure_html(chart: Chart) -> str:
     """A chart as an inline base64 PNG with its caption."""
     data = base64.b64encode(chart.png).decode("ascii")
+    axes = " | ".join(f"x: {x}; y: {y}" for x, y in chart.axes)
+    alt = f"{chart.title} ({axes})" if axes else chart.title
     return (
-        f'<figure id="chart-{esc(chart.name)}" data-chart="{esc(chart.name)}">'
-        f'<img src="data:image/png;base64,{data}" alt="{esc(chart.title)}">'
+        f'<figure id="chart-{esc(chart.name)}" data-chart="{esc(chart.name)}" data-axes="{esc(axes)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
         f"<figcaption><b>{esc(chart.title)}.</b> {chart.caption} "
         f'(<a href="charts/{esc(chart.name)}.png">PNG</a>)</figcaption></figure>'
     )
@@ -157,7 +161,10 @@ def page(
         f'<p class="kicker">{esc(kicker)}</p><h1>{esc(title)}</h1><p class="lede">{lede}</p>',
         '<dl class="inputs">',
     ]
-    out += [f"<dt>{esc(k)}</dt><dd{' class=hash' if 'hash' in k else ''}>{esc(v)}</dd>" for k, v in inputs]
+    out += [
+        f"<dt{' class=hash' if 'hash' in k else ''}>{esc(k)}</dt><dd{' class=hash' if 'hash' in k else ''}>{esc(v)}</dd>"
+        for k, v in inputs
+    ]
     out.append("</dl><nav>" + "".join(f'<a href="#{esc(s.id)}">{esc(s.title)}</a>' for s in sections) + "</nav>")
     out.append('<div class="cards">')
     for label, value, note, tone in cards:

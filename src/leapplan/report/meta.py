@@ -71,6 +71,8 @@ def run_info(s: Scenario, plan: PlanLike, ensemble: EnsembleLike, now: dt.dateti
         "leapplan": __version__,
         "plan_status": status_text(plan.status),
         "objective": float(plan.objective),
+        "currency": s.currency,
+        "solver_info": solver,
         "reason": plan.reason,
         "solver": str(solver.get("name", "")),
         "solver_method": str(solver.get("method", "")),

@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatter, NullFormatter, ScalarFormatter
 
 DPI = 130
 """Resolution of the PNG files and of the images in the HTML report [dots per inch]."""
@@ -96,12 +96,14 @@ RC: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Chart:
-    """One rendered chart: ``name`` (file stem), ``title``, ``caption`` (how to read it), ``png`` bytes."""
+    """One rendered chart: ``name`` (file stem), ``title``, ``caption`` (how to read it), ``png`` bytes and the
+    ``axes`` labels, (x, y) per panel with axes (none for diagrams)."""
 
     name: str
     title: str
     caption: str
     png: bytes
+    axes: tuple[tuple[str, str], ...] = ()
 
 
 @contextmanager
@@ -121,11 +123,44 @@ def figure(width: float, height: float, constrained: bool = True) -> Figure:
 
 def render(draw: Callable[[], Figure]) -> bytes:
     """Draw a figure inside the report style and return it as PNG bytes."""
+    return render_figure(draw)[0]
+
+
+def render_figure(draw: Callable[[], Figure]) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+    """Draw a figure inside the report style, with plain numbers on every axis (``plain_numbers``); return its
+    PNG bytes and the (x, y) labels of each panel that has axes."""
     with chart_style():
         fig = draw()
+        plain_numbers(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 2})
-    return buf.getvalue()
+    return buf.getvalue(), axis_labels(fig)
+
+
+def plain_numbers(fig: Figure) -> None:
+    """No offset ('1e6') and no scientific notation on any axis: matplotlib's default formatter is told to
+    write plain numbers, and a log axis gets the quantity formatter (1.2 m, 25 k)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
+                formatter.set_scientific(False)
+            elif isinstance(formatter, LogFormatter):
+                axis.set_major_formatter(FuncFormatter(quantity))
+                axis.set_minor_formatter(NullFormatter())
+
+
+def axis_labels(fig: Figure) -> tuple[tuple[str, str], ...]:
+    """(x label, y label) of every panel whose axes are shown; a figure-wide label stands in for a panel's."""
+    sup_x = fig.get_supxlabel() if hasattr(fig, "get_supxlabel") else ""
+    sup_y = fig.get_supylabel() if hasattr(fig, "get_supylabel") else ""
+    return tuple((ax.get_xlabel() or sup_x, ax.get_ylabel() or sup_y) for ax in fig.axes if ax.axison)
+
+
+def time_label(periods: list[str]) -> str:
+    """The label of a time axis over ``periods``: 'year', or 'quarter' when the periods are quarters."""
+    return "quarter" if any("Q" in p for p in periods) else "year"
 
 
 def money(value: float, _pos: object = None) -> str:

@@ -14,13 +14,14 @@ from matplotlib.figure import Figure
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from leapplan.console import fmt
+from leapplan.console import PLAN_COST, fmt, plan_cost
 from leapplan.report import charts_flows, charts_map, charts_plan, charts_sim, style
 from leapplan.report.html import Section, esc, page, table_html
 from leapplan.report.inputs import EnsembleLike, PlanLike
 from leapplan.report.meta import provenance, run_info
 from leapplan.report.tables import collect, write_tables
 from leapplan.scenario.model import Scenario
+from leapplan.scenario.summary import GROSS_AND_USABLE, targets_table
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "Output value by ownership level and by sector, against the targets",
         "Left: local industry (everything but central state industry) stacked by who runs it, county-run at the "
         "bottom so the county target reads off the first band. A red line is what a target asks for in its year, "
-        "the red dot what the plan achieves as the planner measures it (the planner may count only output of usable quality, so a dot can sit below the top of its bar). Right: all output value by sector. Yuan at base-year prices.",
+        "the red dot what the plan achieves. Right: all output value by sector. Usable output, as the targets "
+        "count it, in yuan at base-year prices.",
     ),
     "industry_vs_agriculture": (
         "Local industry against agriculture",
@@ -63,13 +65,17 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     ),
     "simulated_bands": (
         "Monte Carlo bands of key products",
-        "The plan (dashed) against what the simulated runs report (orange), really produce (blue) and produce of "
-        "usable quality (green): median lines and 5\u201395 % bands across the runs. Product units per period.",
+        "Like against like: the plan's usable output (green, dashed) against the usable output of the simulated "
+        "runs (green), and the plan's gross output (black, dashed) against the simulated gross output (blue) and "
+        "what the units report (orange): median lines and 5\u201395 % bands across the runs. The gap between the "
+        "dashed lines is the plan's own low-quality output; the gap between a dashed line and its band is what "
+        "the frictions cost. Product units per period.",
     ),
     "plan_reported_actual": (
         "Plan, reports and reality",
-        "Output value as planned, as the units report it and as it really was in the simulation. The gap between "
-        "orange and blue is over-reporting; the gap between dashed and blue is the shortfall against the plan.",
+        "Output value as planned, as the units report it and as it really was in the simulation, gross (black, "
+        "orange, blue) and usable (green). The gap between orange and blue is over-reporting; the gap between "
+        "a dashed line and the band of its colour is the shortfall against the plan.",
     ),
 }
 
@@ -82,7 +88,7 @@ def _charts(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> list[tuple[s
         ("weak_links", lambda: charts_plan.weak_links_figure(s, plan)),
         ("support_flows", lambda: charts_flows.support_figure(s, plan.support)),
         ("region_map", lambda: charts_map.region_map_figure(s)),
-        ("simulated_bands", lambda: charts_sim.bands_figure(s, ensemble)),
+        ("simulated_bands", lambda: charts_sim.bands_figure(s, ensemble, plan)),
         ("plan_reported_actual", lambda: charts_sim.reported_vs_actual(s, plan, ensemble)),
     ]
 
@@ -104,20 +110,78 @@ def balance_table(balance: Any) -> pd.DataFrame:
     )
 
 
-def final_medians(s: Scenario, ensemble: EnsembleLike) -> pd.DataFrame:
-    """Last period, key products: planned, reported, actual and usable medians [product unit]."""
+FINAL_COLUMNS = {
+    "plan_gross": "plan, gross",
+    "reported": "reported (gross)",
+    "actual": "actual (gross)",
+    "plan_usable": "plan, usable",
+    "usable": "actual, usable",
+}
+"""Columns of ``final_medians`` and their headings in the report."""
+
+
+def final_medians(s: Scenario, ensemble: EnsembleLike, plan: PlanLike | None = None) -> pd.DataFrame:
+    """Last period, key products: the plan's gross and usable output and the medians of the runs' reported,
+    actual (gross) and usable output [product unit per period]."""
     bands = ensemble.bands
     last = s.periods[-1]
     units = {p.id: p.unit for p in s.products}
     names = {p.id: p.name for p in s.products}
+    planned = charts_sim.planned_output(s, plan) if plan is not None and len(plan.production) else None
     rows = []
     for prod in charts_sim.key_products(s, bands, count=8):
         row: dict[str, Any] = {"product": names.get(prod, prod), "unit": units.get(prod, "")}
-        for var in ("planned", "reported", "actual", "usable"):
-            if var in bands:
+        mine = planned[(planned["product"] == prod) & (planned["period"] == last)] if planned is not None else None
+        for var in FINAL_COLUMNS:
+            if var.startswith("plan_"):
+                row[var] = float(mine[var.removeprefix("plan_")].sum()) if mine is not None else float("nan")
+            elif var in bands:
                 row[var] = float(bands[var].sel(product=prod, period=last).sel(quantile=0.5, method="nearest"))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["product", "unit", *FINAL_COLUMNS])
+
+
+def support_totals(s: Scenario, support: pd.DataFrame) -> pd.DataFrame:
+    """Support over the whole plan by kind, and by product for goods, each with its unit: [kind, what, unit,
+    quantity] (technicians and labour in persons, funds in the scenario's currency, goods in their unit)."""
+    units = {p.id: p.unit for p in s.products}
+    names = {p.id: p.name for p in s.products}
+    if not len(support):
+        return pd.DataFrame(columns=["kind", "what", "unit", "quantity"])
+    frame = support.assign(what=support["product"].fillna("").astype(str) if "product" in support.columns else "")
+    total = frame.groupby(["kind", "what"], as_index=False)["quantity"].sum()
+    unit_of_kind = {"technicians": "persons", "labour": "persons", "funds": s.currency}
+    total["unit"] = [
+        units.get(w, "") if k == "product" else unit_of_kind.get(k, "")
+        for k, w in zip(total["kind"], total["what"], strict=True)
+    ]
+    total["what"] = [names.get(w, w) if w else k for k, w in zip(total["kind"], total["what"], strict=True)]
+    return total[["kind", "what", "unit", "quantity"]]
+
+
+def targets_frame(s: Scenario, plan: PlanLike) -> pd.DataFrame:
+    """The plan's targets with what the planners said, what each counts, its source, and the required,
+    achieved and cut values as text in the target's unit ('291.1 million yuan', 'met')."""
+    desc = {t.id: t.description for t in s.targets}
+    src = {t.id: t.source for t in s.targets}
+    counts = {t["id"]: t["counts"] for t in targets_table(s)}
+    frame = plan.targets.copy()
+    cut = frame["cut"].astype(float).fillna(0.0)
+    required = frame["required"].astype(float)
+    met = cut.abs() <= 1e-6 * required.abs().clip(lower=1.0)
+    share = (100 * cut / required.where(required > 0)).fillna(0.0)
+    return frame.assign(
+        description=frame["id"].map(desc).fillna(""),
+        source=frame["id"].map(src).fillna(""),
+        counts=frame["id"].map(counts).fillna(""),
+        priority=["hard" if bool(h) else str(p) for h, p in zip(frame["hard"], frame["priority"], strict=True)],
+        required=[fmt(float(v), str(u)) for v, u in zip(required, frame["unit"], strict=True)],
+        achievable=[fmt(float(v), str(u)) for v, u in zip(frame["achievable"], frame["unit"], strict=True)],
+        cut=[
+            "met" if ok else f"{fmt(float(c), str(u))} ({p:.1f} %)"
+            for ok, c, u, p in zip(met, cut, frame["unit"], share, strict=True)
+        ],
+    )
 
 
 def _cards(
@@ -206,7 +270,7 @@ def _inputs(info: dict[str, Any]) -> list[tuple[str, str]]:
         ("solver", f"{info['solver']} {info['solver_method']}".strip() or "–"),
         ("solver status", info["solver_status"] or "–"),
         ("plan status", info["plan_status"] + (f" — {info['reason']}" if info["reason"] else "")),
-        ("objective", fmt(info["objective"])),
+        (PLAN_COST, plan_cost(info["objective"], info["solver_info"], info["currency"])),
         ("scenario seed", str(info["scenario_seed"])),
         ("simulation seed, runs", f"{info['simulation_seed']}, {info['runs']} runs"),
         ("periods", f"{info['periods'][0]}–{info['periods'][-1]} (base year {info['base_year']})"),
@@ -228,22 +292,8 @@ def _sections(
         for c in ("kind", "product", "region", "period", "shadow_price", "unit", "explanation")
         if c in plan.weak_links.columns
     ]
-    t_cols = [
-        c
-        for c in ("id", "year", "hard", "priority", "required", "achievable", "cut", "unit")
-        if c in plan.targets.columns
-    ]
-    desc = {t.id: t.description for t in s.targets}
-    src = {t.id: t.source for t in s.targets}
-    targets = plan.targets.assign(
-        description=plan.targets["id"].map(desc).fillna(""), source=plan.targets["id"].map(src).fillna("")
-    )
-    support = plan.support
-    totals = (
-        support.groupby("kind", as_index=False)["quantity"].sum()
-        if len(support)
-        else pd.DataFrame(columns=["kind", "quantity"])
-    )
+    targets = targets_frame(s, plan)
+    totals = support_totals(s, plan.support)
     prov = provenance(s)
     n_est = int(prov["estimate"].sum() + prov["partly_estimate"].sum())
     sections = [
@@ -252,7 +302,8 @@ def _sections(
             "Targets and output value",
             [
                 "What the planners asked for and what this plan can deliver. Targets that cannot all be met are cut "
-                "in priority order; the table gives the cut in the target's own unit."
+                "in priority order. Output-value targets count usable output in yuan at "
+                f"{s.base_year} prices; each figure is in the unit of its row."
             ],
             [charts["output_value"], charts["industry_vs_agriculture"]],
             [
@@ -260,8 +311,18 @@ def _sections(
                     "Targets",
                     table_html(
                         targets,
-                        ["id", "description", *t_cols[1:], "source"],
-                        ["target", "what the planners said", *t_cols[1:], "source"],
+                        ["id", "description", "year", "priority", "counts", "required", "achievable", "cut", "source"],
+                        [
+                            "target",
+                            "what the planners said",
+                            "year",
+                            "priority",
+                            "counts",
+                            "required",
+                            "in the plan",
+                            "cut",
+                            "source",
+                        ],
                     ),
                 )
             ],
@@ -277,10 +338,16 @@ def _sections(
             [charts["food_per_head"]],
             [
                 (
-                    "Food per head by period (kg per person per year)",
+                    "Food per head by period",
                     table_html(
                         charts_plan.province_food(s, plan),
-                        headers=["period", "province", "lowest region", "which", "floor"],
+                        headers=[
+                            "period",
+                            "province (kg per person per year)",
+                            "lowest region (kg per person per year)",
+                            "which",
+                            "floor (kg per person per year)",
+                        ],
                     ),
                 )
             ],
@@ -301,7 +368,12 @@ def _sections(
             "Support: hubs, cities and counties",
             [],
             [charts["support_flows"], charts["region_map"]],
-            [("Support by kind, whole plan", table_html(totals))],
+            [
+                (
+                    "Support over the whole plan, by kind",
+                    table_html(totals, headers=["kind", "what", "unit", "quantity (in its unit)"]),
+                )
+            ],
             ["plan_support", "plan_funds", "plan_shipments"],
         ),
         Section(
@@ -312,7 +384,12 @@ def _sections(
                 "output and inflated reports. Every simulated figure is a model estimate, not an observation."
             ],
             [charts["simulated_bands"], charts["plan_reported_actual"]],
-            [(f"Key products in {s.periods[-1]}: medians of the runs", table_html(final_medians(s, ensemble)))],
+            [
+                (
+                    f"Key products in {s.periods[-1]}: the plan and the medians of the runs (product unit per period)",
+                    table_html(final_medians(s, ensemble, plan), headers=["product", "unit", *FINAL_COLUMNS.values()]),
+                )
+            ],
             [k for k in tables if k.startswith("bands_")],
         ),
     ]
@@ -347,7 +424,14 @@ def _sections(
                         prov, headers=["table", "items", "seed", "cited", "estimate", "partly estimated", "no source"]
                     ),
                 ),
-                ("Base-year output value by sector and ownership (yuan)", table_html(tables["scenario_output_value"])),
+                (
+                    f"Output value in {s.base_year} by sector and ownership ({s.currency} at {s.base_year} prices)",
+                    table_html(
+                        tables["scenario_output_value"],
+                        ["sector", "ownership", "value", "usable_value", "local"],
+                        ["sector", "ownership", "gross", "usable", "local industry"],
+                    ),
+                ),
             ],
             [
                 "scenario_provenance",
@@ -399,9 +483,9 @@ def write_report(
             if progress and task is not None:
                 progress.update(task, advance=1, description=name)
             title, caption = CAPTIONS[name]
-            png = style.render(draw)
+            png, axes = style.render_figure(draw)
             (folder / "charts" / f"{name}.png").write_bytes(png)
-            charts[name] = style.Chart(name, title, caption, png)
+            charts[name] = style.Chart(name, title, caption, png, axes)
         if progress and task is not None:
             progress.update(task, advance=1, description="html")
         sections = _sections(scenario, plan, ensemble, charts, tables, extra.get("balance_linkages"))
@@ -410,7 +494,8 @@ def write_report(
             kicker=f"leapplan report · {scenario.name}",
             lede=esc(
                 f"Plan {info['plan_status'].replace('_', ' ')} for {scenario.periods[0]}–{scenario.periods[-1]}, "
-                f"checked against {ensemble.runs} simulated runs."
+                f"checked against {ensemble.runs} simulated runs. {GROSS_AND_USABLE} Output values are in "
+                f"{scenario.currency} at {scenario.base_year} prices."
             ),
             inputs=_inputs(info),
             cards=_cards(scenario, plan, ensemble, info),

@@ -116,10 +116,11 @@ class TargetGrowth:
     """Compound growth per year the metric needs from the base year [fraction], NaN where undefined."""
 
 
-def target_growth(s: Scenario) -> list[TargetGrowth]:
+def target_growth(s: Scenario, *, usable: bool = False) -> list[TargetGrowth]:
     """Each target's required level and the compound annual growth it implies, holding any reference metric
-    at its base-year level (×2 in two years = 41.4 %/yr)."""
-    frame = base_output(s)
+    at its base-year level (×2 in two years = 41.4 %/yr). With ``usable``, base-year output is counted as the
+    planner counts it (gross output × the technology's usable share; see ``base_output``)."""
+    frame = base_output(s, usable=usable)
     out = []
     for t in s.targets:
         years = t.year - s.base_year

@@ -73,7 +73,7 @@ def parse(raw: dict[str, Any], source: str = "", csv_tables: dict[str, str] | No
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(_locate(err["loc"], csv_tables or {}), _message(err)) for err in exc.errors()]
+        problems = [Problem(_locate(err["loc"], raw, csv_tables or {}), _message(err)) for err in exc.errors()]
         raise ScenarioError(problems, source) from None
     problems = check(scenario)
     if problems:
@@ -162,13 +162,17 @@ def _read_csv(path: Path, key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _locate(loc: tuple[Any, ...], csv_tables: dict[str, str]) -> str:
+def _locate(loc: tuple[Any, ...], raw: dict[str, Any], csv_tables: dict[str, str]) -> str:
+    """'products[steel].price' for pydantic's ('products', 3, 'price'); rows read from CSV also name their line."""
+    from leapplan.scenario.validate import locate_by_id
+
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
+    out = locate_by_id(raw, out)
     if len(loc) >= 2 and loc[0] in csv_tables and isinstance(loc[1], int):
         out += f" ({csv_tables[loc[0]]} line {loc[1] + 2})"
     return out
@@ -182,6 +186,10 @@ def _message(err: Any) -> str:
         return "required field is missing"
     if err["type"] == "extra_forbidden":
         return "unknown field (check its spelling against the schema)"
+    limit = (err.get("ctx") or {}).get("le")
+    if err["type"] == "less_than_equal" and limit == 1 and isinstance(value, int | float) and value > 1:
+        hint = f" (a percentage? {value:g} % is {value / 100:g})" if 2 <= value <= 100 else ""
+        return f"a share must be between 0 and 1, not {value:g}{hint}"
     if isinstance(value, (str, int, float)) and not (isinstance(value, float) and math.isnan(value)):
         shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."
         return f"{msg} (got {shown})"

@@ -1,9 +1,15 @@
-"""Cross-reference checks on a structurally valid scenario; every problem is located and listed."""
+"""Cross-reference checks on a structurally valid scenario; every problem is located and listed.
+
+Locations name list items by their id where they have one (``zones[taiyuan_zone].counties[1]``,
+``products[steel].price``), by position where they have none or the id is not unique.
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from leapplan.errors import Problem
 from leapplan.scenario.coefficients import productivity
@@ -49,7 +55,41 @@ def check(s: Scenario) -> list[Problem]:
         out += _supply(s)
     if not out:
         out += _productive(s)
-    return out
+    return [Problem(locate_by_id(s, p.location), p.message) for p in out]
+
+
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[\]\s]+)")
+
+
+def locate_by_id(root: Any, location: str) -> str:
+    """A location with list positions replaced by the items' ids: 'products[3].price' → 'products[steel].price'.
+
+    ``root`` is a Scenario or the plain data it is read from. A position stays where the item has no id, the
+    id is not unique in its list, or the path cannot be followed; text after the path is kept as it is."""
+    out: list[str] = []
+    node: Any = root
+    pos = 0
+    for m in _STEP.finditer(location):
+        if m.start() != pos:
+            break
+        pos = m.end()
+        index, key = m.group(1), m.group(2)
+        if key is not None:
+            out.append(f".{key}" if out else key)
+            node = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+            continue
+        i = int(index)
+        items = node if isinstance(node, list | tuple) else []
+        node = items[i] if 0 <= i < len(items) else None
+        ident = _item_id(node)
+        unique = ident is not None and sum(_item_id(x) == ident for x in items) == 1
+        out.append(f"[{ident}]" if unique else f"[{i}]")
+    return "".join(out) + location[pos:]
+
+
+def _item_id(node: Any) -> str | None:
+    ident = node.get("id") if isinstance(node, dict) else getattr(node, "id", None)
+    return ident if isinstance(ident, str) and ident and "]" not in ident else None
 
 
 class _Refs:
