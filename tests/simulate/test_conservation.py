@@ -21,7 +21,7 @@ def check_balance(s: Scenario, plan: Any | None, runs: int = 3) -> None:
     products = m.products
     T, C, P, _ = m.shape
     for run in range(runs):
-        opening = np.zeros(P)
+        opening = m.stock0.copy()  # the state's grain reserve and a millionth of each product's typical size
         for t in range(T):
             used = np.zeros(P)
             made = np.zeros(P)
@@ -35,7 +35,10 @@ def check_balance(s: Scenario, plan: Any | None, runs: int = 3) -> None:
                     made[products.index(key)] += x * q
             made[m.grain] += b.grain[run, t].sum()
             closing = b.stocks[run, t]
-            flows = opening + made + b.imports[run, t] - used - b.consumption[run, t]
+            lost = np.zeros(P)
+            lost[m.grain] = opening[m.grain] * (1 - m.keep)  # grain lost in store over the period
+            assert np.allclose(b.lost[run, t], lost, rtol=1e-12, atol=1e-9)
+            flows = opening + made + b.imports[run, t] - used - b.consumption[run, t] - b.delivered[run, t] - lost
             scale = np.maximum(1.0, np.abs(made) + np.abs(used) + opening)
             assert np.all(np.abs(closing - flows) <= 1e-9 * scale), (run, t)
             assert np.all(closing >= -1e-9 * scale), (run, t, closing.min())
@@ -70,8 +73,16 @@ def test_grain_pool_and_farm_stocks_add_up(china: Scenario) -> None:
         harvest = food["grain"].iloc[k]
         assert row["made"] == pytest.approx(harvest, rel=1e-12)
         assert row["consumption"] == pytest.approx(food["eaten"].iloc[k], rel=1e-12)
+        assert row["lost"] == pytest.approx(row["opening"] * (1 - 0.98), rel=1e-9)  # china-1957: 2 % a year
         assert row["closing"] == pytest.approx(
-            row["opening"] + harvest - row["intermediate"] - row["consumption"] + row["imports"], rel=1e-9
+            row["opening"]
+            - row["lost"]
+            + harvest
+            - row["intermediate"]
+            - row["consumption"]
+            + row["imports"]
+            - row["delivered"],
+            rel=1e-9,
         )
     assert (food["procured"] > 0).all()
 
@@ -92,7 +103,8 @@ def test_procurement_and_resale_by_hand(tiny: Scenario) -> None:
     assert f.loc["south", "resold"] == pytest.approx(7_350, rel=1e-9)
     assert np.allclose(f["food_per_head"], 250.0)
     grain = r.balance[(r.balance["product"] == "grain") & (r.balance["period"] == "1958")].iloc[0]
-    assert grain["closing"] == pytest.approx(142_300 - 112_500, rel=1e-9)
+    # what was not eaten joins the 30,000 t reserve, of which 2 % a year is lost in store
+    assert grain["closing"] == pytest.approx(142_300 - 112_500 + 30_000 * 0.98, rel=1e-9)
 
     # over-reported harvests (a 200,000 t grain target) raise procurement and hide the farms' shortfall
     pol.append(Policy(id="g", kind=PolicyKind.output_target, start="1958", value=200_000.0, product="grain"))

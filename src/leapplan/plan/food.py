@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from leapplan.plan.index import PlanIndex
 from leapplan.plan.model import Build, grid, row
@@ -199,13 +200,14 @@ def define_food(b: Build) -> None:
         fd.add(row(pe, ke, nE), np.asarray(fsh.labels.values)[pe, ke], np.tile(need, b.nP))
     b.rows.add(b.m, fd, ">=", fd.dataarray(np.tile(need, (b.nP, 1))), name="food_floor", scaling=grain_inv)
     if b.elastic:  # the diagnosis asks only what gives; nobody is better fed in it
-        b.m.variables["fed"].upper = 0.0
+        fed = b.m.variables["fed"]
+        fed.update(upper=xr.DataArray(np.zeros(fed.labels.shape), coords=fed.labels.coords))
         return
     fed = Terms([b.P, pd.Index(people, name="fed_region")])
     fed.add(row(pe, ke, nE), FO[pe, ke], 1.0)
     fed.add(row(pe, ke, nE), FE[pe, ke], -1.0)
     b.rows.add(b.m, fed, ">=", fed.dataarray(np.tile(need, (b.nP, 1))), name="fed", scaling=grain_inv)
-    b.m.variables["fed"].upper = b.per(people, (lv["satiation"] - lv["lower"]).clip(lower=0.0).to_numpy())
+    b.m.variables["fed"].update(upper=b.per(people, (lv["satiation"] - lv["lower"]).clip(lower=0.0).to_numpy()))
 
 
 def define_reserve(b: Build) -> None:

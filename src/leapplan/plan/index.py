@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import shortest_path
 
-from leapplan.scenario.accounts import subtree
+from leapplan.scenario.accounts import product_scales, subtree
 from leapplan.scenario.model import AgreementKind, Ownership, Period, RegionKind, Scale, Scenario, TechKind
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ def _regions(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _products(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
+def _products(s: Scenario) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "unit": [p.unit for p in s.products],
@@ -221,14 +221,7 @@ def _products(s: Scenario, units: pd.DataFrame) -> pd.DataFrame:
         },
         index=pd.Index([p.id for p in s.products], name="product"),
     )
-    people = sum(r.population for r in s.regions)
-    places = max(1, sum(1 for r in s.regions if r.labour_force > 0))
-    made = units.groupby("product")["base"].sum().reindex(frame.index, fill_value=0.0)
-    typical = np.maximum(made, frame["consumption"] * people) / places
-    grain = s.agriculture.grain_product
-    if grain in typical.index:
-        typical[grain] = max(typical[grain], people * s.guardrails.food_per_head / 1000 / places)
-    frame["scale"] = 10.0 ** np.round(np.log10(np.maximum(typical.to_numpy(dtype=float), 1.0)))
+    frame["scale"] = product_scales(s).reindex(frame.index).to_numpy()
     return frame
 
 
@@ -456,7 +449,7 @@ def build_index(s: Scenario) -> PlanIndex:
         byproducts=_coefficients(s, units, "byproducts"),
         capital_goods=_coefficients(s, units[units["buildable"]], "capital_goods"),
         regions=_regions(s, units),
-        products=_products(s, units),
+        products=_products(s),
         arcs=arcs,
         segments=_segments(s),
         assignments=_assignments(s, units),

@@ -64,6 +64,8 @@ class PlanModel:
     """Balance rows with a demand but nothing that could supply them (the plan is infeasible)."""
     rows: Rows = field(default_factory=Rows)
     """Every constraint family with the (row, label, coeff) triplets it was built from."""
+    interior: bool = False
+    """The solution is an interior point method's (its dust is read as 0 in the tables)."""
 
     @property
     def nodes(self) -> pd.DataFrame:

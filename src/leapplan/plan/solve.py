@@ -18,7 +18,7 @@ Stages, each one HiGHS run (``solve_plan`` reads them top to bottom):
 
 Hard targets, hard agreements and the guardrails are rows of every stage. Each stage is a fresh HiGHS run: dual
 simplex up to ``IPM_ABOVE`` variables, interior point without crossover above (retried by simplex if it stops
-short of its tolerances); interior point solutions are read with values below ``tables.DUST`` of their scale as 0.
+short of its tolerances); interior point solutions are read with values below ``scenario.accounts.DUST`` of their scale as 0.
 If the first stage is infeasible, an elastic copy of the LP finds the least violation of the hard rows and its
 duals name what blocks it (``diagnose.py``); the plan is then ``infeasible`` with that reason.
 """
@@ -241,6 +241,7 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
     st = Stages(pm, options, levels, fix_columns, progress)
+    pm.interior = st.runner.method == "ipm"
     weak: list[pd.DataFrame] = []
 
     # 1. targets, priority by priority
@@ -281,13 +282,6 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
             f"HiGHS ended the last stage of plan {s.name!r} with status '{cond}'"
             + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
         )
-    # 3. least haulage: with W held, no freight that does not serve it
-    value = float(pm.model.objective.value)
-    held = Terms([pd.Index(["welfare"], name="welfare_cap")])
-    held.add(np.zeros(labels.size, dtype=np.int64), labels, coeffs)
-    pm.rows.add(pm.model, held, "<=", value + abs(value) * st.tol + LEVEL_ABS_TOLERANCE, name="welfare_cap")
-    if st.solve("least haulage", *freight_terms(pm), lexicographic=False) != "optimal":
-        raise SolverError(f"HiGHS could not finish the last stage of plan {s.name!r}")
     if not weak:
         gauge = Gauge(s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)")
         weak.append(weak_links(pm, gauge, names).assign(target=""))

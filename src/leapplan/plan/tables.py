@@ -8,20 +8,21 @@ import pandas as pd
 from leapplan.plan.model import PlanModel
 from leapplan.plan.result import COLUMNS
 from leapplan.plan.weak_links import solution_vector
-from leapplan.scenario.accounts import COLLECTIVE
+from leapplan.scenario.accounts import COLLECTIVE, DUST
 
 EPS = 1e-7
 """Values below this (in their own unit) are reported as absent."""
-DUST = 1e-6
-"""Solution values below this share of their variable's scale (linopy's variable scaling: the typical size of
-the product in one place) are read as 0: an interior point solution leaves such dust where a vertex has 0."""
+
 
 
 def _sol(pm: PlanModel, name: str) -> np.ndarray:
+    """The solution of variable ``name``; by interior point, values below ``DUST`` of their scale read as 0."""
     if name not in pm.model.variables:
         return np.zeros((len(pm.index.periods), 0))
     v = pm.model.variables[name]
     values = np.nan_to_num(np.asarray(v.solution.values))
+    if not pm.interior:
+        return values
     scale = 1.0 / np.broadcast_to(np.asarray(v.solver_scaling.values, dtype=float), values.shape)
     return np.where(np.abs(values) < DUST * scale, 0.0, values)
 

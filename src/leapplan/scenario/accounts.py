@@ -29,6 +29,30 @@ def base_grain(s: Scenario) -> pd.Series:
     return pd.Series(out, index=[r.id for r in regions], name="grain", dtype=float)
 
 
+DUST = 1e-6
+"""Share of a product's typical size (``product_scales``) below which a quantity is read as 0: an interior point
+solution leaves such dust where a vertex has 0, and the simulation keeps that much of each product on hand."""
+
+
+def product_scales(s: Scenario) -> pd.Series:
+    """Typical size of each product in one place, rounded to a power of ten [product units]: base capacity (or
+    household use, or for grain the food floor) over the regions with a labour force. The planner scales its LP by
+    it, and reads values below a millionth of it as 0 (``DUST``); the simulation does the same."""
+    people = sum(r.population for r in s.regions)
+    places = max(1, sum(1 for r in s.regions if r.labour_force > 0))
+    made: dict[str, float] = {}
+    product_of = {t.id: t.product for t in s.technologies}
+    for e in s.enterprises:
+        made[product_of[e.technology]] = made.get(product_of[e.technology], 0.0) + e.capacity
+    typical = pd.Series(
+        {p.id: max(made.get(p.id, 0.0), p.consumption_per_head * people) / places for p in s.products}, dtype=float
+    )
+    grain = s.agriculture.grain_product
+    if grain in typical.index:
+        typical[grain] = max(typical[grain], people * s.guardrails.food_per_head / 1000 / places)
+    return 10.0 ** np.round(np.log10(np.maximum(typical, 1.0)))
+
+
 def base_food_per_head(s: Scenario) -> float:
     """Grain eaten per person in the base year [t per person per year]: the base harvest less the grain base
     production used as an input, over the whole population (no grain carried in, out or into stocks)."""

@@ -140,8 +140,7 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         {k: np.zeros((n, T, C)) for k in ("planned", "actual", "usable", "reported", "capacity")} if detail else None
     )
     planning = m.mode == "plan"
-    stock = np.zeros((n, P))
-    stock[:, m.grain] = m.reserve0
+    stock = np.tile(m.stock0, (n, 1))
     rural_stock = np.zeros((n, G))
     for t in range(T):
         plan_t = planned[:, t]

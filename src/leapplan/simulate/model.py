@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.sparse import csr_array
 
 from leapplan.errors import SimulationError
-from leapplan.scenario.accounts import grain_yield
+from leapplan.scenario.accounts import DUST, grain_yield, product_scales
 from leapplan.scenario.model import Period, Scenario, Sector, TechKind
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class Model:
     """(T,) grain the plan brings in [t per period] (plan mode)."""
     reserve0: float
     """State grain reserve at the start [t]."""
+    stock0: np.ndarray
+    """(P,) stocks on hand at the start [units]: the grain reserve, and of every other product a millionth of its
+    typical size (``scenario.accounts.DUST``), the dust a plan solved by interior point reads as 0."""
     keep: float
     """Share of grain in store that survives one period [-]."""
     mess: np.ndarray
@@ -280,12 +283,20 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         floor=pop * s.guardrails.food_per_head / 1000 * dt,
         grain_imports=grain_imports,
         reserve0=float(s.agriculture.reserve),
+        stock0=_stock0(s),
         keep=float((1 - s.agriculture.storage_loss) ** dt),
         mess=mess,
         procurement=procurement,
         ratchet=ratchet,
         settings={k: float(v) for k, v in st.model_dump().items() if k != "source"},
     )
+
+
+def _stock0(s: Scenario) -> np.ndarray:
+    """(P,) stocks on hand at the start [units]: dust of every product but grain, and the grain reserve."""
+    out = (DUST * product_scales(s)).reindex([p.id for p in s.products]).to_numpy(dtype=float, copy=True)
+    out[[p.id for p in s.products].index(s.agriculture.grain_product)] = s.agriculture.reserve  # grain: the reserve
+    return out
 
 
 def _base_ration(s: Scenario, base_out: dict[tuple[str, str], float], grain_total: float, people: float) -> float:
@@ -389,22 +400,27 @@ def _plan_uses(
         frame = getattr(plan, name, None)
         if not isinstance(frame, pd.DataFrame) or frame.empty or any(c not in frame for c in columns):
             return None
-        return frame[frame["period"].astype(str).isin(tidx)]
+        frame = frame[frame["period"].astype(str).isin(tidx)]
+        return frame if len(frame) else None
 
     cons = table("consumption", ["period", "product", "quantity"])
     if cons is not None:
-        rows = cons[cons["product"].isin(pidx) & (cons["product"] != grain)]
+        rows = cons[cons["product"].isin(pidx) & (cons["product"] != grain)].reset_index(drop=True)
         demand[:] = 0.0
         np.add.at(
             demand,
-            (rows["period"].astype(str).map(tidx).to_numpy(), rows["product"].map(pidx).to_numpy()),
+            (
+                rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64),
+                rows["product"].map(pidx).to_numpy(dtype=np.int64),
+            ),
             rows["quantity"].to_numpy(dtype=float),
         )
     trade = table("trade", ["period", "product"])
     grain_imports = np.zeros(T)
     if trade is not None:
         rows = trade[trade["product"].isin(pidx)]
-        ti, pi = rows["period"].astype(str).map(tidx).to_numpy(), rows["product"].map(pidx).to_numpy()
+        ti = rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64)
+        pi = rows["product"].map(pidx).to_numpy(dtype=np.int64)
         for column in ("exports", "deliveries"):
             if column in rows:
                 np.add.at(deliveries, (ti, pi), rows[column].to_numpy(dtype=float))
@@ -422,7 +438,9 @@ def _plan_uses(
             if "food" in rows
             else rows["food_per_head"].to_numpy(dtype=float) / 1000 * pop[rows["region"].map(gidx).to_numpy()] * dt
         )
-        food_plan[rows["period"].astype(str).map(tidx).to_numpy(), rows["region"].map(gidx).to_numpy()] = eaten
+        food_plan[
+            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64), rows["region"].map(gidx).to_numpy(dtype=np.int64)
+        ] = eaten
     return demand, deliveries, food_plan, grain_imports
 
 
