@@ -10,7 +10,7 @@ import pandas as pd
 from leapplan.audit import physical, statistical, totals
 from leapplan.audit.reports import read_plan, read_reports
 from leapplan.audit.rules import FLAG_COLUMNS, SEVERITY, AuditRules, Check
-from leapplan.audit.units import key, tables_for
+from leapplan.audit.units import assigned_allowed, key, tables_for
 from leapplan.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,12 @@ def validate_reports(scenario: Scenario, reports: pd.DataFrame) -> None:
 
 
 def audit_reports(
-    scenario: Scenario, reports: pd.DataFrame, plan: pd.DataFrame | None = None, *, rules: AuditRules | None = None
+    scenario: Scenario,
+    reports: pd.DataFrame,
+    plan: pd.DataFrame | None = None,
+    *,
+    rules: AuditRules | None = None,
+    support: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Check reports against the material balance, capacity, labour, history, peers, totals and plan.
 
@@ -37,6 +42,10 @@ def audit_reports(
     {product: quantity} or as columns ``input:<product>``. History and peer checks look at the other
     reports in the same frame, so pass a unit's earlier reports (and its peers') along with new ones.
     ``plan`` is a plan's production table [period, region, technology, product, quantity].
+    ``support`` is the same plan's support table [period, source, member, kind, quantity, network]: when
+    given, an enterprise's technicians' gain in the capacity check is the one its assigned technicians give
+    (none when none are assigned); without it every plant a network covers may have the network's largest
+    gain. (The least-input check keeps the largest gain: it stays a true lower bound either way.)
 
     Returns the flags [report_id, unit, period, product, check, severity, message], ordered by report
     then check (see :class:`~leapplan.audit.rules.Check`); an empty frame when nothing is wrong.
@@ -55,6 +64,11 @@ def audit_reports(
     R["peer"] = R["peer"].where(~no_plants, R["kind"] + ":" + R["product"])
     R["byproduct"] = (R["kind"] == "enterprise") & R["capacity"].isna()  # needs no inputs of its own
     R["planned"] = R["planned_capacity"] = R["share"] = np.nan
+    if support is not None:
+        A = assigned_allowed(scenario, t, support).rename(columns={"allowed": "assigned"})
+        R = R.merge(A, on=["unit", "product", "period"], how="left")
+        R["allowed"] = R["assigned"].where(R["assigned"].notna(), R["capacity"])
+        R = R.drop(columns="assigned")
     R["limit"] = R["allowed"]  # allowed annual output [units per year]; the plan's new plants may raise it
     checks = [Check.material_balance, Check.capacity, Check.labour, Check.history, Check.peers, Check.parent_total]
     if plan is not None:
