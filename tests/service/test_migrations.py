@@ -16,14 +16,14 @@ def test_upgrade_builds_exactly_the_models_and_downgrade_removes_them(db_url: st
     store = Store(db_url)
     try:
         assert current_revision(store.writer) is None
-        assert store.migrate() == head_revision() == "0001"
+        assert store.migrate() == head_revision() == "0002"
         assert set(TABLES_IN_ORDER) <= set(table_names(store.reader))
         with store.reader.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        assert store.migrate() == "0001"  # running it again is a no-op
+        assert store.migrate() == "0002"  # running it again is a no-op
         downgrade(store.writer, "base")
         assert set(table_names(store.reader)) & set(TABLES_IN_ORDER) == set()
-        assert store.migrate() == "0001"
+        assert store.migrate() == "0002"
     finally:
         store.dispose()
 

@@ -34,7 +34,7 @@ from leapplan.service.schemas import BatchIn, CorrectionIn, DeliveryIn, ReportIn
 from leapplan.service.security import TOKEN_LIFETIME, Principal, Role, check_password, new_token, token_hash
 
 log = logging.getLogger(__name__)
-STATUSES = ("submitted", "approved", "returned")
+STATUSES = ("submitted", "approved", "returned", "merged")
 
 
 def _static_dir() -> Path:

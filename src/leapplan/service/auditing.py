@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from leapplan.scenario import Scenario
 from leapplan.service.db import Store
-from leapplan.service.models import Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, Flag, Report, ReportVersion
 from leapplan.service.units import UnitTree
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _context(session: Session, tree: UnitTree, new: Sequence[Submitted]) -> list
             ReportVersion.inputs,
         )
         .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
-        .where(Report.product.in_(products), Report.status != "returned")
+        .where(Report.product.in_(products), Report.status.not_in(("returned", MERGED)))
         .where(or_(Report.unit.in_(units), Report.period.in_(periods)))
         .order_by(Report.id.desc())
         .limit(CONTEXT_LIMIT)

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
+from leapplan.service.chain import link
 from leapplan.service.context import ApiError, iso, now
 from leapplan.service.db import Store
-from leapplan.service.models import AuditEntry, Report, ReportVersion
+from leapplan.service.models import MERGED, AuditEntry, Report, ReportVersion
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +127,13 @@ class Committer:
                     ).where(ReportVersion.client_id.in_(cids))
                 )
             }
+            holders = key_holders(session, [it for r in group for it in r.items if it.client_id not in prior])
             fresh: dict[str, Item] = {}  # client_id → item to insert in this transaction
+            taken: dict[tuple[str, str, str], str] = {}  # (unit, period, product) → client_id inserted here
             accepted: list[Request] = []
             for r in group:
                 mine: dict[str, Item] = {}
+                mine_keys: dict[tuple[str, str, str], str] = {}
                 try:
                     for i, it in enumerate(r.items):
                         where = f"reports[{i}]: " if r.batch else ""
@@ -150,12 +155,20 @@ class Committer:
                             raise ApiError(
                                 409, f"{where}client_id {it.client_id!r} was already used with a different body"
                             )
+                        k = (it.unit, it.period, it.product)
+                        if k in holders:
+                            raise ApiError(409, held_message(where, k, holders[k]))
+                        twin = taken.get(k) or mine_keys.get(k)
+                        if twin is not None and twin != it.client_id:
+                            raise ApiError(409, twice_message(where, k, twin, it.client_id))
                         mine.setdefault(it.client_id, it)
+                        mine_keys[k] = it.client_id
                 except ApiError as exc:
                     r.error = exc
                     continue
                 for cid, it in mine.items():
                     fresh.setdefault(cid, it)
+                taken.update(mine_keys)
                 accepted.append(r)
             new_ids: dict[str, int] = {}
             rows_json: dict[int, dict[str, Any]] = {}
@@ -203,20 +216,19 @@ class Committer:
                         for it in items
                     ],
                 )
-                session.execute(
-                    insert(AuditEntry),
-                    [
-                        {
-                            "at": t,
-                            "actor": owner[it.client_id],
-                            "action": "report_create",
-                            "target": f"report {new_ids[it.client_id]}",
-                            "before": None,
-                            "after": rows_json[new_ids[it.client_id]],
-                        }
-                        for it in items
-                    ],
-                )
+                entries = [
+                    {
+                        "at": t,
+                        "actor": owner[it.client_id],
+                        "action": "report_create",
+                        "target": f"report {new_ids[it.client_id]}",
+                        "before": None,
+                        "after": rows_json[new_ids[it.client_id]],
+                    }
+                    for it in items
+                ]
+                link(session, entries)
+                session.execute(insert(AuditEntry), entries)
             for r in accepted:
                 made: set[int] = set()
                 for it in r.items:
@@ -229,6 +241,38 @@ class Committer:
                             made.add(rid)
                     else:
                         r.ids.append(prior[it.client_id][0])
+
+
+def key_holders(session: Session, items: Sequence[Item]) -> dict[tuple[str, str, str], int]:
+    """(unit, period, product) → id of the report already holding it, for the keys of ``items``."""
+    keys = {(it.unit, it.period, it.product) for it in items}
+    if not keys:
+        return {}
+    units = {k[0] for k in keys}
+    rows = session.execute(
+        select(Report.unit, Report.period, Report.product, Report.id).where(
+            Report.unit.in_(units), Report.status != MERGED
+        )
+    )
+    return {(u, p, q): rid for u, p, q, rid in rows if (u, p, q) in keys}
+
+
+def held_message(where: str, key: tuple[str, str, str], holder: int) -> str:
+    """The 409 of a second report for a unit, period and product."""
+    unit, period, product = key
+    return (
+        f"{where}report {holder} already holds {unit} {product} {period} (one report per unit, period and product): "
+        f"correct it with POST /api/reports/{holder}/correct"
+    )
+
+
+def twice_message(where: str, key: tuple[str, str, str], first: str, second: str) -> str:
+    """The 409 of two new reports for one unit, period and product under different client ids."""
+    unit, period, product = key
+    return (
+        f"{where}{unit} {product} {period} is reported twice, under client_id {first!r} and {second!r} "
+        "(one report per unit, period and product)"
+    )
 
 
 def owner_of(r: Request, it: Item, fresh: dict[str, Item]) -> bool:

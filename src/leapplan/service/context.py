@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leapplan.scenario import Scenario
+from leapplan.service.chain import link
 from leapplan.service.db import Store
 from leapplan.service.models import AuditEntry
 from leapplan.service.planning import ActivePlan
@@ -43,8 +44,10 @@ def iso(t: dt.datetime | None) -> str | None:
 def record(
     session: Session, actor: str | None, action: str, target: str, before: Any = None, after: Any = None
 ) -> None:
-    """Append one entry to the audit log (in the caller's transaction)."""
-    session.add(AuditEntry(at=now(), actor=actor, action=action, target=target[:300], before=before, after=after))
+    """Append one entry to the audit log (in the caller's transaction), chained onto the last one."""
+    row = {"at": now(), "actor": actor, "action": action, "target": target[:300], "before": before, "after": after}
+    link(session, [row])
+    session.add(AuditEntry(**row))
 
 
 @dataclass

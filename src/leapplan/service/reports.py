@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from leapplan.service.committer import Item, Request
+from leapplan.service.committer import Item, Request, held_message, key_holders
 from leapplan.service.context import ApiError, Context, iso, now, record
-from leapplan.service.models import Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, Flag, Report, ReportVersion
 from leapplan.service.schemas import CorrectionIn, ReportIn
 from leapplan.service.security import Principal, Role
 from leapplan.service.units import REPORTING_KINDS
@@ -128,6 +128,10 @@ def _store_one(session: Session, username: str, it: Item, where: str) -> tuple[i
     found = _existing(session, it.client_id, it.digest, where)
     if found is not None:
         return found.id, False
+    k = (it.unit, it.period, it.product)
+    holder = key_holders(session, [it]).get(k)
+    if holder is not None:
+        raise ApiError(409, held_message(where, k, holder))
     t = now()
     report = Report(
         client_id=it.client_id,
@@ -251,6 +255,8 @@ def correct(ctx: Context, user: Principal, report_id: int, body: CorrectionIn) -
     with ctx.store.write() as session:
         report = _report_or_404(session, report_id)
         check_write(ctx, user, report.unit)
+        if report.status == MERGED:
+            raise ApiError(409, f"report {report_id} was {report.return_reason}: correct that report instead")
         for name in ("unit", "period", "product"):
             given = getattr(body, name)
             if given is not None and given != getattr(report, name):
@@ -305,8 +311,8 @@ def decide(ctx: Context, user: Principal, report_id: int, approve: bool, reason:
                 f"report {report_id} is {report.status}; only a submitted report can be approved"
                 + (" (the unit must correct it first)" if report.status == "returned" else ""),
             )
-        if not approve and report.status == "returned":
-            raise ApiError(409, f"report {report_id} is already returned")
+        if not approve and report.status in ("returned", MERGED):
+            raise ApiError(409, f"report {report_id} is already {report.status}")
         before = latest(session, report)
         report.status = "approved" if approve else "returned"
         report.return_reason = None if approve else reason

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 
 from leapplan.service.context import ApiError, Context
-from leapplan.service.models import AgreementRow, Delivery, Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, AgreementRow, Delivery, Flag, Report, ReportVersion
 from leapplan.service.reports import visible_units
 from leapplan.service.security import Principal, Role
 from leapplan.service.units import REPORTING_KINDS
@@ -35,7 +35,7 @@ def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[st
             func.sum(credible),
         )
         .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
-        .where(Report.status != "returned")
+        .where(Report.status.not_in(("returned", MERGED)))
         .group_by(Report.unit, Report.period, Report.product)
     )
     if period is not None:
