@@ -99,19 +99,22 @@ def db_upgrade(db: DbOpt = None) -> None:
 
 @db_app.command("backup")
 def db_backup(
-    file: Annotated[Path, typer.Argument(help="Backup file to write (JSON; .gz compresses).")],
+    file: Annotated[Path, typer.Argument(help="Backup file to write (JSON; .gz compresses); mode 0600.")],
     db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
-    """Write a portable backup of every table."""
+    """Write a portable backup of every table, with a checksum that restore verifies."""
     from leapplan.service.backup import backup
 
     if not file.parent.is_dir():
         raise ServiceError(f"folder {file.parent} does not exist")
+    if file.exists() and not force:
+        raise ServiceError(f"{file} exists: choose another name or pass --force to overwrite it")
     store = _store(db)
     try:
         if store.migrate() == "":
             raise ServiceError(f"database {store.url} has no schema")
-        counts = backup(store, file)
+        counts = backup(store, file, force=force)
     finally:
         store.dispose()
     out.print(f"wrote {file}: {sum(counts.values())} rows ({counts['reports']} reports, {counts['users']} users)")
@@ -121,12 +124,17 @@ def db_backup(
 def db_restore(
     file: Annotated[Path, typer.Argument(help="Backup file written by `leapplan db backup`.")],
     db: DbOpt = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Drop everything in the database first.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the database's contents (in one transaction).")
+    ] = False,
 ) -> None:
-    """Load a backup into an empty database (or, with --replace, instead of its contents)."""
-    from leapplan.service.backup import read_backup, restore
+    """Load a backup into an empty database (or, with --replace, instead of its contents).
 
-    read_backup(file)  # refuse a file that is not a backup before touching the database
+    The whole backup is checked first (checksum, values, keys, the audit log's chain); on any error the
+    database is left untouched. Stop the service before restoring into its database."""
+    from leapplan.service.backup import read_backup, restore, validate
+
+    validate(read_backup(file))  # refuse a damaged file before the database is even opened
     store = _store(db)
     try:
         counts = restore(store, file, replace=replace)
