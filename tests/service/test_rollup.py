@@ -180,19 +180,85 @@ def status(client: TestClient, query: str = "") -> dict[str, tuple[str, float]]:
 
 
 def test_agreement_status_follows_deliveries(planner: TestClient) -> None:
-    # labour_north: 2,000 persons 1958-01-01 … 1958-12-31; steel_south: 500 t 1958-01-01 … 1959-06-30
-    assert status(planner) == {"labour_north": ("on_time", 0.0), "steel_south": ("on_time", 0.0)}
+    # labour_north: 2,000 persons 1958-01-01 … 1958-12-31; steel_south: 500 t 1958-01-01 … 1959-06-30.
+    # tiny is historical: the current period is its first, 1958, so as_of is 1958-12-31 and nothing was delivered:
+    # labour_north owes all 2,000, steel_south 500 × 364/545 days ≈ 334 t: both late
+    assert planner.get("/api/settings").json() | {"four_eyes": None} == {
+        "current_period": "1958",
+        "today": "1958-12-31",
+        "as_of": "1958-12-31",
+        "historical": True,
+        "four_eyes": None,
+    }
+    assert status(planner) == {"labour_north": ("late", 0.0), "steel_south": ("late", 0.0)}
+    assert status(planner, "?as_of=1958-01-01") == {"labour_north": ("on_time", 0.0), "steel_south": ("on_time", 0.0)}
     r = planner.post("/api/agreements/labour_north/deliveries", json={"quantity": 500.0, "date": "1958-07-01"})
     assert r.status_code == 201 and (r.json()["delivered"], r.json()["status"]) == (500.0, "late")
     # as of 1958-07-01, 181 of 364 days have passed: 2,000 × 181/364 ≈ 994 persons were due, 500 came
-    assert status(planner) == {"labour_north": ("late", 500.0), "steel_south": ("late", 0.0)}
+    assert status(planner, "?as_of=1958-07-01")["labour_north"] == ("late", 500.0)
     planner.post("/api/agreements/labour_north/deliveries", json={"quantity": 1500.0, "date": "1958-12-01"})
     assert status(planner)["labour_north"] == ("met", 2000.0)
     assert status(planner, "?as_of=1958-06-30")["labour_north"] == ("late", 0.0)
-    assert status(planner, "?as_of=1958-01-01")["labour_north"] == ("on_time", 0.0)
-    assert status(planner, "?as_of=1959-07-01")["steel_south"] == ("unfulfilled", 0.0)
-    planner.post("/api/agreements/steel_south/deliveries", json={"quantity": 500.0, "date": "1959-08-01"})
-    assert status(planner)["steel_south"] == ("late", 500.0)
+    # 1959-08-01 lies after today (1958-12-31) until a planner moves the current period on
+    late = {"quantity": 500.0, "date": "1959-08-01"}
+    r = planner.post("/api/agreements/steel_south/deliveries", json=late)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "date 1959-08-01 is in the future: deliveries can be recorded up to 1958-12-31"
+    assert planner.put("/api/settings", json={"current_period": "1959"}).json()["as_of"] == "1959-12-31"
+    assert planner.post("/api/agreements/steel_south/deliveries", json=late).status_code == 201
+    assert status(planner)["steel_south"] == ("late", 500.0)  # in full, after its due date
+    log = planner.get("/api/audit-log?action=setting").json()
+    assert [(e["target"], e["before"], e["after"]) for e in log] == [
+        ("current_period", {"value": "1958"}, {"value": "1959"})
+    ]
+
+
+def test_deliveries_in_the_future_are_refused_and_move_nothing(
+    committee: TestClient, liaison: TestClient, planner: TestClient
+) -> None:
+    before = status(committee)
+    for day in ["9999-12-31", "1959-01-01", "1962-05-01"]:
+        r = committee.post("/api/agreements/steel_south/deliveries", json={"quantity": 1e-9, "date": day})
+        assert r.status_code == 422 and "is in the future" in r.json()["detail"], day
+    assert status(committee) == before
+    assert committee.get("/api/agreements/steel_south/deliveries").json() == []
+    r = liaison.put("/api/settings", json={"current_period": "1959"})
+    assert r.status_code == 403
+    planner.put("/api/settings", json={"current_period": "1959"})
+    r = planner.post("/api/agreements/steel_south/deliveries", json={"quantity": 1.0, "date": "1960-01-01"})
+    assert r.status_code == 422 and "in the future" in r.json()["detail"]  # tiny's plan ends with 1959
+
+
+def test_a_delivery_is_corrected_by_a_new_version_with_its_reason(
+    committee: TestClient, liaison2: TestClient, planner: TestClient
+) -> None:
+    first = committee.post("/api/agreements/steel_south/deliveries", json={"quantity": 500.0, "date": "1958-06-01"})
+    assert first.status_code == 201 and first.json()["delivered"] == 500.0
+    (d1,) = committee.get("/api/agreements/steel_south/deliveries").json()
+    fix = {"quantity": 400.0, "date": "1958-06-02", "reason": "100 t were rails, not steel"}
+    r = committee.post(f"/api/deliveries/{d1['id']}/correct", json=fix)
+    assert r.status_code == 201
+    assert (r.json()["version"], r.json()["origin_id"], r.json()["reason"]) == (2, d1["id"], fix["reason"])
+    assert status(committee)["steel_south"][1] == 400.0
+    again = committee.post(f"/api/deliveries/{d1['id']}/correct", json=fix)
+    assert again.status_code == 409 and "correct its latest version" in again.json()["detail"]
+    missing = committee.post(f"/api/deliveries/{r.json()['id']}/correct", json={"quantity": 1.0, "date": "1958-06-02"})
+    assert missing.status_code == 422 and "reason" in missing.json()["detail"]
+    assert liaison2.post(f"/api/deliveries/{r.json()['id']}/correct", json=fix).status_code == 201  # south is a party
+    gone = planner.post(
+        f"/api/deliveries/{r.json()['id'] + 1}/correct", json=fix | {"quantity": 0.0, "reason": "never arrived"}
+    )
+    assert gone.status_code == 201
+    assert status(planner)["steel_south"][1] == 0.0
+    versions = planner.get("/api/agreements/steel_south/deliveries").json()
+    assert [(v["version"], v["quantity"], v["current"]) for v in versions] == [
+        (1, 500.0, False),
+        (2, 400.0, False),
+        (3, 400.0, False),
+        (4, 0.0, True),
+    ]
+    log = [e["action"] for e in reversed(planner.get("/api/audit-log").json()) if e["action"].startswith("deliver")]
+    assert log == ["delivery", "delivery_correct", "delivery_correct", "delivery_withdraw"]
 
 
 def test_delivery_rights_and_validation(

@@ -21,16 +21,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import reports, rollup
+from leapplan.service import calendar, deliveries, reports, rollup
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
 from leapplan.service.context import ApiError, Context, now, record
 from leapplan.service.db import Store
 from leapplan.service.limits import BodyLimit
-from leapplan.service.models import AgreementRow, AuditEntry, Delivery, Token, User
+from leapplan.service.models import AuditEntry, Token, User
 from leapplan.service.planning import active_plan
-from leapplan.service.schemas import BatchIn, CorrectionIn, DeliveryIn, ReportIn, ReturnIn
+from leapplan.service.schemas import (
+    BatchIn,
+    CorrectionIn,
+    DeliveryCorrectionIn,
+    DeliveryIn,
+    ReportIn,
+    ReturnIn,
+    SettingsIn,
+)
 from leapplan.service.security import TOKEN_LIFETIME, Principal, Role, check_password, new_token, token_hash
 
 log = logging.getLogger(__name__)
@@ -283,49 +291,37 @@ def _routes(app: FastAPI) -> None:
         body: DeliveryIn,
         response: Response,
     ) -> dict[str, Any]:
+        aid, created = deliveries.record_delivery(ctx, user, agreement_id, body)
+        if not created:
+            response.status_code = 200
+        return rollup.agreement_rows(ctx, user, None, only=aid)[0]
+
+    @app.get("/api/agreements/{agreement_id}/deliveries")
+    def delivery_list(
+        ctx: CtxDep, user: UserDep, agreement_id: Annotated[str, PathParam(max_length=100)]
+    ) -> list[dict[str, Any]]:
+        return deliveries.delivery_versions(ctx, user, agreement_id)
+
+    @app.post("/api/deliveries/{delivery_id}/correct", status_code=201)
+    def correct_delivery(
+        ctx: CtxDep, user: UserDep, delivery_id: ReportId, body: DeliveryCorrectionIn, response: Response
+    ) -> dict[str, Any]:
+        out, created = deliveries.correct_delivery(ctx, user, delivery_id, body)
+        if not created:
+            response.status_code = 200
+        return out
+
+    @app.get("/api/settings")
+    def get_settings(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        return calendar.settings_view(ctx)
+
+    @app.put("/api/settings")
+    def put_settings(ctx: CtxDep, user: UserDep, body: SettingsIn) -> dict[str, Any]:
+        if user.role is not Role.planner:
+            raise ApiError(403, "only planners change settings", actor=user.username, target="settings")
         with ctx.store.write() as session:
-            a = session.get(AgreementRow, agreement_id)
-            if a is None:
-                raise ApiError(404, f"no agreement {agreement_id!r}")
-            if not rollup.may_record_delivery(user, a):
-                raise ApiError(
-                    403,
-                    f"{user.role.value} {user.username} may not record deliveries of {a.id!r}",
-                    actor=user.username,
-                    target=f"agreement {a.id}",
-                )
-            if body.date < a.start:
-                raise ApiError(422, f"date {body.date} is before the agreement's start {a.start}")
-            prior = None
-            if body.client_id is not None:
-                prior = session.scalars(select(Delivery).where(Delivery.client_id == body.client_id)).first()
-                if prior is not None and (
-                    prior.agreement_id != a.id or prior.quantity != body.quantity or prior.date != body.date
-                ):
-                    raise ApiError(409, f"client_id {body.client_id!r} was already used with a different body")
-            if prior is None:
-                session.add(
-                    Delivery(
-                        agreement_id=a.id,
-                        quantity=body.quantity,
-                        date=body.date,
-                        client_id=body.client_id,
-                        recorded_by=user.username,
-                        recorded_at=now(),
-                    )
-                )
-                record(
-                    session,
-                    user.username,
-                    "delivery",
-                    f"agreement {a.id}",
-                    None,
-                    {"quantity": body.quantity, "date": body.date.isoformat(), "client_id": body.client_id},
-                )
-            else:
-                response.status_code = 200
-        as_of = max(rollup.default_as_of(ctx), body.date)
-        return rollup.agreement_rows(ctx, user, as_of, only=agreement_id)[0]
+            calendar.set_current_period(ctx, session, user.username, body.current_period)
+        return calendar.settings_view(ctx)
 
     @app.get("/api/flags")
     def flags(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:

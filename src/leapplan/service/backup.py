@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, Text, func, select, text
 from sqlalchemy import JSON as JSONType
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, Text, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 

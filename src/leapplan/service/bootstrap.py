@@ -14,7 +14,7 @@ from leapplan.errors import ServiceError
 from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
 from leapplan.service.db import Store
-from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Unit, User
+from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Unit, User
 from leapplan.service.planning import ActivePlan, from_result
 from leapplan.service.security import Role, hash_password, role_unit_problem
 from leapplan.service.units import UnitTree
@@ -196,6 +196,7 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         _units(session, tree)
         _agreements(session, scenario)
         plan_id = _plan_version(session, sv, plan)
+        settings = {row.key: row.value for row in session.scalars(select(Setting))}
         if with_demo_users:
             for name, role, unit in demo_users(tree, scenario):
                 if session.get(User, name) is None:
@@ -212,6 +213,7 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         zone_roots={z.id: {z.centre, *z.counties} for z in scenario.zones},
         scenario_version=sv,
         plan_state="ready" if plan is not None else "none",
+        settings=settings,
     )
 
 

@@ -67,6 +67,8 @@ class Context:
     plan_state: str = "none"  # none | solving | ready | failed: <why>
     auditor: Any = None  # leapplan.service.auditing.Auditor, started by create_app
     committer: Any = None  # leapplan.service.committer.Committer, started by create_app
+    settings: dict[str, Any] = field(default_factory=dict)  # the settings table, kept in step by its writers
+    four_eyes: bool = True  # a planner may not approve a report whose latest version they submitted
 
     def close(self) -> None:
         """Stop the audit thread and close the database connections."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
 
+from leapplan.service.calendar import default_as_of
 from leapplan.service.context import ApiError, Context
 from leapplan.service.models import MERGED, AgreementRow, Delivery, Flag, Report, ReportVersion
 from leapplan.service.reports import visible_units
@@ -173,13 +174,6 @@ def _status(a: AgreementRow, deliveries: list[tuple[dt.date, float]], as_of: dt.
     return ("on_time" if total >= expected * (1 - TOLERANCE) else "late"), total
 
 
-def default_as_of(ctx: Context) -> dt.date:
-    """The latest delivery date recorded, or the first day of the first plan year."""
-    with ctx.store.read() as session:
-        last = session.scalar(select(func.max(Delivery.date)))
-    return last or dt.date(ctx.scenario.base_year + 1, 1, 1)
-
-
 def agreement_rows(
     ctx: Context, user: Principal, as_of: dt.date | None, only: str | None = None
 ) -> list[dict[str, Any]]:
@@ -192,7 +186,11 @@ def agreement_rows(
             stmt = stmt.where(AgreementRow.id == only)
         agreements = [a for a in session.scalars(stmt) if scope is None or a.zone in scope]
         by_agreement: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
-        dstmt = select(Delivery.agreement_id, Delivery.date, Delivery.quantity).order_by(Delivery.date, Delivery.id)
+        dstmt = (
+            select(Delivery.agreement_id, Delivery.date, Delivery.quantity)
+            .where(Delivery.current, Delivery.quantity > 0)
+            .order_by(Delivery.date, Delivery.id)
+        )
         if only is not None:
             dstmt = dstmt.where(Delivery.agreement_id == only)
         for aid, d, q in session.execute(dstmt):

@@ -63,3 +63,18 @@ class DeliveryIn(_Body):
     quantity: PositiveQuantity
     date: dt.date
     client_id: ClientId | None = None
+
+
+class DeliveryCorrectionIn(_Body):
+    """A new version of a delivery: quantity 0 withdraws it; the reason is required."""
+
+    quantity: Quantity
+    date: dt.date
+    reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
+    client_id: ClientId | None = None
+
+
+class SettingsIn(_Body):
+    """Settings a planner changes while the service runs."""
+
+    current_period: PeriodLabel
