@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,13 +20,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import calendar, deliveries, reports, rollup
+from leapplan.service import accounts, calendar, deliveries, reports, rollup
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
 from leapplan.service.context import ApiError, Context, now, record
 from leapplan.service.db import Store
-from leapplan.service.limits import BodyLimit
+from leapplan.service.limits import BodyLimit, SecurityHeaders
 from leapplan.service.models import AuditEntry, Token, User
 from leapplan.service.planning import active_plan
 from leapplan.service.schemas import (
@@ -35,14 +34,21 @@ from leapplan.service.schemas import (
     CorrectionIn,
     DeliveryCorrectionIn,
     DeliveryIn,
+    PasswordIn,
     ReportIn,
     ReturnIn,
     SettingsIn,
+    UserChangeIn,
+    UserIn,
 )
-from leapplan.service.security import TOKEN_LIFETIME, Principal, Role, check_password, new_token, token_hash
+from leapplan.service.security import Principal, Role, token_hash
 
 log = logging.getLogger(__name__)
 STATUSES = ("submitted", "approved", "returned", "merged")
+MAX_ID = 2**31 - 1
+"""Largest id a path accepts (ids are 32-bit integers in PostgreSQL): larger is 422, never a database error."""
+MAX_OFFSET = 2**31 - 1
+"""Largest offset of a listing: 2⁶³ and beyond are 422."""
 
 
 def _static_dir() -> Path:
@@ -53,12 +59,6 @@ async def _ctx(request: Request) -> Context:
     """The service context (async: no thread hop for a dictionary lookup)."""
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-TOKEN_CACHE_SECONDS = 60.0
-"""How long a checked token is trusted without asking the database again [s] (role changes apply after this)."""
-_token_cache: dict[str, tuple[Principal, dt.datetime, float]] = {}
-_token_lock = threading.Lock()
 
 
 def _lookup_token(ctx: Context, hashed: str) -> tuple[Principal, dt.datetime]:
@@ -74,25 +74,18 @@ def _lookup_token(ctx: Context, hashed: str) -> tuple[Principal, dt.datetime]:
     return Principal(username=row[1], role=Role(row[2]), unit=row[3]), expires
 
 
-async def current_user(request: Request) -> Principal:
-    """The user behind the request's bearer token; 401 without a valid one (checked tokens are cached briefly)."""
+def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "not logged in: send Authorization: Bearer <token> (POST /api/token)")
-    ctx: Context = request.app.state.ctx
-    hashed = token_hash(token.strip())
-    key = f"{id(ctx)}:{hashed}"
-    with _token_lock:
-        cached = _token_cache.get(key)
-    if cached is not None and cached[2] > time.monotonic():
-        principal, expires = cached[0], cached[1]
-    else:
-        principal, expires = await run_in_threadpool(_lookup_token, ctx, hashed)
-        with _token_lock:
-            if len(_token_cache) > 10_000:
-                _token_cache.clear()
-            _token_cache[key] = (principal, expires, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return token_hash(token.strip())
+
+
+def current_user(request: Request) -> Principal:
+    """The user behind the request's bearer token, looked up on every request (a revoked token fails at once);
+    401 without a valid one."""
+    principal, expires = _lookup_token(request.app.state.ctx, _bearer(request))
     if expires <= now():
         raise ApiError(401, "token expired: log in again")
     return principal
@@ -101,7 +94,10 @@ async def current_user(request: Request) -> Principal:
 UserDep = Annotated[Principal, Depends(current_user)]
 CtxDep = Annotated[Context, Depends(_ctx)]
 IdParam = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
-ReportId = Annotated[int, PathParam(ge=1, le=2**53)]
+ReportId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+UserName = Annotated[str, PathParam(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+Limit = Annotated[int, Query(ge=1, le=10000)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -116,8 +112,8 @@ def _install_handlers(app: FastAPI) -> None:
                     record(session, exc.actor, "denied", exc.target or request.url.path, None, after)
 
             await run_in_threadpool(log_denial)  # a blocking write must not stall the event loop
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+        headers = exc.headers | ({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -178,19 +174,43 @@ def _routes(app: FastAPI) -> None:
     @app.post("/api/token")
     def token(
         ctx: CtxDep,
+        request: Request,
         username: Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[^\x00]*$")],
         password: Annotated[str, Form(max_length=1000)],
     ) -> dict[str, Any]:
-        with ctx.store.read() as session:
-            user = session.get(User, username)
-            stored = user.password_hash if user is not None else None
-        if not check_password(stored, password):
-            raise ApiError(401, "wrong username or password")
-        raw, hashed = new_token()
-        t = now()
-        with ctx.store.write() as session:
-            session.add(Token(token_hash=hashed, username=username, created_at=t, expires_at=t + TOKEN_LIFETIME))
-        return {"access_token": raw, "token_type": "bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+        address = request.client.host if request.client is not None else "unknown"
+        return accounts.log_in(ctx, username, password, address)
+
+    @app.post("/api/logout", status_code=204)
+    def logout(ctx: CtxDep, request: Request, user: UserDep) -> Response:
+        accounts.log_out(ctx, _bearer(request), user)
+        return Response(status_code=204)
+
+    @app.post("/api/me/password", status_code=204)
+    def password(ctx: CtxDep, user: UserDep, body: PasswordIn) -> Response:
+        accounts.change_password(ctx, user, body.current, body.new)
+        return Response(status_code=204)
+
+    @app.get("/api/users")
+    def users(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
+        return accounts.list_users(ctx, user)
+
+    @app.post("/api/users", status_code=201)
+    def add_user(ctx: CtxDep, user: UserDep, body: UserIn) -> dict[str, Any]:
+        return accounts.save_user(ctx, user, body.username, body.role, body.unit, body.password, new=True)
+
+    @app.put("/api/users/{username}")
+    def change_user(ctx: CtxDep, user: UserDep, username: UserName, body: UserChangeIn) -> dict[str, Any]:
+        return accounts.save_user(ctx, user, username, body.role, body.unit, body.password, new=False)
+
+    @app.delete("/api/users/{username}", status_code=204)
+    def remove_user(ctx: CtxDep, user: UserDep, username: UserName) -> Response:
+        accounts.remove_user(ctx, user, username)
+        return Response(status_code=204)
+
+    @app.post("/api/users/{username}/unlock")
+    def unlock_user(ctx: CtxDep, user: UserDep, username: UserName) -> dict[str, Any]:
+        return accounts.unlock(ctx, user, username)
 
     @app.get("/api/me")
     def me(user: UserDep) -> dict[str, Any]:
@@ -236,8 +256,8 @@ def _routes(app: FastAPI) -> None:
         period: IdParam = None,
         product: IdParam = None,
         status: IdParam = None,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 1000,
+        offset: Offset = 0,
     ) -> JSONResponse:
         if status is not None and status not in STATUSES:
             raise ApiError(422, f"status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -331,8 +351,8 @@ def _routes(app: FastAPI) -> None:
     def audit_log(
         ctx: CtxDep,
         user: UserDep,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 200,
+        offset: Offset = 0,
         action: IdParam = None,
     ) -> list[dict[str, Any]]:
         if user.role is not Role.planner:
@@ -386,18 +406,22 @@ def create_app(
     demo_users: bool = False,
     *,
     solve: bool = True,
+    four_eyes: bool = True,
 ) -> FastAPI:
     """The service on ``db_url``: migrates, records the scenario/plan/units, optionally creates demo users.
 
     ``scenario`` is a Scenario, an embedded name or a path (default shanxi-1958); ``plan`` a PlanResult, a
     ``leapplan plan --out`` folder or None (then, when ``solve``, the database's plan for this scenario version is
     reused, or the plan is solved on a background thread: the service answers at once and planned values appear
-    when the plan is ready; see ``plan_state`` in GET /api/scenario).
+    when the plan is ready; see ``plan_state`` in GET /api/scenario). ``four_eyes``: a planner may not approve
+    a report whose latest version they submitted themselves.
     """
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
     store = Store(db_url)
     given = active_plan(s, plan, solve=False) if plan is not None else None
     ctx = prepare(store, s, given, with_demo_users=demo_users)
+    ctx.four_eyes = four_eyes
+    ctx.throttle = accounts.Throttle()
     ctx.auditor = Auditor(store, s, ctx.tree, ctx.plan.production if ctx.plan is not None else None)
     ctx.committer = Committer(store, reports.store_alone(ctx))
     redo = ctx.auditor.queue_unaudited()
@@ -423,4 +447,5 @@ def create_app(
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so even BodyLimit's 413 carries the headers
     return app

@@ -182,8 +182,9 @@ def _value(column: Any, v: Any) -> Any:
     if isinstance(kind, String | Text):
         if not isinstance(v, str) or "\x00" in v:
             raise ValueError(f"{v!r} is not text")
-        if getattr(kind, "length", None) and len(v) > kind.length:
-            raise ValueError(f"is longer than {kind.length} characters")
+        longest = getattr(kind, "length", None)
+        if longest is not None and len(v) > longest:
+            raise ValueError(f"is longer than {longest} characters")
         return v
     if isinstance(kind, JSONType):
         return v

@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from leapplan.errors import ServiceError
 from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
 from leapplan.service.db import Store
-from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Unit, User
+from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Token, Unit, User
 from leapplan.service.planning import ActivePlan, from_result
 from leapplan.service.security import Role, hash_password, role_unit_problem
 from leapplan.service.units import UnitTree
@@ -142,16 +142,18 @@ def add_user(
     username: str,
     role: Role,
     unit: str | None,
-    password: str,
+    password: str | None,
     *,
     actor: str | None = None,
     replace: bool = False,
     demo: bool = False,
 ) -> None:
-    """Create (or with ``replace`` reset) a user; raises ServiceError on a bad role/unit/name."""
+    """Create (or with ``replace`` change) a user; raises ServiceError on a bad role/unit/name/password.
+
+    A change keeps the password when ``password`` is None and revokes every token of the user at once."""
     if not username or len(username) > 100 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise ServiceError(f"bad username {username!r}: use 1-100 letters, digits, '.', '_' or '-'")
-    if len(password) < 6 and password != username:
+    if password is not None and len(password) < 6 and not (demo and password == username):
         raise ServiceError("password too short: use at least 6 characters")
     problem = role_unit_problem(role, unit, tree)
     if problem:
@@ -161,20 +163,27 @@ def add_user(
         raise ServiceError(f"user {username!r} exists")
     after = {"username": username, "role": role.value, "unit": unit}
     if row is None:
+        if password is None:
+            raise ServiceError("a new user needs a password")
         session.add(
             User(
                 username=username,
-                password_hash=hash_password(password, demo=demo),
+                password_hash=hash_password(password),
                 role=role.value,
                 unit=unit,
                 created_at=now(),
+                failed_logins=0,
+                locked=False,
             )
         )
         record(session, actor, "user_add", f"user {username}", None, after)
     else:
         before = {"username": username, "role": row.role, "unit": row.unit}
-        row.password_hash, row.role, row.unit = hash_password(password), role.value, unit
-        record(session, actor, "user_reset", f"user {username}", before, after)
+        if password is not None:
+            row.password_hash = hash_password(password)
+        row.role, row.unit = role.value, unit
+        session.execute(delete(Token).where(Token.username == username))
+        record(session, actor, "user_reset", f"user {username}", before, after | {"password": password is not None})
 
 
 def _planned(plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:

@@ -69,8 +69,14 @@ def serve(
         ),
     ] = True,
     seed_demo_users: Annotated[
-        bool, typer.Option("--seed-demo-users", help="Create the demo users of API.md (password = user name).")
+        bool, typer.Option("--seed-demo-users", help="Create the demo users of docs/service.md (password = user name).")
     ] = False,
+    four_eyes: Annotated[
+        bool,
+        typer.Option(
+            "--four-eyes/--no-four-eyes", help="A planner may not approve a report they submitted (default on)."
+        ),
+    ] = True,
 ) -> None:
     """Run the plan monitoring service (API + dashboard); migrations run on start."""
     import uvicorn
@@ -79,7 +85,7 @@ def serve(
 
     if plan is not None and not plan.is_dir():
         raise ServiceError(f"--plan {plan}: no such folder (write one with `leapplan plan --out DIR`)")
-    app = create_app(db or _default_url(), scenario, plan, seed_demo_users, solve=solve)
+    app = create_app(db or _default_url(), scenario, plan, seed_demo_users, solve=solve, four_eyes=four_eyes)
     ctx = app.state.ctx
     note = " — solving the plan in the background" if ctx.plan_state == "solving" else ""
     out.print(f"leapplan service on http://{host}:{port}/ (database {ctx.store.url}){note}")

@@ -19,12 +19,21 @@ from leapplan.service.units import UnitTree
 class ApiError(Exception):
     """An HTTP error with a message for the client; 403s are written to the audit log by the handler."""
 
-    def __init__(self, status: int, detail: str, *, actor: str | None = None, target: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        actor: str | None = None,
+        target: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.actor = actor
         self.target = target
+        self.headers = headers or {}
 
 
 def now() -> dt.datetime:
@@ -69,6 +78,7 @@ class Context:
     committer: Any = None  # leapplan.service.committer.Committer, started by create_app
     settings: dict[str, Any] = field(default_factory=dict)  # the settings table, kept in step by its writers
     four_eyes: bool = True  # a planner may not approve a report whose latest version they submitted
+    throttle: Any = None  # leapplan.service.accounts.Throttle of failed logins, made by create_app
 
     def close(self) -> None:
         """Stop the audit thread and close the database connections."""

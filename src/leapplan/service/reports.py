@@ -314,6 +314,14 @@ def decide(ctx: Context, user: Principal, report_id: int, approve: bool, reason:
         if not approve and report.status in ("returned", MERGED):
             raise ApiError(409, f"report {report_id} is already {report.status}")
         before = latest(session, report)
+        if approve and ctx.four_eyes and before["submitted_by"] == user.username:
+            raise ApiError(
+                403,
+                f"{user.username} submitted version {report.latest_version} of report {report_id}: another planner "
+                "must approve it (four-eyes rule)",
+                actor=user.username,
+                target=f"report {report_id}",
+            )
         report.status = "approved" if approve else "returned"
         report.return_reason = None if approve else reason
         session.flush()

@@ -166,12 +166,12 @@ def upgrade() -> None:
     op.add_column("audit_log", sa.Column("prev_hash", sa.String(length=64), nullable=True))
     op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
     prev = GENESIS
-    for e in conn.execute(sa.text("SELECT id, at, actor, action, target, before, after FROM audit_log ORDER BY id")):
-        before = json.loads(e.before) if isinstance(e.before, str) else e.before
-        after = json.loads(e.after) if isinstance(e.after, str) else e.after
-        h = entry_hash(prev, e.at, e.actor, e.action, e.target, before, after)
+    for old in conn.execute(sa.text("SELECT id, at, actor, action, target, before, after FROM audit_log ORDER BY id")):
+        before = json.loads(old.before) if isinstance(old.before, str) else old.before
+        after = json.loads(old.after) if isinstance(old.after, str) else old.after
+        h = entry_hash(prev, old.at, old.actor, old.action, old.target, before, after)
         conn.execute(
-            sa.text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"), {"p": prev, "h": h, "i": e.id}
+            sa.text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :i"), {"p": prev, "h": h, "i": old.id}
         )
         prev = h
     _append_only(True)
