@@ -12,6 +12,7 @@ up in the database on every request; nothing caches them).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -71,10 +72,9 @@ class Throttle:
 def _too_soon(failures: int, last: float, clock: float, what: str) -> None:
     left = wait_after(failures) - (clock - last)
     if left > 0:
+        secs = max(1, math.ceil(left))
         raise ApiError(
-            429,
-            f"too many failed logins for this {what}: try again in {int(left) + 1} s",
-            headers={"Retry-After": str(int(left) + 1)},
+            429, f"too many failed logins for this {what}: try again in {secs} s", headers={"Retry-After": str(secs)}
         )
 
 
