@@ -19,13 +19,22 @@ GROUPS = ("region", "zone", "network")
 TOLERANCE = 1e-9
 
 
-def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[str, str, str, float, float, int]]:
-    """(unit, period, product, reported, audited, credible reports) of each unit's own reports: latest versions,
-    not returned; a report is credible when approved or free of error flags."""
+Own = tuple[str, str, str, float, float, int, int]
+"""(unit, period, product, reported, audited, credible reports, pending reports) of one unit's own reports."""
+Key = tuple[str, str, str]
+
+
+def _own(ctx: Context, period: str | None, product: str | None) -> list[Own]:
+    """Each unit's own reports (latest versions, not returned or merged), summed per period and product.
+
+    A report is *credible* when a planner approved it, or when the audit has checked its latest version and
+    found no error; it is *pending* while its latest version awaits the audit (and no approval)."""
     has_error = exists().where(
         Flag.report_id == Report.id, Flag.version == Report.latest_version, Flag.severity == "error"
     )
-    credible = case((Report.status == "approved", 1), (has_error, 0), else_=1)
+    judged = Report.audited_version >= Report.latest_version
+    credible = case((Report.status == "approved", 1), (judged & ~has_error, 1), else_=0)
+    pending = case((Report.status == "approved", 0), (judged, 0), else_=1)
     stmt = (
         select(
             Report.unit,
@@ -34,6 +43,7 @@ def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[st
             func.sum(ReportVersion.produced),
             func.sum(ReportVersion.produced * credible),
             func.sum(credible),
+            func.sum(pending),
         )
         .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
         .where(Report.status.not_in(("returned", MERGED)))
@@ -44,50 +54,64 @@ def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[st
     if product is not None:
         stmt = stmt.where(Report.product == product)
     with ctx.store.read() as session:
-        return [(u, p, q, float(r or 0.0), float(a or 0.0), int(n or 0)) for u, p, q, r, a, n in session.execute(stmt)]
+        return [
+            (u, p, q, float(r or 0.0), float(a or 0.0), int(n or 0), int(w or 0))
+            for u, p, q, r, a, n, w in session.execute(stmt)
+        ]
 
 
-Key = tuple[str, str, str]
+def _add(x: float | None, y: float | None) -> float | None:
+    """Sum where None means 'nothing audited yet'."""
+    if x is None:
+        return y
+    return x if y is None else x + y
 
 
-def _region_totals(
-    ctx: Context, own: list[tuple[str, str, str, float, float, int]]
-) -> tuple[dict[Key, float], dict[Key, float]]:
-    """Reported and audited per unit, bottom up: a unit's own reports when it has any (a region's report is its
-    claimed total), else the sum over its child regions and enterprises; audited likewise over credible reports."""
+def _region_totals(ctx: Context, own: list[Own]) -> tuple[dict[Key, float], dict[Key, float | None], dict[Key, int]]:
+    """Reported, audited and pending per unit, bottom up: a unit's own reports when it has any (a region's report is
+    its claimed total), else the sum over its child regions and enterprises; audited likewise over credible reports
+    (None while nothing under the unit is credible); pending counts every report awaiting the audit below."""
     tree = ctx.tree
     own_rep: dict[Key, float] = {}
     own_aud: dict[Key, float] = {}
-    for u, p, q, r, a, n in own:
+    own_wait: dict[Key, int] = {}
+    for u, p, q, r, a, n, w in own:
         own_rep[(u, p, q)] = r
+        own_wait[(u, p, q)] = w
         if n > 0:
             own_aud[(u, p, q)] = a
     child_rep: dict[Key, float] = defaultdict(float)
-    child_aud: dict[Key, float] = defaultdict(float)
+    child_aud: dict[Key, float | None] = {}
+    child_wait: dict[Key, int] = defaultdict(int)
     pending: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for u, p, q in own_rep:
         pending[u].add((p, q))
     depth = {u: len(tree.ancestors(u)) for u in tree.order if tree.kind[u] in REPORTING_KINDS}
     reported: dict[Key, float] = {}
-    audited: dict[Key, float] = {}
+    audited: dict[Key, float | None] = {}
+    waiting: dict[Key, int] = {}
     for u in sorted(depth, key=lambda x: -depth[x]):
         parent = tree.parent[u]
         for p, q in pending.pop(u, set()):
             k = (u, p, q)
             reported[k] = own_rep[k] if k in own_rep else child_rep[k]
-            audited[k] = own_aud[k] if k in own_aud else child_aud[k]
+            audited[k] = own_aud[k] if k in own_aud else child_aud.get(k)
+            waiting[k] = own_wait.get(k, 0) + child_wait[k]
             if parent is not None:
-                child_rep[(parent, p, q)] += reported[k]
-                child_aud[(parent, p, q)] += audited[k]
+                pk = (parent, p, q)
+                child_rep[pk] += reported[k]
+                child_aud[pk] = _add(child_aud.get(pk), audited[k])
+                child_wait[pk] += waiting[k]
                 pending[parent].add((p, q))
-    return reported, audited
+    return reported, audited, waiting
 
 
 def rollup(
     ctx: Context, user: Principal, *, period: str | None, unit: str | None, product: str | None, group: str
 ) -> list[dict[str, Any]]:
-    """Rows {unit, period, product, planned, reported, audited} [product unit]; planned is None without a plan
-    and for enterprises and networks. See API.md for how reports add up."""
+    """Rows {unit, period, product, planned, reported, audited, pending} [product unit]; planned is None without a
+    plan and for enterprises and networks; audited is None ("pending") while nothing in the row is audited or
+    approved. See docs/service.md for how reports add up."""
     if group not in GROUPS:
         raise ApiError(422, f"group must be one of {', '.join(GROUPS)}, not {group!r}")
     if period is not None and period not in ctx.periods:
@@ -100,24 +124,28 @@ def rollup(
     tree = ctx.tree
     own = _own(ctx, period, product)
     reported: dict[Key, float] = defaultdict(float)
-    audited: dict[Key, float] = defaultdict(float)
+    audited: dict[Key, float | None] = {}
+    waiting: dict[Key, int] = defaultdict(int)
     if group == "network":
-        for u, p, q, r, a, n in own:
+        for u, p, q, r, a, n, w in own:
             for net, members in tree.network_members.items():
                 if u in members and q in tree.network_products[net]:
                     reported[(net, p, q)] += r
-                    audited[(net, p, q)] += a if n > 0 else 0.0
+                    audited[(net, p, q)] = _add(audited.get((net, p, q)), a if n > 0 else None)
+                    waiting[(net, p, q)] += w
     else:
-        by_unit_rep, by_unit_aud = _region_totals(ctx, own)
+        by_rep, by_aud, by_wait = _region_totals(ctx, own)
         if group == "region":
-            reported.update(by_unit_rep)
-            audited.update(by_unit_aud)
+            reported.update(by_rep)
+            audited.update(by_aud)
+            waiting.update(by_wait)
         else:
             for zone, roots in ctx.zone_roots.items():
-                for (u, p, q), r in by_unit_rep.items():
+                for (u, p, q), r in by_rep.items():
                     if u in roots:
                         reported[(zone, p, q)] += r
-                        audited[(zone, p, q)] += by_unit_aud[(u, p, q)]
+                        audited[(zone, p, q)] = _add(audited.get((zone, p, q)), by_aud[(u, p, q)])
+                        waiting[(zone, p, q)] += by_wait[(u, p, q)]
 
     def planned_targets(region: str) -> list[str]:
         if group == "region":
@@ -148,7 +176,8 @@ def rollup(
                 "product": key[2],
                 "planned": planned.get(key, 0.0) if has_plan else None,
                 "reported": reported.get(key, 0.0),
-                "audited": audited.get(key, 0.0),
+                "audited": audited.get(key),
+                "pending": waiting.get(key, 0),
             }
         )
     return rows
