@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +29,7 @@ from leapplan.service.context import ApiError, Context, now, record
 from leapplan.service.db import Store
 from leapplan.service.limits import BodyLimit, SecurityHeaders
 from leapplan.service.models import AuditEntry, Token, User
-from leapplan.service.planning import active_plan
+from leapplan.service.planning import active_plan, solve_now
 from leapplan.service.schemas import (
     BatchIn,
     CorrectionIn,
@@ -385,15 +386,21 @@ def _routes(app: FastAPI) -> None:
 
 
 def _solve_in_background(ctx: Context) -> None:
-    """Solve the plan while the service already answers; planned values appear when it is done."""
+    """Solve the plan while the service already answers; planned values appear when it is done. The planner's
+    stages (when it reports them) go to ``ctx.plan_progress`` for the dashboard."""
+    ctx.plan_started = time.monotonic()
+
+    def progress(stage: str, k: int, n: int) -> None:
+        ctx.plan_progress = {"stage": str(stage)[:200], "k": int(k), "n": int(n)}
+
     try:
-        solved = active_plan(ctx.scenario, None, solve=True)
+        solved, state = solve_now(ctx.scenario, progress)
     except Exception as exc:  # noqa: BLE001 - the service keeps running without a plan and says why
         log.exception("solving the plan failed")
         ctx.plan_state = f"failed: {exc}"
         return
     if solved is None:
-        ctx.plan_state = "none"
+        ctx.plan_state = state
         return
     install_plan(ctx, solved)
     log.info("plan %s installed (%s)", ctx.plan_id, solved.status)
@@ -422,8 +429,14 @@ def create_app(
     ctx = prepare(store, s, given, with_demo_users=demo_users)
     ctx.four_eyes = four_eyes
     ctx.throttle = accounts.Throttle()
-    ctx.auditor = Auditor(store, s, ctx.tree, ctx.plan.production if ctx.plan is not None else None)
-    ctx.committer = Committer(store, reports.store_alone(ctx))
+    ctx.auditor = Auditor(
+        store,
+        s,
+        ctx.tree,
+        ctx.plan.production if ctx.plan is not None else None,
+        ctx.plan.support if ctx.plan is not None else None,
+    )
+    ctx.committer = Committer(store, reports.store_alone(ctx), ctx.auditor)
     redo = ctx.auditor.queue_unaudited()
     if redo:
         log.warning("auditing %d report versions left unaudited by the last run", redo)

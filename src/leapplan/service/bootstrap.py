@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import delete, insert, select, update
@@ -15,7 +15,7 @@ from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
 from leapplan.service.db import Store
 from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Token, Unit, User
-from leapplan.service.planning import ActivePlan, from_result
+from leapplan.service.planning import ActivePlan, from_result, plain
 from leapplan.service.security import Role, hash_password, role_unit_problem
 from leapplan.service.units import UnitTree
 
@@ -91,6 +91,9 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
     if active is not None and active.digest == digest and active.scenario_version_id == scenario_version:
         return active.id
     session.execute(update(PlanVersion).values(active=False))
+    support = None
+    if plan.support is not None:
+        support = [{k: plain(v) for k, v in r.items()} for r in plan.support.to_dict("records")]
     row = PlanVersion(
         scenario_version_id=scenario_version,
         status=plan.status,
@@ -98,6 +101,8 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
         digest=digest,
         created_at=now(),
         active=True,
+        targets=plan.targets,
+        support=support,
     )
     session.add(row)
     session.flush()
@@ -241,6 +246,7 @@ def stored_plan(ctx: Context) -> ActivePlan | None:
         ).all()
     production = pd.DataFrame(rows, columns=["period", "region", "technology", "product", "quantity"])
     plan = from_result(_Stored(pv.status, production), f"plan {pv.id} in the database ({pv.source})")
+    plan = replace(plan, targets=list(pv.targets or []), support=pd.DataFrame(pv.support) if pv.support else None)
     ctx.plan_id = pv.id
     return plan
 
@@ -261,7 +267,7 @@ def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False) -> Non
     ctx.planned = _planned(plan)
     ctx.plan, ctx.plan_id = plan, plan_id
     if ctx.auditor is not None:
-        ctx.auditor.plan = plan.production
+        ctx.auditor.set_plan(plan.production, plan.support)
     ctx.plan_state = "ready"
 
 

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from leapplan.service.auditing import Auditor, Submitted, audit_function
 from leapplan.service.chain import link
 from leapplan.service.context import ApiError, iso, now
 from leapplan.service.db import Store
-from leapplan.service.models import MERGED, AuditEntry, Report, ReportVersion
+from leapplan.service.models import MERGED, AuditEntry, Flag, Report, ReportVersion
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Request:
     ids: list[int] = field(default_factory=list)
     created: list[tuple[int, int]] = field(default_factory=list)  # (report id, version) of new reports
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # report id → JSON of the reports it created
+    flags: dict[int, list[dict[str, str]]] | None = None  # report id → flags, when audited in the transaction
     error: BaseException | None = None
 
 
@@ -60,9 +62,10 @@ class Committer:
 
     MAX_ITEMS = 2000
 
-    def __init__(self, store: Store, fallback: Callable[[Request], None]) -> None:
+    def __init__(self, store: Store, fallback: Callable[[Request], None], auditor: Auditor | None = None) -> None:
         self.store = store
         self.fallback = fallback
+        self.auditor = auditor
         self._cond = threading.Condition()
         self._queue: list[Request] = []
         self._stop = False
@@ -108,7 +111,7 @@ class Committer:
                     if r.done.is_set():
                         continue
                     try:
-                        r.ids, r.created, r.rows, r.error = [], [], {}, None
+                        r.ids, r.created, r.rows, r.flags, r.error = [], [], {}, None, None
                         self.fallback(r)
                     except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
                         r.error = exc
@@ -172,10 +175,12 @@ class Committer:
                 accepted.append(r)
             new_ids: dict[str, int] = {}
             rows_json: dict[int, dict[str, Any]] = {}
+            flags_of: dict[int, list[dict[str, str]]] = {}
             if fresh:
                 t = now()
                 owner = {it.client_id: r.username for r in reversed(accepted) for it in r.items}
                 items = list(fresh.values())
+                found = self._audit(items)  # before anything is stored: acknowledged means audited
                 rows = session.execute(
                     insert(Report).returning(Report.id, Report.client_id, sort_by_parameter_order=True),
                     [
@@ -186,7 +191,7 @@ class Committer:
                             "product": it.product,
                             "status": "submitted",
                             "latest_version": 1,
-                            "audited_version": 0,
+                            "audited_version": 0 if found is None else 1,
                             "created_by": owner[it.client_id],
                             "created_at": t,
                         }
@@ -229,6 +234,15 @@ class Committer:
                 ]
                 link(session, entries)
                 session.execute(insert(AuditEntry), entries)
+                if found is not None:
+                    flag_rows = [
+                        {"report_id": new_ids[items[i].client_id], "version": 1} | f
+                        for i, fs in found.items()
+                        for f in fs
+                    ]
+                    if flag_rows:
+                        session.execute(insert(Flag), flag_rows)
+                    flags_of = {new_ids[items[i].client_id]: fs for i, fs in found.items()}
             for r in accepted:
                 made: set[int] = set()
                 for it in r.items:
@@ -241,6 +255,28 @@ class Committer:
                             made.add(rid)
                     else:
                         r.ids.append(prior[it.client_id][0])
+                if found is not None:
+                    r.flags = {rid: flags_of.get(rid, []) for rid, _ in r.created}
+        if fresh and found is not None and self.auditor is not None:  # committed: the context learns them
+            for it in items:
+                self.auditor.context.put(
+                    new_ids[it.client_id], it.unit, it.period, it.product, it.produced, it.labour, it.inputs
+                )
+
+    def _audit(self, items: list[Item]) -> dict[int, list[dict[str, str]]] | None:
+        """Flags per position in ``items`` [check, severity, message]; None when no audit is installed."""
+        if self.auditor is None or audit_function() is None:
+            return None
+        subs = [
+            Submitted(-(i + 1), it.unit, it.period, it.product, it.produced, it.labour, dict(it.inputs))
+            for i, it in enumerate(items)
+        ]
+        out: dict[int, list[dict[str, str]]] = {i: [] for i in range(len(items))}
+        for f in self.auditor.check(subs):
+            out[-int(f["report_id"]) - 1].append(
+                {"check": f["check"][:40], "severity": f["severity"][:20], "message": f["message"]}
+            )
+        return out
 
 
 def key_holders(session: Session, items: Sequence[Item]) -> dict[tuple[str, str, str], int]:

@@ -73,7 +73,9 @@ class Context:
     planned: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (region, period, product) → t
     zone_roots: dict[str, set[str]] = field(default_factory=dict)  # zone → its centre city and member counties
     scenario_version: int = 0
-    plan_state: str = "none"  # none | solving | ready | failed: <why>
+    plan_state: str = "none"  # none[: why] | solving | ready | infeasible: <why> | failed: <why>
+    plan_started: float = 0.0  # time.monotonic() when the background solve began [s]
+    plan_progress: dict[str, Any] | None = None  # {"stage", "k", "n"} of the planner's current stage
     auditor: Any = None  # leapplan.service.auditing.Auditor, started by create_app
     committer: Any = None  # leapplan.service.committer.Committer, started by create_app
     settings: dict[str, Any] = field(default_factory=dict)  # the settings table, kept in step by its writers

@@ -53,6 +53,8 @@ class PlanVersion(Base):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+    targets: Mapped[Any] = mapped_column(JSON, nullable=True)  # the plan's targets table as records
+    support: Mapped[Any] = mapped_column(JSON, nullable=True)  # its technicians rows (for the audit's gain)
 
 
 class PlanRow(Base):

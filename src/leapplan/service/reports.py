@@ -218,7 +218,10 @@ def submit(
     request = ctx.committer.submit(Request(user.username, items, batch))
     if request.error is not None:
         raise request.error
-    flags = ctx.auditor.audit_and_wait(request.created)
+    if request.flags is not None:  # audited in the transaction that stored them
+        flags: dict[tuple[int, int], list[dict[str, str]]] | None = {(rid, 1): fs for rid, fs in request.flags.items()}
+    else:
+        flags = ctx.auditor.audit_and_wait(request.created)
     if flags is not None and all(rid in request.rows for rid in request.ids):  # all new: answer from memory
         out = [request.rows[rid] | {"flags": flags.get((rid, 1), [])} for rid in request.ids]
         return out, len(request.created)
@@ -327,6 +330,8 @@ def decide(ctx: Context, user: Principal, report_id: int, approve: bool, reason:
         session.flush()
         after = latest(session, report)
         record(session, user.username, f"report_{action}", f"report {report.id}", before, after)
+    if not approve:  # committed: a returned report no longer counts in the audit's context
+        ctx.auditor.context.drop(after["unit"], after["period"], after["product"])
     return after
 
 

@@ -7,6 +7,7 @@
 * deliveries gain origin_id, version, current and reason (corrections are new versions).
 * users gain failed_logins, last_failed_at and locked.
 * settings: key → JSON value (the current period).
+* plan_versions gain targets and support (JSON records of the plan's tables of those names).
 
 Revision ID: 0002
 Revises: 0001
@@ -150,6 +151,8 @@ def upgrade() -> None:
     op.add_column("deliveries", sa.Column("current", sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column("deliveries", sa.Column("reason", sa.Text(), nullable=True))
     conn.execute(sa.text("UPDATE deliveries SET origin_id = id"))
+    op.add_column("plan_versions", sa.Column("targets", sa.JSON(), nullable=True))
+    op.add_column("plan_versions", sa.Column("support", sa.JSON(), nullable=True))
 
     merge_entries = _merge_duplicate_reports(conn)
     with op.batch_alter_table("reports", schema=None) as batch_op:
@@ -200,6 +203,8 @@ def downgrade() -> None:
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index("ux_reports_key")
         batch_op.create_index("ix_reports_key", ["unit", "period", "product"], unique=False)
+    for column in ("support", "targets"):
+        op.drop_column("plan_versions", column)
     for column in ("reason", "current", "version", "origin_id"):
         op.drop_column("deliveries", column)
     for column in ("locked", "last_failed_at", "failed_logins"):
