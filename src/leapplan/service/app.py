@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import accounts, calendar, deliveries, reports, rollup
+from leapplan.service import accounts, calendar, deliveries, overview, reports, rollup
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
@@ -229,13 +229,22 @@ def _routes(app: FastAPI) -> None:
             "products": [{"id": p.id, "name": p.name, "unit": p.unit} for p in ctx.scenario.products],
             "plan": plan,
             "plan_state": ctx.plan_state,
+            "planning": overview.plan_view(ctx),
+            "current_period": calendar.current_period(ctx),
         }
 
     @app.get("/api/units")
     def units(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
         t = ctx.tree
         return [
-            {"id": u, "name": t.name[u], "kind": t.kind[u], "parent": t.parent[u], "zone": t.zone.get(u)}
+            {
+                "id": u,
+                "name": t.name[u],
+                "kind": t.kind[u],
+                "parent": t.parent[u],
+                "zone": t.zone.get(u),
+                "products": reports.reportable(ctx, u),
+            }
             for u in t.order
         ]
 
@@ -299,6 +308,22 @@ def _routes(app: FastAPI) -> None:
         group: IdParam = "region",
     ) -> JSONResponse:
         return _json(rollup.rollup(ctx, user, period=period, unit=unit, product=product, group=group or "region"))
+
+    @app.get("/api/overview")
+    def get_overview(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:
+        return _json(overview.overview(ctx, user, unit=unit, period=period))
+
+    @app.get("/api/completeness")
+    def get_completeness(
+        ctx: CtxDep,
+        user: UserDep,
+        unit: IdParam = None,
+        period: IdParam = None,
+        find: IdParam = None,
+        limit: Annotated[int, Query(ge=0, le=1000)] = 50,
+        offset: Offset = 0,
+    ) -> JSONResponse:
+        return _json(overview.completeness(ctx, user, unit=unit, period=period, find=find, limit=limit, offset=offset))
 
     @app.get("/api/agreements")
     def agreements(ctx: CtxDep, user: UserDep, as_of: dt.date | None = None) -> list[dict[str, Any]]:

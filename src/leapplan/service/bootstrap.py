@@ -201,6 +201,15 @@ def _planned(plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
     return planned
 
 
+def _region_products(tree: UnitTree) -> dict[str, set[str]]:
+    """Products the enterprises under each region make (main products and by-products)."""
+    out: dict[str, set[str]] = {}
+    for e, products in tree.products.items():
+        for r in tree.ancestors(e):
+            out.setdefault(r, set()).update(products)
+    return out
+
+
 def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_demo_users: bool) -> Context:
     """Migrate, then record the scenario, units, agreements and plan; returns the service context."""
     store.migrate()
@@ -225,6 +234,7 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         products={p.id: p for p in scenario.products},
         planned=_planned(plan),
         zone_roots={z.id: {z.centre, *z.counties} for z in scenario.zones},
+        region_products=_region_products(tree),
         scenario_version=sv,
         plan_state="ready" if plan is not None else "none",
         settings=settings,

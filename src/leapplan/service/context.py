@@ -72,6 +72,7 @@ class Context:
     products: dict[str, Any] = field(default_factory=dict)
     planned: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (region, period, product) → t
     zone_roots: dict[str, set[str]] = field(default_factory=dict)  # zone → its centre city and member counties
+    region_products: dict[str, set[str]] = field(default_factory=dict)  # region → products its enterprises make
     scenario_version: int = 0
     plan_state: str = "none"  # none[: why] | solving | ready | infeasible: <why> | failed: <why>
     plan_started: float = 0.0  # time.monotonic() when the background solve began [s]

@@ -67,6 +67,20 @@ def check_content(ctx: Context, unit: str, period: str, product: str, inputs: di
         raise ApiError(422, f"unknown input product {unknown[0]!r}")
 
 
+def reportable(ctx: Context, unit: str) -> list[str] | None:
+    """Products the report form offers ``unit``: an enterprise its technology's product and by-products; a region
+    what its plants make and what farms grow (agricultural products); None for zones and networks."""
+    tree = ctx.tree
+    kind = tree.kind.get(unit)
+    if kind == "enterprise":
+        return list(tree.products.get(unit, []))
+    if kind not in REPORTING_KINDS:
+        return None
+    farmed = {p for p, x in ctx.products.items() if str(getattr(x.sector, "value", x.sector)) == "agriculture"}
+    made = ctx.region_products.get(unit, set()) | farmed
+    return [p for p in ctx.products if p in made] or list(ctx.products)
+
+
 def _flags(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[dict[str, str]]]:
     out: dict[tuple[int, int], list[dict[str, str]]] = {k: [] for k in keys}
     ids = {k[0] for k in keys}
