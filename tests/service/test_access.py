@@ -28,6 +28,10 @@ def test_login_and_me(client: TestClient, login: Callable[..., dict[str, str]]) 
         "username": "liaison",
         "role": "county_liaison",
         "unit": "north",
+        # the zone: its centre city and member counties with their enterprises, and the zone itself
+        "reads": ["city", "north", "south", "city_steel", "city_iron", "north_coal", "south_coal", "south_iron"]
+        + ["rail_prov", "city_zone"],
+        "writes": ["north", "north_coal"],
     }
 
 

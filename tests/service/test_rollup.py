@@ -82,9 +82,11 @@ def test_rollup_sums_up_the_region_tree(
         ("north", "1958", "coal"): (400_000.0, 1000.0, 1000.0),
         ("north", "1959", "coal"): (420_000.0, 700.0, 700.0),
         ("south", "1958", "coal"): (300_000.0, 450.0, 450.0),
-        ("north_coal", "1958", "coal"): (None, 1000.0, 1000.0),
-        ("north_coal", "1959", "coal"): (None, 700.0, 700.0),
-        ("south_coal", "1958", "coal"): (None, 300.0, 300.0),
+        # an enterprise's plan: its region's line for its technology (the only such plant in each case);
+        # south's coal_small line (50,000 t) has no enterprise: it stays with the region
+        ("north_coal", "1958", "coal"): (400_000.0, 1000.0, 1000.0),
+        ("north_coal", "1959", "coal"): (420_000.0, 700.0, 700.0),
+        ("south_coal", "1958", "coal"): (250_000.0, 300.0, 300.0),
     }
     assert rows(p, "?unit=north&period=1958") == {("north", "1958", "coal"): (400_000.0, 1000.0, 1000.0)}
     zone = rows(p, "?group=zone&period=1958")

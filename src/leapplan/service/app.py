@@ -214,8 +214,11 @@ def _routes(app: FastAPI) -> None:
         return accounts.unlock(ctx, user, username)
 
     @app.get("/api/me")
-    def me(user: UserDep) -> dict[str, Any]:
-        return {"username": user.username, "role": user.role.value, "unit": user.unit}
+    def me(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        scope = user.reads(ctx.tree)
+        reads = None if scope is None else [u for u in ctx.tree.order if u in scope]
+        writes = [u for u in ctx.tree.order if u in user.writes(ctx.tree) and reports.reportable(ctx, u)]
+        return {"username": user.username, "role": user.role.value, "unit": user.unit, "reads": reads, "writes": writes}
 
     @app.get("/api/scenario")
     def scenario(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
@@ -306,8 +309,13 @@ def _routes(app: FastAPI) -> None:
         unit: IdParam = None,
         product: IdParam = None,
         group: IdParam = "region",
+        children: bool = False,
     ) -> JSONResponse:
-        return _json(rollup.rollup(ctx, user, period=period, unit=unit, product=product, group=group or "region"))
+        return _json(
+            rollup.rollup(
+                ctx, user, period=period, unit=unit, product=product, group=group or "region", children=children
+            )
+        )
 
     @app.get("/api/overview")
     def get_overview(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:

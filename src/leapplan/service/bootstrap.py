@@ -201,6 +201,26 @@ def _planned(plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
     return planned
 
 
+def _planned_enterprises(scenario: Scenario, plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
+    """Planned output per (enterprise, period, product) [product unit]: the plan's line for the enterprise's region
+    and technology, shared among the enterprises of that region and technology by capacity (new plants the plan
+    builds have no enterprise yet: their output stays with the region)."""
+    prod = plan.production if plan is not None else None
+    if prod is None or len(prod) == 0 or "technology" not in prod.columns:
+        return {}
+    line = prod.groupby(["region", "technology", "period", "product"])["quantity"].sum()
+    total: dict[tuple[str, str], float] = {}
+    for e in scenario.enterprises:
+        total[(e.region, e.technology)] = total.get((e.region, e.technology), 0.0) + e.capacity
+    out: dict[tuple[str, str, str], float] = {}
+    for (region, tech, period, product), qty in line.items():
+        for e in scenario.enterprises:
+            if e.region == region and e.technology == tech and total[(region, tech)] > 0:
+                key = (e.id, str(period), str(product))
+                out[key] = out.get(key, 0.0) + float(qty) * e.capacity / total[(region, tech)]
+    return out
+
+
 def _region_products(tree: UnitTree) -> dict[str, set[str]]:
     """Products the enterprises under each region make (main products and by-products)."""
     out: dict[str, set[str]] = {}
@@ -233,6 +253,7 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         periods=list(scenario.periods),
         products={p.id: p for p in scenario.products},
         planned=_planned(plan),
+        planned_enterprises=_planned_enterprises(scenario, plan),
         zone_roots={z.id: {z.centre, *z.counties} for z in scenario.zones},
         region_products=_region_products(tree),
         scenario_version=sv,
@@ -275,6 +296,7 @@ def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False) -> Non
         with ctx.store.write() as session:
             plan_id = _plan_version(session, ctx.scenario_version, plan)
     ctx.planned = _planned(plan)
+    ctx.planned_enterprises = _planned_enterprises(ctx.scenario, plan)
     ctx.plan, ctx.plan_id = plan, plan_id
     if ctx.auditor is not None:
         ctx.auditor.set_plan(plan.production, plan.support)

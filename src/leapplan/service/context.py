@@ -71,6 +71,7 @@ class Context:
     periods: list[str]
     products: dict[str, Any] = field(default_factory=dict)
     planned: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (region, period, product) → t
+    planned_enterprises: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (enterprise, …) → t
     zone_roots: dict[str, set[str]] = field(default_factory=dict)  # zone → its centre city and member counties
     region_products: dict[str, set[str]] = field(default_factory=dict)  # region → products its enterprises make
     scenario_version: int = 0

@@ -107,11 +107,19 @@ def _region_totals(ctx: Context, own: list[Own]) -> tuple[dict[Key, float], dict
 
 
 def rollup(
-    ctx: Context, user: Principal, *, period: str | None, unit: str | None, product: str | None, group: str
+    ctx: Context,
+    user: Principal,
+    *,
+    period: str | None,
+    unit: str | None,
+    product: str | None,
+    group: str,
+    children: bool = False,
 ) -> list[dict[str, Any]]:
     """Rows {unit, period, product, planned, reported, audited, pending} [product unit]; planned is None without a
-    plan and for enterprises and networks; audited is None ("pending") while nothing in the row is audited or
-    approved. See docs/service.md for how reports add up."""
+    plan and for networks (an enterprise's is its capacity share of its region's line for its technology); audited is None ("pending") while nothing in the row is audited or
+    approved. ``children``: the rows of ``unit`` and of the units right under it. See docs/service.md for how
+    reports add up."""
     if group not in GROUPS:
         raise ApiError(422, f"group must be one of {', '.join(GROUPS)}, not {group!r}")
     if period is not None and period not in ctx.periods:
@@ -160,15 +168,24 @@ def rollup(
                 continue
             for t in planned_targets(region):
                 planned[(t, p, q)] += qty
+        if group == "region":
+            for (e, p, q), qty in ctx.planned_enterprises.items():
+                if (period is None or p == period) and (product is None or q == product):
+                    planned[(e, p, q)] += qty
+    shown: set[str] | None = None
+    if unit is not None:
+        shown = {unit}
+        if children:
+            shown |= ctx.zone_roots.get(unit, set()) | set(tree.children.get(unit, []))
     keys = set(reported) | set(planned)
     order = {u: i for i, u in enumerate(tree.order)}
     period_order = {p: i for i, p in enumerate(ctx.periods)}
     rows = []
     for key in sorted(keys, key=lambda k: (order.get(k[0], 0), period_order.get(k[1], 0), k[2])):
         u = key[0]
-        if (unit is not None and u != unit) or (scope is not None and u not in scope):
+        if (shown is not None and u not in shown) or (scope is not None and u not in scope):
             continue
-        has_plan = ctx.plan is not None and tree.kind[u] not in ("enterprise", "network")
+        has_plan = ctx.plan is not None and tree.kind[u] != "network"
         rows.append(
             {
                 "unit": u,
