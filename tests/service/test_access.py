@@ -115,8 +115,10 @@ def test_units_tree(liaison: TestClient) -> None:
         "kind": "county",
         "parent": "prov",
         "zone": "city_zone",
+        "products": ["grain", "coal"],  # what north's one plant makes (coal) and what farms grow (grain)
     }
     assert units["south_iron"]["kind"] == "enterprise" and units["south_iron"]["parent"] == "south"
+    assert units["south_iron"]["products"] == ["pig_iron"] and units["city_zone"]["products"] is None
     assert units["city_zone"]["kind"] == "zone" and units["iron_net"]["kind"] == "network"
     assert units["prov"]["zone"] is None and units["city_steel"]["zone"] == "city_zone"
     assert len(units) == 4 + 6 + 1 + 1

@@ -127,38 +127,7 @@ class AuditContext:
             return [dict(self.rows[k]) for k in keys - mine if k in self.rows][:CONTEXT_LIMIT]
 
 
-def _combine(rows: list[dict[str, Any]], new_ids: set[int]) -> tuple[pd.DataFrame, dict[int, list[int]]]:
-    """One row per (unit, period, product): the reports of a unit add up, so the audit checks their total.
-
-    Returns the frame and, for each row id handed to the audit, the new reports it stands for."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    members: dict[tuple[str, str, str], list[int]] = {}
-    for r in rows:
-        key = (r["unit"], r["period"], r["product"])
-        g = groups.get(key)
-        if g is None:
-            groups[key] = g = {
-                "report_id": r["report_id"],
-                "unit": key[0],
-                "period": key[1],
-                "product": key[2],
-                "produced": 0.0,
-                "labour": 0.0,
-                "inputs": {},
-            }
-            members[key] = []
-        g["produced"] += float(r["produced"])
-        g["labour"] += float(r["labour"])
-        for k, v in (r["inputs"] or {}).items():
-            g["inputs"][k] = g["inputs"].get(k, 0.0) + float(v)
-        if r["report_id"] in new_ids:
-            members[key].append(r["report_id"])
-            g["report_id"] = r["report_id"]
-    frame = pd.DataFrame(
-        list(groups.values()), columns=["report_id", "unit", "period", "product", "produced", "labour", "inputs"]
-    )
-    stands_for = {groups[k]["report_id"]: ids for k, ids in members.items() if ids}
-    return frame, stands_for
+COLUMNS = ["report_id", "unit", "period", "product", "produced", "labour", "inputs"]
 
 
 def audit(
@@ -168,17 +137,15 @@ def audit(
     new: Sequence[Submitted],
     support: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
-    """Flags [report_id, check, severity, message] on the ``new`` reports given their ``context`` (see
-    :meth:`AuditContext.around`); [] when the audit stage is missing.
-
-    Several reports of one unit, period and product add up; the audit checks their total, and a flag on the
-    total is a flag on each new report in it."""
+    """Flags [report_id, check, severity, message] on the ``new`` reports, compared with ``context`` (see
+    :meth:`AuditContext.around`: already audited, not checked again); [] when the audit stage is missing."""
     fn = audit_function()
     if fn is None or not new:
         return []
-    frame, stands_for = _combine([n.__dict__.copy() for n in new] + context, {n.report_id for n in new})
+    frame = pd.DataFrame([n.__dict__ for n in new], columns=COLUMNS)
+    known = pd.DataFrame(context, columns=COLUMNS).drop(columns="inputs")
     try:
-        flags = fn(scenario, frame, plan, support=support) if support is not None else fn(scenario, frame, plan)
+        flags = fn(scenario, frame, plan, support=support, context=known)
     except Exception as exc:  # noqa: BLE001 - a failing check must not lose the report; it is flagged instead
         log.exception("audit_reports failed")
         return [
@@ -190,18 +157,15 @@ def audit(
             }
             for n in new
         ]
-    out = []
-    for rec in flags.to_dict(orient="records") if len(flags) else []:
-        for rid in stands_for.get(rec["report_id"], []):
-            out.append(
-                {
-                    "report_id": rid,
-                    "check": str(rec["check"]),
-                    "severity": str(rec["severity"]),
-                    "message": str(rec["message"]),
-                }
-            )
-    return out
+    return [
+        {
+            "report_id": int(rec["report_id"]),
+            "check": str(rec["check"]),
+            "severity": str(rec["severity"]),
+            "message": str(rec["message"]),
+        }
+        for rec in (flags.to_dict(orient="records") if len(flags) else [])
+    ]
 
 
 class Auditor:
