@@ -1,4 +1,4 @@
-"""The FastAPI application of the monitoring service (routes in API.md)."""
+"""The FastAPI application of the monitoring service (routes in docs/service.md)."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
 
 
 def demo_users(tree: UnitTree, scenario: Scenario) -> list[tuple[str, Role, str | None]]:
-    """The demo accounts (password = username) documented in API.md."""
+    """The demo accounts (password = username) documented in docs/service.md."""
     users: list[tuple[str, Role, str | None]] = [("planner", Role.planner, None)]
     zone = next((z for z in scenario.zones if z.counties), None)
     if zone is None:

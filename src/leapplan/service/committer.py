@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +181,14 @@ class Committer:
                 t = now()
                 owner = {it.client_id: r.username for r in reversed(accepted) for it in r.items}
                 items = list(fresh.values())
+                t_audit = time.perf_counter()
                 found = self._audit(items)  # before anything is stored: acknowledged means audited
+                log.debug(
+                    "group of %d requests, %d new reports: audit %.1f ms",
+                    len(group),
+                    len(items),
+                    (time.perf_counter() - t_audit) * 1000,
+                )
                 rows = session.execute(
                     insert(Report).returning(Report.id, Report.client_id, sort_by_parameter_order=True),
                     [

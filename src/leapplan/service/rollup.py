@@ -201,7 +201,7 @@ def rollup(
 
 
 def _status(a: AgreementRow, deliveries: list[tuple[dt.date, float]], as_of: dt.date) -> tuple[str, float]:
-    """(status, delivered by as_of) of one agreement; see API.md for the rules."""
+    """(status, delivered by as_of) of one agreement; see docs/service.md for the rules."""
     done = None
     total = 0.0
     for day, qty in deliveries:
