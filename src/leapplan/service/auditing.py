@@ -127,27 +127,26 @@ class AuditContext:
             return [dict(self.rows[k]) for k in keys - mine if k in self.rows][:CONTEXT_LIMIT]
 
 
-COLUMNS = ["report_id", "unit", "period", "product", "produced", "labour", "inputs"]
+def audit_engine(scenario: Scenario, plan: pd.DataFrame | None, support: pd.DataFrame | None) -> Any | None:
+    """``leapplan.audit.incremental.IncrementalAudit`` prepared for the scenario and plan; None when the audit
+    stage is not installed (reports are then stored without flags)."""
+    if audit_function() is None:
+        return None
+    from leapplan.audit.incremental import IncrementalAudit
+
+    return IncrementalAudit(scenario, plan, support)
 
 
-def audit(
-    scenario: Scenario,
-    context: list[dict[str, Any]],
-    plan: pd.DataFrame | None,
-    new: Sequence[Submitted],
-    support: pd.DataFrame | None = None,
-) -> list[dict[str, Any]]:
+def audit(engine: Any | None, context: list[dict[str, Any]], new: Sequence[Submitted]) -> list[dict[str, Any]]:
     """Flags [report_id, check, severity, message] on the ``new`` reports, compared with ``context`` (see
-    :meth:`AuditContext.around`: already audited, not checked again); [] when the audit stage is missing."""
-    fn = audit_function()
-    if fn is None or not new:
+    :meth:`AuditContext.around`: already audited, not checked again) — the flags ``audit_reports`` would give
+    them; [] without an audit engine."""
+    if engine is None or audit_function() is None or not new:
         return []
-    frame = pd.DataFrame([n.__dict__ for n in new], columns=COLUMNS)
-    known = pd.DataFrame(context, columns=COLUMNS).drop(columns="inputs")
     try:
-        flags = fn(scenario, frame, plan, support=support, context=known)
+        return list(engine.check([n.__dict__ for n in new], context))
     except Exception as exc:  # noqa: BLE001 - a failing check must not lose the report; it is flagged instead
-        log.exception("audit_reports failed")
+        log.exception("the audit failed")
         return [
             {
                 "report_id": n.report_id,
@@ -157,15 +156,6 @@ def audit(
             }
             for n in new
         ]
-    return [
-        {
-            "report_id": int(rec["report_id"]),
-            "check": str(rec["check"]),
-            "severity": str(rec["severity"]),
-            "message": str(rec["message"]),
-        }
-        for rec in (flags.to_dict(orient="records") if len(flags) else [])
-    ]
 
 
 class Auditor:
@@ -186,7 +176,8 @@ class Auditor:
         plan: pd.DataFrame | None,
         support: pd.DataFrame | None = None,
     ) -> None:
-        self.store, self.scenario, self.tree, self.plan, self.support = store, scenario, tree, plan, support
+        self.store, self.scenario, self.tree = store, scenario, tree
+        self.engine = audit_engine(scenario, plan, support)
         self.context = AuditContext()
         with store.read() as session:
             n = self.context.load(session)
@@ -201,11 +192,11 @@ class Auditor:
 
     def set_plan(self, production: pd.DataFrame | None, support: pd.DataFrame | None) -> None:
         """Audit against a new plan from now on (its production, and the technicians it sends)."""
-        self.plan, self.support = production, support
+        self.engine = audit_engine(self.scenario, production, support)
 
     def check(self, new: Sequence[Submitted]) -> list[dict[str, Any]]:
         """Flags on ``new`` reports (not yet stored: any distinct report ids) against the in-memory context."""
-        return audit(self.scenario, self.context.around(self.tree, new), self.plan, new, self.support)
+        return audit(self.engine, self.context.around(self.tree, new), new)
 
     def audit_and_wait(
         self, keys: Sequence[tuple[int, int]], timeout: float = 30.0
@@ -282,7 +273,7 @@ class Auditor:
                 for r, v in rows
                 if wanted.get(r.id) == v.version and r.audited_version < v.version
             ]
-        flags = audit(self.scenario, self.context.around(self.tree, new), self.plan, new, self.support)
+        flags = audit(self.engine, self.context.around(self.tree, new), new)
         version_of = {n.report_id: wanted[n.report_id] for n in new}
         with self.store.write() as session:
             current = {
