@@ -53,7 +53,7 @@ def test_incremental_audit_equals_audit_reports(shanxi: Scenario, with_plan: boo
     fast = IncrementalAudit(shanxi, plan, support)
     flagged = frame[frame["report_id"].isin(set(whole["report_id"]))]
     samples = [flagged.sample(min(30, len(flagged)), random_state=1)]
-    samples += [frame.sample(n, random_state=k) for k, n in enumerate([1, 1, 5, 16, 16])]
+    samples += [frame.sample(n, random_state=k) for k, n in enumerate([1, 1, 5, 16, 16, 100])]  # 100: the bulk path
     checks_seen: set[str] = set()
     for new in samples:
         context = frame.drop(new.index)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from leapplan.audit import totals
+from leapplan.audit.core import audit_reports
 from leapplan.audit.need import LABOUR, least_need
 from leapplan.audit.reports import read_plan
 from leapplan.audit.rules import SEVERITY, AuditRules, Check, fmt, pct
@@ -30,6 +31,8 @@ from leapplan.audit.units import assigned_allowed, tables_for
 from leapplan.scenario import Scenario
 
 ORDER = {c: i for i, c in enumerate(Check)}
+BULK = 64
+"""New reports from which one vectorised audit_reports call is cheaper than checking them one by one."""
 NAN = float("nan")
 
 
@@ -56,7 +59,9 @@ class IncrementalAudit:
         rules: AuditRules | None = None,
     ) -> None:
         self.rules = rules or AuditRules()
+        self.scenario, self.plan_table, self.support_table = scenario, plan, support
         self.t = t = tables_for(scenario)
+        self._facts_of: dict[tuple[str, str, str], dict[str, Any]] = {}
         units = t.units.reset_index()
         cols = ["kind", "peer", "parent", "capacity", "allowed", "workforce"]
         self.info: dict[tuple[str, str], dict[str, Any]] = {
@@ -90,8 +95,14 @@ class IncrementalAudit:
 
     # ---- one report's unit facts ----------------------------------------------------------------------
     def _facts(self, r: dict[str, Any]) -> dict[str, Any]:
-        """The row audit_reports joins to a report: kind, peer, capacity, allowed, limit, planned …"""
-        u, p, q = r["unit"], r["product"], r["period"]
+        """The row audit_reports joins to a report: kind, peer, capacity, allowed, limit, planned … (kept)."""
+        k = (r["unit"], r["product"], r["period"])
+        known = self._facts_of.get(k)
+        if known is None:
+            known = self._facts_of[k] = self._join(*k)
+        return known
+
+    def _join(self, u: str, p: str, q: str) -> dict[str, Any]:
         info = self.info.get((u, p))
         if info is None:
             kind = self.kind[u]
@@ -117,7 +128,11 @@ class IncrementalAudit:
 
     # ---- the checks -----------------------------------------------------------------------------------
     def check(self, new: Sequence[dict[str, Any]], stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Flags {report_id, check, severity, message} on ``new`` reports, ordered by report then check."""
+        """Flags {report_id, check, severity, message} on ``new`` reports, ordered by report then check.
+
+        From ``BULK`` new reports on, the vectorised :func:`audit_reports` is the cheaper way to the same flags."""
+        if len(new) >= BULK:
+            return self._bulk(new, stored)
         t = self.t
         rows = [dict(r) for r in new]
         ctx = [dict(r) for r in stored]
@@ -138,6 +153,18 @@ class IncrementalAudit:
         return [
             {"report_id": rows[i]["report_id"], "check": c, "severity": SEVERITY[Check(c)].value, "message": m}
             for i, _, c, m in out
+        ]
+
+    def _bulk(self, new: Sequence[dict[str, Any]], stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        cols = ["report_id", "unit", "period", "product", "produced", "labour"]
+        frame = pd.DataFrame(list(new))
+        context = pd.DataFrame(list(stored), columns=[*cols, "inputs"])[cols]
+        flags = audit_reports(
+            self.scenario, frame, self.plan_table, rules=self.rules, support=self.support_table, context=context
+        )
+        return [
+            {"report_id": r.report_id, "check": r.check, "severity": r.severity, "message": r.message}
+            for r in flags.itertuples(index=False)
         ]
 
     def _physical(self, rows: list[dict[str, Any]], out: list[tuple[int, int, str, str]]) -> None:
