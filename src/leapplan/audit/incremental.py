@@ -23,7 +23,7 @@ import pandas as pd
 
 from leapplan.audit import totals
 from leapplan.audit.core import audit_reports
-from leapplan.audit.need import LABOUR, least_need
+from leapplan.audit.need import LABOUR
 from leapplan.audit.reports import read_plan
 from leapplan.audit.rules import SEVERITY, AuditRules, Check, fmt, pct
 from leapplan.audit.statistical import MAD_SCALE
@@ -76,6 +76,9 @@ class IncrementalAudit:
             if p:
                 self.children[p].append(u)
         self.expected = {k: int(v) for k, v in t.expected.items()}
+        n = t.need
+        self.need_group = {str(k): g for g, k in enumerate(n.index)}
+        self.need_fallback = {str(k): float(v) for k, v in n.fallback.items()}
         plants = t.units[t.units["capacity"].notna()].index  # (unit, product) with plants for the product
         self.plant_keys: set[tuple[str, str]] = {(str(u), str(p)) for u, p in plants}
         self.assigned: dict[tuple[str, str, str], float] | None = None
@@ -155,6 +158,17 @@ class IncrementalAudit:
             for i, _, c, m in out
         ]
 
+    def _least(self, unit: str, product: str, inp: str, q: float) -> float:
+        """:func:`~leapplan.audit.need.least_need` for one report and input, by dictionary [input units]."""
+        n = self.t.need
+        g = self.need_group.get(f"{unit}\x1f{product}\x1f{inp}")
+        if g is None:
+            return q * self.need_fallback.get(f"{product}\x1f{inp}", 0.0)
+        part = 0.0
+        for j in range(int(n.offset[g]), int(n.offset[g] + n.count[g])):
+            part += min(max(q - float(n.start[j]), 0.0), float(n.length[j])) * float(n.a[j])
+        return part + max(q - float(n.total[g]), 0.0) * float(n.excess[g])
+
     def _bulk(self, new: Sequence[dict[str, Any]], stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         cols = ["report_id", "unit", "period", "product", "produced", "labour"]
         frame = pd.DataFrame(list(new))
@@ -176,21 +190,8 @@ class IncrementalAudit:
             for k, v in (r.get("inputs") or {}).items()
         ]
         mains = [i for i, r in enumerate(rows) if not r["byproduct"]]
-        unit = [rows[i]["unit"] for i, _, _ in pairs] + [rows[i]["unit"] for i in mains]
-        product = [rows[i]["product"] for i, _, _ in pairs] + [rows[i]["product"] for i in mains]
-        inp = [k for _, k, _ in pairs] + [LABOUR] * len(mains)
-        q = [rows[i]["produced"] for i, _, _ in pairs] + [rows[i]["produced"] for i in mains]
-        need = (
-            least_need(
-                t.need,
-                pd.Series(unit, dtype=object),
-                pd.Series(product, dtype=object),
-                pd.Series(inp, dtype=object),
-                pd.Series(q, dtype=float),
-            )
-            if unit
-            else np.zeros(0)
-        )
+        need = [self._least(rows[i]["unit"], rows[i]["product"], k, rows[i]["produced"]) for i, k, _ in pairs]
+        need += [self._least(rows[i]["unit"], rows[i]["product"], LABOUR, rows[i]["produced"]) for i in mains]
         for (i, k, got), required in zip(pairs, need[: len(pairs)], strict=True):
             if got < (1 - rules.balance_tolerance) * required:
                 r = rows[i]
