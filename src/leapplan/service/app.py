@@ -15,7 +15,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -62,13 +62,17 @@ async def _ctx(request: Request) -> Context:
     return ctx
 
 
+_TOKEN_QUERY = (
+    select(Token.__table__.c.expires_at, User.__table__.c.username, User.__table__.c.role, User.__table__.c.unit)
+    .join(User.__table__, User.__table__.c.username == Token.__table__.c.username)
+    .where(Token.__table__.c.token_hash == bindparam("hashed"))
+)
+"""Core, not ORM: it runs on every request."""
+
+
 def _lookup_token(ctx: Context, hashed: str) -> tuple[Principal, dt.datetime]:
-    with ctx.store.read() as session:
-        row = session.execute(
-            select(Token.expires_at, User.username, User.role, User.unit)
-            .join(User, User.username == Token.username)
-            .where(Token.token_hash == hashed)
-        ).first()
+    with ctx.store.reader.connect() as conn:
+        row = conn.execute(_TOKEN_QUERY, {"hashed": hashed}).first()
     if row is None:
         raise ApiError(401, "invalid token: log in again")
     expires = row[0] if row[0].tzinfo else row[0].replace(tzinfo=dt.UTC)
