@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leapplan.audit import audit_reports
+from leapplan.audit import audit_reports, incremental
 from leapplan.audit.incremental import IncrementalAudit
 from leapplan.scenario import Scenario
 
@@ -44,8 +44,11 @@ def _plan(shanxi: Scenario, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.
     return production, support
 
 
-@pytest.mark.parametrize("with_plan", [False, True])
-def test_incremental_audit_equals_audit_reports(shanxi: Scenario, with_plan: bool) -> None:
+@pytest.mark.parametrize(("with_plan", "bulk"), [(False, 1000), (True, 1000), (True, 50)])
+def test_incremental_audit_equals_audit_reports(
+    shanxi: Scenario, with_plan: bool, bulk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incremental, "BULK", bulk)  # 50: the larger samples go through audit_reports
     rng = np.random.default_rng(7)
     frame = _batch(shanxi, rng)
     plan, support = _plan(shanxi, rng) if with_plan else (None, None)

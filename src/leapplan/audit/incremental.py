@@ -31,8 +31,9 @@ from leapplan.audit.units import assigned_allowed, tables_for
 from leapplan.scenario import Scenario
 
 ORDER = {c: i for i, c in enumerate(Check)}
-BULK = 64
-"""New reports from which one vectorised audit_reports call is cheaper than checking them one by one."""
+BULK = 1000
+"""New reports from which one vectorised audit_reports call is cheaper than checking them one by one (200 new
+reports against 1,700 stored: 39 ms one by one, 191 ms in audit_reports)."""
 NAN = float("nan")
 
 
@@ -317,14 +318,13 @@ class IncrementalAudit:
         t, rules = self.t, self.rules
         if len(everything) < 2:
             return
+        by_key: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        for x in everything:
+            by_key[(x["period"], x["product"])][x["unit"]] = x["produced"]
         for i, r in enumerate(rows):
             if r["kind"] == "enterprise":
                 continue
-            own = {
-                x["unit"]: x["produced"]
-                for x in everything
-                if x["period"] == r["period"] and x["product"] == r["product"]
-            }
+            own = by_key[(r["period"], r["product"])]
             found = self._children_total(r["unit"], r["product"], own)
             if found is None:
                 continue
