@@ -37,16 +37,27 @@ reports against 1,700 stored: 39 ms one by one, 191 ms in audit_reports)."""
 NAN = float("nan")
 
 
-def _robust(values: list[float], x: float, rules: AuditRules) -> tuple[bool, float, int, float]:
-    """(outlier, median, n, z) of log value ``x`` in its group of log ``values`` (``x`` among them)."""
-    n = len(values)
-    med = float(np.median(values))
-    sigma = MAD_SCALE * float(np.median([abs(v - med) for v in values]))
-    if sigma > 0:
-        z = (x - med) / sigma
-    else:
-        z = math.inf if x > med else 0.0
-    return (n >= rules.min_peers and z > rules.robust_k and math.exp(x - med) >= rules.min_ratio), med, n, z
+class _Groups:
+    """Log values by group and each group's robust centre, computed once a group is first asked about."""
+
+    def __init__(self) -> None:
+        self.values: dict[Any, list[float]] = defaultdict(list)
+        self._centre: dict[Any, tuple[float, float, int]] = {}
+
+    def robust(self, group: Any, x: float, rules: AuditRules) -> tuple[bool, float, int, float]:
+        """(outlier, median, n, z) of log value ``x`` in ``group`` (``x`` among its values), by the rule of
+        :func:`~leapplan.audit.statistical.robust_high`."""
+        centre = self._centre.get(group)
+        if centre is None:
+            values = np.asarray(self.values[group])
+            med = float(np.median(values))
+            centre = self._centre[group] = (med, MAD_SCALE * float(np.median(np.abs(values - med))), len(values))
+        med, sigma, n = centre
+        if sigma > 0:
+            z = (x - med) / sigma
+        else:
+            z = math.inf if x > med else 0.0
+        return (n >= rules.min_peers and z > rules.robust_k and math.exp(x - med) >= rules.min_ratio), med, n, z
 
 
 class IncrementalAudit:
@@ -249,15 +260,15 @@ class IncrementalAudit:
         if len(everything) < 2:
             return
         growth = self._growths(everything)
-        groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+        groups = _Groups()
         for r in everything:
             if id(r) in growth:
-                groups[(r["peer"], r["period"])].append(math.log(growth[id(r)][0]))
+                groups.values[(r["peer"], r["period"])].append(math.log(growth[id(r)][0]))
         for i, r in enumerate(rows):
             if id(r) not in growth:
                 continue
             g, prev = growth[id(r)]
-            outlier, med, n, _ = _robust(groups[(r["peer"], r["period"])], math.log(g), rules)
+            outlier, med, n, _ = groups.robust((r["peer"], r["period"]), math.log(g), rules)
             too_much = g > rules.growth_factor
             if not (too_much or outlier):
                 continue
@@ -287,19 +298,19 @@ class IncrementalAudit:
             ("capacity use", lambda r: r["capacity"] * t.period_years),
         )
         for metric, denominator in metrics:
-            values: dict[tuple[str, str], list[float]] = defaultdict(list)
+            values = _Groups()
             mine_values: dict[int, float] = {}
             for r in group:
                 d = denominator(r)
                 if d > 0 and r["produced"] > 0:
                     v = r["produced"] / d
-                    values[(r["peer"], r["period"])].append(math.log(v))
+                    values.values[(r["peer"], r["period"])].append(math.log(v))
                     mine_values[id(r)] = v
             for i, r in enumerate(rows):
                 v = mine_values.get(id(r))
                 if v is None:
                     continue
-                outlier, med, n, z = _robust(values[(r["peer"], r["period"])], math.log(v), rules)
+                outlier, med, n, z = values.robust((r["peer"], r["period"]), math.log(v), rules)
                 if not outlier:
                     continue
                 p, u = r["product"], t.unit_of[r["product"]]
