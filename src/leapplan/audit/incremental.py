@@ -24,6 +24,7 @@ import pandas as pd
 from leapplan.audit import totals
 from leapplan.audit.core import audit_reports
 from leapplan.audit.need import LABOUR
+from leapplan.audit.physical import capacity_message
 from leapplan.audit.reports import read_plan
 from leapplan.audit.rules import SEVERITY, AuditRules, Check, fmt, pct
 from leapplan.audit.statistical import MAD_SCALE
@@ -214,17 +215,12 @@ class IncrementalAudit:
                 )
                 out.append((i, ORDER[Check.material_balance], Check.material_balance.value, msg))
         years = {i: float(y) for i, y in zip(mains, need[len(pairs) :], strict=True)}
-        per = "year" if t.period_years == 1 else "quarter"
         for i, r in enumerate(rows):
             p, u = r["product"], t.unit_of[r["product"]]
             limit = r["limit"] * t.period_years
             if not _nan(limit) and r["produced"] > (1 + rules.capacity_tolerance) * limit:
-                text = f"{self._what(p, r['produced'])} in {r['period']} exceeds capacity: {fmt(r['capacity'] * t.period_years)} {u} per {per}"
-                if r["allowed"] > r["capacity"] * (1 + 1e-9):
-                    gain = r["allowed"] / r["capacity"] - 1
-                    text += f", at most {fmt(r['allowed'] * t.period_years)} {u} with technicians' help (+{pct(gain)})"
-                if r["planned_capacity"] > r["capacity"] * t.period_years:
-                    text += f", {fmt(r['planned_capacity'])} {u} with the plan's new plants"
+                what = self._what(p, r["produced"])
+                text = capacity_message(t, what, p, r["period"], r["capacity"], r["allowed"], r["planned_capacity"])
                 out.append((i, ORDER[Check.capacity], Check.capacity.value, text))
             y = years.get(i, NAN)
             need_workers = y / t.period_years

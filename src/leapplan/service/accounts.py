@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from leapplan.errors import ServiceError
 from leapplan.service.bootstrap import add_user
@@ -177,16 +178,36 @@ def list_users(ctx: Context, user: Principal) -> list[dict[str, Any]]:
         return [_view(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
+def unlock_account(session: Session, username: str, actor: str | None) -> User | None:
+    """Lift the lockout and back-off of ``username`` (audit-logged); None when there is no such account."""
+    row = session.get(User, username)
+    if row is None:
+        return None
+    before = {"locked": row.locked, "failed_logins": row.failed_logins}
+    row.locked, row.failed_logins, row.last_failed_at = False, 0, None
+    record(session, actor, "unlock", f"user {username}", before, {"locked": False, "failed_logins": 0})
+    return row
+
+
+def remove_account(session: Session, username: str, actor: str | None) -> bool:
+    """Remove ``username`` and its tokens (audit-logged); False when there is no such account."""
+    row = session.get(User, username)
+    if row is None:
+        return False
+    before = {"username": row.username, "role": row.role, "unit": row.unit}
+    session.execute(delete(Token).where(Token.username == username))
+    session.delete(row)
+    record(session, actor, "user_remove", f"user {username}", before, None)
+    return True
+
+
 def unlock(ctx: Context, user: Principal, username: str) -> dict[str, Any]:
     """Lift a lockout and the back-off of ``username`` (planners)."""
     _planner(user, "unlock accounts")
     with ctx.store.write() as session:
-        row = session.get(User, username)
+        row = unlock_account(session, username, user.username)
         if row is None:
             raise ApiError(404, f"no user {username!r}")
-        before = {"locked": row.locked, "failed_logins": row.failed_logins}
-        row.locked, row.failed_logins, row.last_failed_at = False, 0, None
-        record(session, user.username, "unlock", f"user {username}", before, {"locked": False, "failed_logins": 0})
         out = _view(row)
     ctx.throttle.clear(f"name:{username}")
     return out
@@ -219,10 +240,5 @@ def remove_user(ctx: Context, user: Principal, username: str) -> None:
     if username == user.username:
         raise ApiError(409, "a planner cannot remove their own account")
     with ctx.store.write() as session:
-        row = session.get(User, username)
-        if row is None:
+        if not remove_account(session, username, user.username):
             raise ApiError(404, f"no user {username!r}")
-        before = {"username": row.username, "role": row.role, "unit": row.unit}
-        session.execute(delete(Token).where(Token.username == username))
-        session.delete(row)
-        record(session, user.username, "user_remove", f"user {username}", before, None)

@@ -187,19 +187,14 @@ def db_user_add(
 @db_app.command("user-unlock")
 def db_user_unlock(username: Annotated[str, typer.Argument(help="Login name.")], db: DbOpt = None) -> None:
     """Lift the lockout (and back-off) of an account after too many failed logins."""
-    from leapplan.service.context import record
-    from leapplan.service.models import User
+    from leapplan.service.accounts import unlock_account
 
     store = _store(db)
     try:
         store.migrate()
         with store.write() as session:
-            row = session.get(User, username)
-            if row is None:
+            if unlock_account(session, username, "cli") is None:
                 raise ServiceError(f"no user {username!r}")
-            before = {"locked": row.locked, "failed_logins": row.failed_logins}
-            row.locked, row.failed_logins, row.last_failed_at = False, 0, None
-            record(session, "cli", "unlock", f"user {username}", before, {"locked": False, "failed_logins": 0})
     finally:
         store.dispose()
     out.print(f"user {username} unlocked")
@@ -208,22 +203,14 @@ def db_user_unlock(username: Annotated[str, typer.Argument(help="Login name.")],
 @db_app.command("user-remove")
 def db_user_remove(username: Annotated[str, typer.Argument(help="Login name.")], db: DbOpt = None) -> None:
     """Remove an account; its tokens stop working at once."""
-    from sqlalchemy import delete
-
-    from leapplan.service.context import record
-    from leapplan.service.models import Token, User
+    from leapplan.service.accounts import remove_account
 
     store = _store(db)
     try:
         store.migrate()
         with store.write() as session:
-            row = session.get(User, username)
-            if row is None:
+            if not remove_account(session, username, "cli"):
                 raise ServiceError(f"no user {username!r}")
-            before = {"username": row.username, "role": row.role, "unit": row.unit}
-            session.execute(delete(Token).where(Token.username == username))
-            session.delete(row)
-            record(session, "cli", "user_remove", f"user {username}", before, None)
     finally:
         store.dispose()
     out.print(f"user {username} removed")

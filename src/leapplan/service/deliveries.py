@@ -70,6 +70,30 @@ def _same_client(session: Session, client_id: str | None) -> Delivery | None:
     return session.scalars(select(Delivery).where(Delivery.client_id == client_id)).first()
 
 
+def _version(
+    a: AgreementRow,
+    quantity: float,
+    day: dt.date,
+    client_id: str | None,
+    user: Principal,
+    *,
+    version: int,
+    reason: str | None = None,
+) -> Delivery:
+    """A new current version of a delivery of ``a``."""
+    return Delivery(
+        agreement_id=a.id,
+        quantity=quantity,
+        date=day,
+        client_id=client_id,
+        recorded_by=user.username,
+        recorded_at=now(),
+        version=version,
+        current=True,
+        reason=reason,
+    )
+
+
 def record_delivery(ctx: Context, user: Principal, agreement_id: str, body: DeliveryIn) -> tuple[str, bool]:
     """Store a delivery; returns (agreement id, created). The same client_id with the same body is not stored
     again; with a different body it is 409."""
@@ -81,16 +105,7 @@ def record_delivery(ctx: Context, user: Principal, agreement_id: str, body: Deli
             if prior.agreement_id != a.id or prior.quantity != body.quantity or prior.date != body.date:
                 raise ApiError(409, f"client_id {body.client_id!r} was already used with a different body")
             return a.id, False
-        d = Delivery(
-            agreement_id=a.id,
-            quantity=body.quantity,
-            date=body.date,
-            client_id=body.client_id,
-            recorded_by=user.username,
-            recorded_at=now(),
-            version=1,
-            current=True,
-        )
+        d = _version(a, body.quantity, body.date, body.client_id, user, version=1)
         session.add(d)
         session.flush()
         d.origin_id = d.id
@@ -117,18 +132,8 @@ def correct_delivery(
             raise ApiError(409, f"delivery {delivery_id} was already corrected: correct its latest version")
         _check_date(ctx, a, body.date)
         old.current = False
-        new = Delivery(
-            agreement_id=a.id,
-            quantity=body.quantity,
-            date=body.date,
-            client_id=body.client_id,
-            recorded_by=user.username,
-            recorded_at=now(),
-            origin_id=old.origin_id or old.id,
-            version=old.version + 1,
-            current=True,
-            reason=body.reason,
-        )
+        new = _version(a, body.quantity, body.date, body.client_id, user, version=old.version + 1, reason=body.reason)
+        new.origin_id = old.origin_id or old.id
         session.add(new)
         session.flush()
         action = "delivery_withdraw" if body.quantity == 0 else "delivery_correct"

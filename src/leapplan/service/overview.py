@@ -20,7 +20,7 @@ from leapplan.service.calendar import current_period, default_as_of
 from leapplan.service.context import ApiError, Context
 from leapplan.service.models import MERGED, Flag, Report
 from leapplan.service.reports import visible_units
-from leapplan.service.rollup import agreement_rows, rollup
+from leapplan.service.rollup import agreement_rows, flag_record, rollup
 from leapplan.service.security import Principal, Role
 
 LISTED = 10  # late agreements and open flags listed on the overview
@@ -178,18 +178,7 @@ def _open_flags(ctx: Context, scope: set[str] | None) -> dict[str, Any]:
         listed = listed.where(Report.unit.in_(sorted(scope)))
     with ctx.store.read() as session:
         counts = dict(session.execute(base.group_by(Flag.severity)).all())
-        items = [
-            {
-                "report_id": r.id,
-                "unit": r.unit,
-                "period": r.period,
-                "product": r.product,
-                "check": f.check,
-                "severity": f.severity,
-                "message": f.message,
-            }
-            for f, r in session.execute(listed)
-        ]
+        items = [flag_record(f, r) for f, r in session.execute(listed)]
     return {"errors": int(counts.get("error", 0)), "warnings": int(counts.get("warning", 0)), "list": items}
 
 

@@ -288,17 +288,19 @@ def flag_rows(ctx: Context, user: Principal, unit: str | None, period: str | Non
     if period is not None:
         stmt = stmt.where(Report.period == period)
     with ctx.store.read() as session:
-        return [
-            {
-                "report_id": r.id,
-                "version": f.version,
-                "unit": r.unit,
-                "period": r.period,
-                "product": r.product,
-                "check": f.check,
-                "severity": f.severity,
-                "message": f.message,
-                "status": r.status,
-            }
-            for f, r in session.execute(stmt)
-        ]
+        return [flag_record(f, r) for f, r in session.execute(stmt)]
+
+
+def flag_record(f: Flag, r: Report) -> dict[str, Any]:
+    """The JSON form of one flag with its report's unit, period, product and status."""
+    return {
+        "report_id": r.id,
+        "version": f.version,
+        "unit": r.unit,
+        "period": r.period,
+        "product": r.product,
+        "check": f.check,
+        "severity": f.severity,
+        "message": f.message,
+        "status": r.status,
+    }
