@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -33,6 +34,7 @@ def _fuzz_app(make_app: Callable[..., FastAPI], login: Callable[..., dict[str, s
     return app
 
 
+@pytest.mark.slow
 def test_no_operation_answers_5xx(
     make_app: Callable[..., FastAPI], login: Callable[..., dict[str, str]], db_url: str
 ) -> None:

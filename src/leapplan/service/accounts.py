@@ -89,7 +89,8 @@ def log_in(ctx: Context, username: str, password: str, address: str) -> dict[str
         stored = user.password_hash if user is not None else None
         if user is not None:
             failures, locked = user.failed_logins, user.locked
-            last = user.last_failed_at.timestamp() if user.last_failed_at is not None else 0.0
+            at = user.last_failed_at
+            last = 0.0 if at is None else (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp()  # SQLite: UTC
         else:
             failures, last = th.state(f"name:{username}")
             locked = failures >= LOCK_AFTER
