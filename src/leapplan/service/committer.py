@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, insert, null, select, union_all
 from sqlalchemy.orm import Session
 
 from leapplan.service.auditing import Auditor, Submitted, audit_function
 from leapplan.service.chain import link
 from leapplan.service.context import ApiError, iso, now
 from leapplan.service.db import Store
-from leapplan.service.models import MERGED, Base, Report, ReportVersion
+from leapplan.service.models import ID, MERGED, Base, Report
 
 log = logging.getLogger(__name__)
 TABLES = Base.metadata.tables
@@ -122,17 +122,8 @@ class Committer:
                     r.done.set()
 
     def _write(self, group: list[Request]) -> None:
-        cids = {it.client_id for r in group for it in r.items}
         with self.store.write() as session:
-            prior = {
-                cid: (rid, ver, dig)
-                for cid, rid, ver, dig in session.execute(
-                    select(
-                        ReportVersion.client_id, ReportVersion.report_id, ReportVersion.version, ReportVersion.digest
-                    ).where(ReportVersion.client_id.in_(cids))
-                )
-            }
-            holders = key_holders(session, [it for r in group for it in r.items if it.client_id not in prior])
+            prior, holders = _known(session, [it for r in group for it in r.items])
             fresh: dict[str, Item] = {}  # client_id → item to insert in this transaction
             taken: dict[tuple[str, str, str], str] = {}  # (unit, period, product) → client_id inserted here
             accepted: list[Request] = []
@@ -288,6 +279,31 @@ class Committer:
                 {"check": f["check"][:40], "severity": f["severity"][:20], "message": f["message"]}
             )
         return out
+
+
+def _known(
+    session: Session, items: Sequence[Item]
+) -> tuple[dict[str, tuple[int, int, str]], dict[tuple[str, str, str], int]]:
+    """In one round trip: the versions already stored under the items' client ids (client_id → report id,
+    version, digest) and the reports already holding their (unit, period, product) keys (key → report id)."""
+    cids = {it.client_id for it in items}
+    keys = {(it.unit, it.period, it.product) for it in items}
+    v, r = TABLES["report_versions"].c, TABLES["reports"].c
+    text_ = String(ID)
+    by_client = select(
+        v.client_id, v.report_id, v.version, v.digest, null().cast(text_), null().cast(text_), null().cast(text_)
+    ).where(v.client_id.in_(cids))
+    by_key = select(
+        null().cast(text_), r.id, null().cast(Integer), null().cast(text_), r.unit, r.period, r.product
+    ).where(r.unit.in_({k[0] for k in keys}), r.status != MERGED)
+    prior: dict[str, tuple[int, int, str]] = {}
+    holders: dict[tuple[str, str, str], int] = {}
+    for cid, rid, ver, dig, unit, period, product in session.execute(union_all(by_client, by_key)):
+        if cid is not None:
+            prior[cid] = (rid, ver, dig)
+        elif (unit, period, product) in keys:
+            holders[(unit, period, product)] = rid
+    return prior, holders
 
 
 def key_holders(session: Session, items: Sequence[Item]) -> dict[tuple[str, str, str], int]:
