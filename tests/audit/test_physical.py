@@ -208,3 +208,50 @@ def test_byproducts_need_no_inputs_of_their_own(tiny_raw: dict, reports) -> None
         },
     )
     assert audit_reports(s, r).empty
+
+
+def _support(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Plan support rows (period, member, technicians) sent by iron_net's hub city_steel."""
+    return pd.DataFrame(
+        [
+            {
+                "period": p,
+                "source": "city_steel",
+                "member": m,
+                "kind": "technicians",
+                "quantity": q,
+                "network": "iron_net",
+            }
+            for p, m, q in rows
+        ]
+    )
+
+
+def test_technicians_gain_is_the_one_the_plan_assigns(tiny: Scenario, reports) -> None:
+    # iron_net: +2 % per technician, at most +30 %. The plan keeps 5 technicians at south_iron in 1958
+    # (+10 %: 5,500 t allowed, 5,555 t with 1 % tolerance) and none in 1959 (5,000 t, 5,050 t)
+    support = _support([("1958", "south_iron", 5.0)])
+    r = reports(
+        {"unit": "south_iron", "period": "1958", "product": "pig_iron", "produced": 5_550},
+        {"unit": "south_iron", "period": "1958", "product": "pig_iron", "produced": 5_600, "report_id": "x"},
+    )
+    assert messages(audit_reports(tiny, r.iloc[[0]], support=support), "capacity") == []
+    assert messages(audit_reports(tiny, r.iloc[[1]], support=support), "capacity") == [
+        "pig iron 5,600 t in 1958 exceeds capacity: 5,000 t per year, at most 5,500 t with technicians' help (+10 %)"
+    ]
+    later = reports({"unit": "south_iron", "period": "1959", "product": "pig_iron", "produced": 5_100})
+    assert messages(audit_reports(tiny, later), "capacity") == []  # without a plan: up to +30 %
+    assert messages(audit_reports(tiny, later, support=support), "capacity") == [
+        "pig iron 5,100 t in 1959 exceeds capacity: 5,000 t per year"
+    ]
+
+
+def test_assigned_gain_is_capped_and_adds_up_the_region(tiny: Scenario, reports) -> None:
+    # 20 technicians would give +40 %: capped at +30 % (6,500 t). prov: city_iron 120,000 t + 6,500 t = 126,500 t
+    support = _support([("1958", "south_iron", 20.0)])
+    ok = reports({"unit": "south_iron", "period": "1958", "product": "pig_iron", "produced": 6_560})
+    assert messages(audit_reports(tiny, ok, support=support), "capacity") == []
+    prov = reports({"unit": "prov", "period": "1958", "product": "pig_iron", "produced": 128_000})
+    assert messages(audit_reports(tiny, prov, support=support), "capacity") == [
+        "pig iron 128,000 t in 1958 exceeds capacity: 125,000 t per year, at most 126,500 t with technicians' help (+1 %)"
+    ]

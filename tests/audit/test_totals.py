@@ -99,3 +99,43 @@ def test_planned_output_raises_a_regions_capacity(tiny: Scenario, reports) -> No
         "pig iron 9,000 t in 1959 exceeds capacity: 5,000 t per year, at most 6,500 t with technicians' help (+30 %), "
         "8,000 t with the plan's new plants"
     ]
+
+
+def test_a_unit_that_reported_in_part_leaves_its_parent_unjudged_above(tiny_raw: dict, reports) -> None:
+    # a second furnace in south: south's sum from south_iron alone is incomplete, so prov's 110,000 t
+    # may be honest (south_iron_2 may make up the difference); once it reports, 100,000 + 3,000 + 2,000 =
+    # 105,000 t is complete and 110,000 t is 4.8 % above it
+    from leapplan.scenario import parse
+
+    furnace = next(e for e in tiny_raw["enterprises"] if e["id"] == "south_iron")
+    tiny_raw["enterprises"].append(dict(furnace, id="south_iron_2", name="South furnaces 2"))
+    two = parse(tiny_raw, "tiny-two-furnaces")
+    part = [iron("city_iron", 100_000), iron("south_iron", 3_000), iron("prov", 110_000)]
+    assert by_check(audit_reports(two, reports(*part)), "parent_total").empty
+    flags = by_check(audit_reports(two, reports(*part, iron("south_iron_2", 2_000))), "parent_total")
+    assert flags["message"].tolist() == [
+        "pig iron 110,000 t in 1958 is more than the 105,000 t its units reported (all 2 with plants for it)"
+    ]
+    # below the units' sum stays a contradiction however incomplete they are
+    assert by_check(audit_reports(two, reports(*part[:2], iron("prov", 90_000))), "parent_total")["unit"].tolist() == [
+        "prov"
+    ]
+
+
+def test_plan_rows_below_one_unit_are_not_plan_lines(tiny: Scenario, reports) -> None:
+    crumbs = pd.DataFrame(
+        {
+            "period": ["1958"],
+            "region": ["south"],
+            "technology": ["iron_indigenous"],
+            "product": ["pig_iron"],
+            "quantity": [0.051],
+        }
+    )
+    assert by_check(audit_reports(tiny, reports(iron("south_iron", 3_000)), crumbs), "plan").empty
+    assert by_check(audit_reports(tiny, reports(iron("south", 3_000)), crumbs), "plan").empty
+    # one unit is a plan line: 3,000 t against 1 t is 300,000 %
+    one = crumbs.assign(quantity=1.0)
+    assert by_check(audit_reports(tiny, reports(iron("south_iron", 3_000)), one), "plan")["message"].tolist() == [
+        "pig iron 3,000 t in 1958 is 300,000 % of the plan, 1 t (above 150 % is suspicious)"
+    ]

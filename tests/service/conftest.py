@@ -16,7 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fastapi import FastAPI
+
+os.environ.setdefault("LEAPPLAN_ARGON2_MEMORY_KIB", "256")  # cheap password hashes in tests (before the import)
+
+from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

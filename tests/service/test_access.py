@@ -28,6 +28,10 @@ def test_login_and_me(client: TestClient, login: Callable[..., dict[str, str]]) 
         "username": "liaison",
         "role": "county_liaison",
         "unit": "north",
+        # the zone: its centre city and member counties with their enterprises, and the zone itself
+        "reads": ["city", "north", "south", "city_steel", "city_iron", "north_coal", "south_coal", "south_iron"]
+        + ["rail_prov", "city_zone"],
+        "writes": ["north", "north_coal"],
     }
 
 
@@ -111,8 +115,10 @@ def test_units_tree(liaison: TestClient) -> None:
         "kind": "county",
         "parent": "prov",
         "zone": "city_zone",
+        "products": ["grain", "coal"],  # what north's one plant makes (coal) and what farms grow (grain)
     }
     assert units["south_iron"]["kind"] == "enterprise" and units["south_iron"]["parent"] == "south"
+    assert units["south_iron"]["products"] == ["pig_iron"] and units["city_zone"]["products"] is None
     assert units["city_zone"]["kind"] == "zone" and units["iron_net"]["kind"] == "network"
     assert units["prov"]["zone"] is None and units["city_steel"]["zone"] == "city_zone"
     assert len(units) == 4 + 6 + 1 + 1

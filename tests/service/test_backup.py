@@ -101,3 +101,124 @@ def test_restore_into_a_database_in_use_needs_replace(app: FastAPI, planner: Tes
     counts = restore(app.state.ctx.store, file, replace=True)
     assert counts["reports"] == 2
     assert sorted(r["client_id"] for r in planner.get("/api/reports").json()) == ["c0", "c1"]
+
+
+def _tables(store: Store, tmp_path: Path, name: str) -> dict:
+    """Every row of every table, through a fresh backup (created_at and checksum aside)."""
+    path = tmp_path / name
+    backup(store, path)
+    return json.loads(path.read_text())["tables"]
+
+
+def _damaged(good: Path, out: Path, change: Callable[[dict], None], *, fix_checksum: bool = True) -> Path:
+    from leapplan.service.backup import checksum
+
+    payload = json.loads(good.read_text())
+    change(payload["tables"])
+    if fix_checksum:
+        payload["checksum"] = checksum(payload)
+    out.write_text(json.dumps(payload))
+    return out
+
+
+def _set(table: str, row: int, column: str, value: object) -> Callable[[dict], None]:
+    def change(tables: dict) -> None:
+        t = tables[table]
+        t["rows"][row][t["columns"].index(column)] = value
+
+    return change
+
+
+def _duplicate(table: str, row: int) -> Callable[[dict], None]:
+    def change(tables: dict) -> None:
+        tables[table]["rows"].append(list(tables[table]["rows"][row]))
+
+    return change
+
+
+DAMAGE = {
+    "audit timestamp": (_set("audit_log", 2, "at", "x"), "audit_log row 3: at 'x' is not a date-time"),
+    "duplicate key": (_duplicate("reports", 0), "reports row 3: id 1 given twice"),
+    "altered log": (_set("audit_log", 1, "target", "report 99"), "audit_log entry 2: its content does not match"),
+    "dangling reference": (_set("report_versions", 0, "report_id", 77), "report_versions row 1: report_id 77 is no"),
+    "text in a number": (_set("report_versions", 0, "produced", "lots"), "produced 'lots' is not a finite number"),
+    "huge integer": (_set("reports", 0, "latest_version", 2**63), "is not a 32-bit integer"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_a_damaged_backup_leaves_the_database_as_it_was(
+    app: FastAPI, planner: TestClient, tmp_path: Path, case: str
+) -> None:
+    _fill(planner)
+    store = app.state.ctx.store
+    good = tmp_path / "good.json"
+    backup(store, good)
+    planner.post(
+        "/api/reports",
+        json={"client_id": "later", "unit": "north", "period": "1958", "product": "grain", "produced": 1.0},
+    )
+    before = _tables(store, tmp_path, "before.json")
+    change, words = DAMAGE[case]
+    bad = _damaged(good, tmp_path / "bad.json", change)
+    with pytest.raises(ServiceError, match="nothing was restored") as err:
+        restore(store, bad, replace=True)
+    assert words in str(err.value)
+    assert _tables(store, tmp_path, "after.json") == before  # every row, as it was
+    r = planner.post(  # and the database is still in use
+        "/api/reports",
+        json={"client_id": "after", "unit": "north", "period": "1959", "product": "grain", "produced": 2.0},
+    )
+    assert r.status_code == 201
+
+
+def test_a_changed_backup_fails_its_checksum(app: FastAPI, planner: TestClient, tmp_path: Path) -> None:
+    _fill(planner)
+    good = tmp_path / "good.json"
+    backup(app.state.ctx.store, good)
+    bad = _damaged(good, tmp_path / "bad.json", _set("users", 0, "role", "planner"), fix_checksum=False)
+    with pytest.raises(ServiceError, match="checksum does not match"):
+        restore(app.state.ctx.store, bad, replace=True)
+
+
+def test_a_failure_half_way_rolls_the_whole_restore_back(
+    app: FastAPI, planner: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(planner)
+    store = app.state.ctx.store
+    good = tmp_path / "good.json"
+    backup(store, good)
+    before = _tables(store, tmp_path, "before.json")
+    from sqlalchemy.exc import OperationalError
+
+    from leapplan.service import backup as module
+
+    real = module._clear
+
+    def clear_then_fail(session: object, backend: str) -> None:
+        real(session, backend)  # type: ignore[arg-type]
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(module, "_clear", clear_then_fail)
+    with pytest.raises(ServiceError, match="restore failed, the database is unchanged: disk full"):
+        restore(store, good, replace=True)
+    monkeypatch.undo()
+    assert _tables(store, tmp_path, "after.json") == before
+
+
+def test_backups_are_private_and_never_overwritten_silently(app: FastAPI, planner: TestClient, tmp_path: Path) -> None:
+    _fill(planner)
+    path = tmp_path / "b.json.gz"
+    backup(app.state.ctx.store, path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    first = path.read_bytes()
+    planner.post(
+        "/api/reports",
+        json={"client_id": "later", "unit": "north", "period": "1958", "product": "grain", "produced": 1.0},
+    )
+    with pytest.raises(ServiceError, match="exists: choose another name or pass --force"):
+        backup(app.state.ctx.store, path)
+    assert path.read_bytes() == first
+    backup(app.state.ctx.store, path, force=True)
+    assert path.read_bytes() != first and path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

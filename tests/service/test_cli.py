@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from leapplan.cli import main
 from leapplan.service.db import Store
@@ -26,7 +27,7 @@ def test_upgrade_user_add_backup_restore(
 ) -> None:
     db = str(tmp_path / "a.db")
     code, text = run(capsys, "db", "upgrade", "--db", db)
-    assert code == 0 and "revision 0001" in text
+    assert code == 0 and "revision 0002" in text
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
     code, text = run(
         capsys,
@@ -54,8 +55,38 @@ def test_upgrade_user_add_backup_restore(
         store.dispose()
     dump = tmp_path / "dump.json"
     assert run(capsys, "db", "backup", str(dump), "--db", db)[0] == 0
+    code, text = run(capsys, "db", "backup", str(dump), "--db", db)
+    assert code == 2 and "exists: choose another name or pass --force" in text
+    assert run(capsys, "db", "backup", str(dump), "--db", db, "--force")[0] == 0
     code, text = run(capsys, "db", "restore", str(dump), "--db", str(tmp_path / "b.db"))
     assert code == 0 and "restored" in text
+    # the reproduction: one audit-log timestamp changed to "x"; restore --replace refuses, exit 2,
+    # and the database keeps every row
+    payload = json.loads(dump.read_text())
+    log = payload["tables"]["audit_log"]
+    log["rows"][0][log["columns"].index("at")] = "x"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(payload))
+    code, text = run(capsys, "db", "restore", str(bad), "--db", db, "--replace")
+    assert code == 2 and "checksum does not match" in text
+    store = Store(db)
+    try:
+        with store.read() as s:
+            assert [u.username for u in s.scalars(select(User))] == ["wang"]
+        with store.write() as s:
+            s.execute(update(User).values(locked=True, failed_logins=10))
+    finally:
+        store.dispose()
+    assert run(capsys, "db", "user-unlock", "wang", "--db", db)[0] == 0
+    store = Store(db)
+    try:
+        with store.read() as s:
+            assert [(u.locked, u.failed_logins) for u in s.scalars(select(User))] == [(False, 0)]
+    finally:
+        store.dispose()
+    assert run(capsys, "db", "user-remove", "wang", "--db", db)[0] == 0
+    code, text = run(capsys, "db", "user-remove", "wang", "--db", db)
+    assert code == 2 and "no user 'wang'" in text
 
 
 @pytest.mark.parametrize(

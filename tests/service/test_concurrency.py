@@ -14,7 +14,15 @@ from sqlalchemy import text
 from leapplan.service.auditing import audit_function
 
 CLIENTS = 50
-EACH = 3
+KEYS = [(u, q, p) for p in ("1958", "1959") for u, q in [
+    ("prov", "grain"), ("prov", "coal"), ("prov", "pig_iron"), ("prov", "steel"), ("prov", "transport"),
+    ("city", "grain"), ("city", "coal"), ("city", "pig_iron"), ("city", "steel"), ("city", "transport"),
+    ("north", "grain"), ("north", "coal"), ("north", "pig_iron"), ("north", "steel"), ("north", "transport"),
+    ("south", "grain"), ("south", "coal"), ("south", "pig_iron"), ("south", "steel"), ("south", "transport"),
+    ("north_coal", "coal"), ("south_coal", "coal"), ("south_iron", "pig_iron"), ("city_iron", "pig_iron"),
+    ("city_steel", "steel"),
+]]  # fmt: skip
+"""50 distinct (unit, product, period) keys of tiny.yaml that the planner may report."""
 
 
 def test_fifty_concurrent_writers_on_sqlite(
@@ -23,46 +31,34 @@ def test_fifty_concurrent_writers_on_sqlite(
     app = make_app(sqlite_url)
     token = login(TestClient(app), "planner")
 
-    def work(k: int) -> list[int]:
+    def report(cid: str, k: int, produced: float) -> dict[str, object]:
+        unit, product, period = KEYS[k]
+        return {"client_id": cid, "unit": unit, "period": period, "product": product, "produced": produced}
+
+    def work(k: int) -> list[tuple[str, int]]:
         c = TestClient(app)
         c.headers.update(token)
-        codes = []
-        for j in range(EACH):
-            produced = float(k * EACH + j)
-            body = {
-                "client_id": f"c{k}-{j}",
-                "unit": "north_coal",
-                "period": "1958",
-                "product": "coal",
-                "produced": produced,
-                "labour": 1.0,
-            }
-            codes.append(c.post("/api/reports", json=body).status_code)
-            # every client also resends its neighbour's first report: a duplicate, stored once
-            n = (k + 1) % CLIENTS
-            dup = {
-                "client_id": f"c{n}-0",
-                "unit": "north_coal",
-                "period": "1958",
-                "product": "coal",
-                "produced": float(n * EACH),
-                "labour": 1.0,
-            }
-            if j == 0:
-                codes.append(c.post("/api/reports", json=dup).status_code)
+        codes = [("own", c.post("/api/reports", json=report(f"c{k}", k, float(k))).status_code)]
+        n = (k + 1) % CLIENTS  # the neighbour's report again: a duplicate, stored once
+        codes.append(("resend", c.post("/api/reports", json=report(f"c{n}", n, float(n))).status_code))
+        # everyone races for one more key under their own client id: exactly one wins, the rest get 409
+        race = {"client_id": f"race{k}", "unit": "rail_prov", "period": "1958", "product": "transport", "produced": 1.0}
+        codes.append(("race", c.post("/api/reports", json=race).status_code))
         return codes
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        codes = [code for part in pool.map(work, range(CLIENTS)) for code in part]
-    assert set(codes) <= {200, 201}
-    assert codes.count(201) == CLIENTS * EACH
+        got = [code for part in pool.map(work, range(CLIENTS)) for code in part]
+    own = [code for what, code in got if what != "race"]
+    race = sorted(code for what, code in got if what == "race")
+    assert set(own) <= {200, 201} and own.count(201) == CLIENTS
+    assert race == [201] + [409] * (CLIENTS - 1)
     c = TestClient(app)
     c.headers.update(token)
     stored = c.get("/api/reports?limit=10000").json()
-    assert len(stored) == CLIENTS * EACH == len({r["client_id"] for r in stored})
-    total = sum(range(CLIENTS * EACH))  # produced values 0 … 149, each once
-    rollup = {r["unit"]: r["reported"] for r in c.get("/api/rollup?product=coal").json()}
-    assert rollup == {"north_coal": total, "north": total, "prov": total}
+    assert len(stored) == CLIENTS + 1 == len({r["client_id"] for r in stored})
+    assert {(r["unit"], r["product"], r["period"]): r["produced"] for r in stored} == {
+        key: float(k) for k, key in enumerate(KEYS)
+    } | {("rail_prov", "transport", "1958"): 1.0}
 
 
 def test_racing_resends_and_conflicts(
@@ -71,7 +67,7 @@ def test_racing_resends_and_conflicts(
     app = make_app(sqlite_url)
     token = login(TestClient(app), "planner")
     same = {"client_id": "same", "unit": "north", "period": "1958", "product": "grain", "produced": 5.0}
-    clash = {"client_id": "clash", "unit": "north", "period": "1958", "product": "grain", "produced": 1.0}
+    clash = {"client_id": "clash", "unit": "north", "period": "1959", "product": "grain", "produced": 1.0}
 
     def send(k: int) -> tuple[str, int]:
         c = TestClient(app)

@@ -1,8 +1,11 @@
 """The dashboard in headless Chromium against a real `leapplan serve` process (tiny scenario, temp SQLite).
 
-A county liaison logs in, submits an honest and an inflated report through the page, and sees the
-roll-up change and the audit flag appear; a planner then approves the flagged report. Screenshots
-go to test-artifacts/ (gitignored).
+A county liaison logs in, sees the overview of their county, meets a report form that offers only what each
+unit makes, submits an honest report, is told a second one for the same unit, product and period must be a
+correction, corrects it with inflated figures that the audit flags, and drills down to the plant. A planner
+then sees the province's overview (plan, targets, fulfilment by region on one scale, completeness, open flags),
+drills down to the county, filters who has not reported, and approves the flagged report. Screenshots go to
+test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
@@ -25,21 +28,13 @@ HONEST: dict[str, float] = {"produced": 1000, "coal": 3000, "transport": 40000, 
 INFLATED: dict[str, float] = {"produced": 1200, "coal": 600, "transport": 48000, "labour": 60}
 
 
-def _row(page: Any, unit: str, period: str, product: str) -> Any:
-    return page.locator(f'#rollup-table tr[data-unit="{unit}"][data-period="{period}"][data-product="{product}"]')
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", "").strip())
-
-
 def _login(page: Any, user: str, password: str) -> None:
     page.fill("#login-user", user)
     page.fill("#login-pass", password)
     page.click("#login-form button[type=submit]")
 
 
-def _submit(page: Any, unit: str, period: str, product: str, figures: dict[str, float], remark: str) -> None:
+def _fill(page: Any, unit: str, period: str, product: str, figures: dict[str, float], remark: str) -> None:
     page.select_option("#r-unit", unit)
     page.select_option("#r-period", period)
     page.select_option("#r-product", product)
@@ -56,84 +51,119 @@ def _submit(page: Any, unit: str, period: str, product: str, figures: dict[str, 
     page.click("#report-form button[type=submit]")
 
 
-def test_liaison_reports_and_planner_approves(
+def _detail(page: Any, product: str) -> Any:
+    return page.locator("#detail-table tbody tr", has_text=product)
+
+
+def test_liaison_and_planner_work_in_the_dashboard(
     live_server: Callable[..., Any], browser_page: Any, console_errors: list[str]
 ) -> None:
     from playwright.sync_api import expect
 
     server = live_server()
     page = browser_page
-    page.set_default_timeout(15_000)
-    expect.set_options(timeout=15_000)
+    page.set_default_timeout(20_000)
+    expect.set_options(timeout=20_000)
     ARTIFACTS.mkdir(exist_ok=True)
 
     page.goto(server.url + "/")
     expect(page.locator("#login-view")).to_be_visible()
     _login(page, "liaison2", "wrong password")
     expect(page.locator("#login-error")).to_have_text("Wrong user name or password.")
-    # Chromium logs the refused login itself; nothing else may appear in the console
-    assert [e for e in console_errors if "401" not in e] == []
+    assert [e for e in console_errors if "401" not in e] == []  # Chromium logs the refused login itself
     console_errors.clear()
 
+    # ---- the liaison of South County -------------------------------------------------------------
     _login(page, "liaison2", "liaison2")
     expect(page.locator("#app-view")).to_be_visible()
-    expect(page.locator("#who-role")).to_have_text("county liaison")
-    # the tree shows regions, enterprises, the zone and the network
-    for unit in ["prov", "south", "south_iron", "city_zone", "iron_net"]:
-        expect(page.locator(f'#unit-tree button[data-unit="{unit}"]')).to_have_count(1)
+    expect(page.locator("#who-role")).to_have_text("county liaison · South County")
+    expect(page.locator("#plan-state")).to_contain_text("The plan is ready", timeout=120_000)
+    expect(page.locator("#fulfilment-scope")).to_have_text("— South County, 1958")
+    # south has two plants, none reported; nothing delivered yet on the zone's two agreements
+    expect(page.locator("#tile-completeness .big")).to_have_text("0 %")
+    expect(page.locator("#tile-completeness .caption")).to_have_text("0 of 2 enterprises reported for 1958")
+    expect(page.locator("#tile-agreements .caption")).to_contain_text("no deliveries recorded yet")
+    expect(page.locator("#tile-fulfilment .big")).to_have_text("–")  # nothing reported yet
+    # the tree holds what the liaison reads (the zone), not the province
+    for unit in ["south", "south_iron", "city", "city_zone"]:
+        expect(page.locator(f'#unit-tree button[data-unit="{unit}"]').first).to_be_visible()
+    expect(page.locator('#unit-tree button[data-unit="prov"]')).to_have_count(0)
+    # the form offers the liaison's units, and for each only what it makes, with its unit of measure
+    assert page.locator("#r-unit option").evaluate_all("os => os.map(o => o.value)") == [
+        "south",
+        "south_coal",
+        "south_iron",
+    ]
+    page.select_option("#r-unit", "south_iron")
+    assert page.locator("#r-product option").all_text_contents() == ["Pig iron (t)"]
+    expect(page.locator("#r-produced-unit")).to_have_text("[t]")
+    page.select_option("#r-unit", "south")
+    assert page.locator("#r-product option").evaluate_all("os => os.map(o => o.value)") == [
+        "grain",
+        "coal",
+        "pig_iron",
+    ]
 
-    page.click('#unit-tree button[data-unit="south_iron"]')
-    expect(page.locator("#rollup-scope")).to_contain_text("South furnaces")
-    assert _row(page, "south_iron", "1958", "pig_iron").count() == 0  # nothing reported yet
+    _fill(page, "south_iron", "1958", "pig_iron", HONEST, "first half, all furnaces lit")
+    expect(page.locator("#r-result")).to_contain_text("the audit found nothing wrong")
+    expect(page.locator("#tile-completeness .big")).to_have_text("50 %")
+    # a second report for the same unit, product and period: the form offers to correct the first
+    _fill(page, "south_iron", "1958", "pig_iron", INFLATED, "recounted")
+    expect(page.locator("#r-result")).to_contain_text("already holds this unit, product and period")
+    assert [e for e in console_errors if "409" not in e] == []  # Chromium logs the refused second report itself
+    console_errors.clear()
+    page.click("#r-correct")
+    expect(page.locator("#r-result")).to_contain_text("Corrected report")
+    expect(page.locator("#r-result")).to_contain_text("1,200 t needs ≥ 3,600 t of coal; 600 t were received")
+    expect(page.locator("#tile-flags .big")).to_have_text("1")
+    expect(page.locator("#flags li.error")).to_contain_text("material_balance")
+    # drill down to the plant through the chart: reported 1,200 t, audited refused (flagged), not counted
+    page.locator('#fulfilment-chart g[data-unit="south_iron"]').click()
+    expect(page.locator("#crumbs")).to_contain_text("South County")
+    expect(page.locator("#detail-scope")).to_have_text("— South furnaces, 1958")
+    row = _detail(page, "Pig iron")
+    expect(row.locator("td").nth(3)).to_have_text("1,200")
+    expect(row.locator("td").nth(4)).to_have_text("flagged")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-liaison.png"), full_page=True)
 
-    _submit(page, "south_iron", "1958", "pig_iron", HONEST, "first half, all furnaces lit")
-    expect(page.locator("#r-result")).to_contain_text("Stored as report #")
-    row = _row(page, "south_iron", "1958", "pig_iron")
-    expect(row.locator("td.reported")).to_have_text("1,000")
-    expect(row.locator("td.audited")).to_have_text("1,000")
-    expect(page.locator("#flags li.flag")).to_have_count(0)
-
-    _submit(page, "south_iron", "1959", "pig_iron", INFLATED, "first half")
-    expect(page.locator("#r-result")).to_contain_text("Stored as report #")
-    inflated = _row(page, "south_iron", "1959", "pig_iron")
-    expect(inflated.locator("td.reported")).to_have_text("1,200")
-    flag = page.locator("#flags li.flag", has_text="coal")
-    expect(flag).to_have_count(1)
-    # 1,200 t at 3.0 t of coal per t needs 3,600 t of coal
-    expect(flag).to_contain_text("1,200 t needs ≥ 3,600 t of coal; 600 t were received")
-    # the flagged report does not count as audited; the honest one still does
-    expect(inflated.locator("td.audited")).to_have_text("0")
-    expect(row.locator("td.audited")).to_have_text("1,000")
-    # the region above adds both up
-    page.click('#unit-tree button[data-unit="south"]')
-    expect(_row(page, "south", "1958", "pig_iron").locator("td.reported")).to_have_text("1,000")
-    expect(_row(page, "south", "1959", "pig_iron").locator("td.reported")).to_have_text("1,200")
-    expect(_row(page, "south_iron", "1959", "pig_iron").locator("td.reported")).to_have_text("1,200")
-
-    # the same figures as the server's API report (second method: the JSON roll-up)
+    # the figures the page shows are the API's (second method: the JSON roll-up)
     token = httpx.post(server.url + "/api/token", data={"username": "liaison2", "password": "liaison2"}).json()
     api = httpx.get(
         server.url + "/api/rollup",
-        params={"unit": "south_iron", "product": "pig_iron"},
+        params={"unit": "south_iron", "product": "pig_iron", "period": "1958"},
         headers={"Authorization": f"Bearer {token['access_token']}"},
     ).json()
-    assert sorted((r["period"], r["reported"], r["audited"]) for r in api) == [
-        ("1958", 1000.0, 1000.0),
-        ("1959", 1200.0, 0.0),
-    ]
-    page.screenshot(path=str(ARTIFACTS / "dashboard-liaison.png"), full_page=True)
+    assert [(r["reported"], r["audited"], r["pending"]) for r in api] == [(1200.0, None, 0)]
 
-    # the planner sees the flagged report and approves it: then it counts as audited
+    # ---- the planner -----------------------------------------------------------------------------
     page.click("#logout")
     expect(page.locator("#login-view")).to_be_visible()
     _login(page, "planner", "planner")
     expect(page.locator("#who-role")).to_have_text("planner")
-    page.click('#unit-tree button[data-unit="south_iron"]')
-    expect(page.locator("#reports-table tbody tr")).to_have_count(2)
+    expect(page.locator("#fulfilment-scope")).to_have_text("— Province, 1958")
+    expect(page.locator("#targets tbody tr")).to_have_count(2)  # tiny's two targets, met or cut
+    # one chart for the province's regions on one scale: three rows
+    expect(page.locator("#fulfilment-chart g.row")).to_have_count(3)
+    expect(page.locator("#tile-completeness .caption")).to_have_text("1 of 6 enterprises reported for 1958")
+    expect(page.locator("#tile-flags .big")).to_have_text("1")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-planner-overview.png"), full_page=True)
+    # who has not reported: filter the list
+    expect(page.locator("#missing li.missing")).to_have_count(5)
+    page.fill("#missing-find", "mine")
+    expect(page.locator("#missing li.missing")).to_have_count(1)
+    expect(page.locator("#missing li.missing")).to_contain_text("South mine")
+    page.fill("#missing-find", "")
+    # drill down: the county, then approve the flagged report there (another user submitted it)
+    page.locator('#fulfilment-chart g[data-unit="south"]').click()
+    expect(page.locator("#crumbs")).to_contain_text("Province")
+    expect(page.locator("#completeness-count")).to_have_text("(1 of 2, 50 %)")
     flagged = page.locator("#reports-table tbody tr", has=page.locator("td.num", has_text="1,200"))
+    expect(flagged).to_have_count(1)
     flagged.locator("button", has_text="Approve").click()
     expect(flagged.locator(".status")).to_have_text("approved")
-    expect(_row(page, "south_iron", "1959", "pig_iron").locator("td.audited")).to_have_text("1,200")
+    expect(page.locator("#tile-flags .big")).to_have_text("0")
+    page.select_option("#detail-product", "pig_iron")
+    expect(page.locator("#detail-table tbody tr", has_text="South furnaces").locator("td").nth(4)).to_have_text("1,200")
     page.screenshot(path=str(ARTIFACTS / "dashboard-planner.png"), full_page=True)
 
     assert console_errors == []

@@ -80,7 +80,11 @@ def test_non_finite_numbers_are_refused(liaison: TestClient) -> None:
 
 
 def test_batch_is_all_or_nothing(liaison: TestClient) -> None:
-    good = [body(f"b{i}", produced=100.0 * i) for i in range(1, 4)]
+    keys = [("north_coal", "coal", "1958"), ("north_coal", "coal", "1959"), ("north", "grain", "1958")]
+    good = [
+        body(f"b{i}", unit=u, product=q, period=p, produced=100.0 * i, inputs={})
+        for i, (u, q, p) in enumerate(keys, start=1)
+    ]
     bad = body("b4", unit="south_iron", product="pig_iron")  # south is not the liaison's county
     r = liaison.post("/api/reports/batch", json={"reports": [*good, bad]})
     assert r.status_code == 403 and r.json()["detail"].startswith("reports[3]:")
@@ -143,3 +147,16 @@ def test_filters(liaison: TestClient) -> None:
     assert [x["client_id"] for x in liaison.get("/api/reports?unit=north_coal&period=1959").json()] == ["b"]
     assert [x["client_id"] for x in liaison.get("/api/reports?product=grain").json()] == ["c"]
     assert liaison.get("/api/reports?unit=nowhere").status_code == 422
+
+
+def test_one_report_per_unit_period_and_product(liaison: TestClient) -> None:
+    first = liaison.post("/api/reports", json=body()).json()
+    r = liaison.post("/api/reports", json=body("r2", produced=500.0))
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        f"report {first['id']} already holds north_coal coal 1958 (one report per unit, period and product): "
+        f"correct it with POST /api/reports/{first['id']}/correct"
+    )
+    twice = liaison.post("/api/reports/batch", json={"reports": [body("x1", period="1959"), body("x2", period="1959")]})
+    assert twice.status_code == 409 and "reports[1]: north_coal coal 1959 is reported twice" in twice.json()["detail"]
+    assert [(x["id"], x["produced"]) for x in liaison.get("/api/reports").json()] == [(first["id"], 1000.0)]

@@ -69,7 +69,6 @@ def test_rollup_sums_up_the_region_tree(
     p = _as(planned_app, login, "planner")
     for body in [
         rep("a", "north_coal", "coal", 1000.0),
-        rep("b", "north_coal", "coal", 500.0),  # a second report of the same unit, period and product adds up
         rep("d", "south_coal", "coal", 300.0),
         rep("s", "south", "coal", 450.0),  # the county's claimed total replaces the sum of its units
         rep("e", "north_coal", "coal", 700.0, period="1959"),
@@ -78,25 +77,27 @@ def test_rollup_sums_up_the_region_tree(
     got = rows(p, "?product=coal")
     # planned: north 400,000; south 250,000 + 50,000; prov = their sum (hand-added)
     assert got == {
-        ("prov", "1958", "coal"): (700_000.0, 1950.0, 1950.0),
+        ("prov", "1958", "coal"): (700_000.0, 1450.0, 1450.0),
         ("prov", "1959", "coal"): (420_000.0, 700.0, 700.0),
-        ("north", "1958", "coal"): (400_000.0, 1500.0, 1500.0),
+        ("north", "1958", "coal"): (400_000.0, 1000.0, 1000.0),
         ("north", "1959", "coal"): (420_000.0, 700.0, 700.0),
         ("south", "1958", "coal"): (300_000.0, 450.0, 450.0),
-        ("north_coal", "1958", "coal"): (None, 1500.0, 1500.0),
-        ("north_coal", "1959", "coal"): (None, 700.0, 700.0),
-        ("south_coal", "1958", "coal"): (None, 300.0, 300.0),
+        # an enterprise's plan: its region's line for its technology (the only such plant in each case);
+        # south's coal_small line (50,000 t) has no enterprise: it stays with the region
+        ("north_coal", "1958", "coal"): (400_000.0, 1000.0, 1000.0),
+        ("north_coal", "1959", "coal"): (420_000.0, 700.0, 700.0),
+        ("south_coal", "1958", "coal"): (250_000.0, 300.0, 300.0),
     }
-    assert rows(p, "?unit=north&period=1958") == {("north", "1958", "coal"): (400_000.0, 1500.0, 1500.0)}
+    assert rows(p, "?unit=north&period=1958") == {("north", "1958", "coal"): (400_000.0, 1000.0, 1000.0)}
     zone = rows(p, "?group=zone&period=1958")
     assert zone == {
-        ("city_zone", "1958", "coal"): (700_000.0, 1950.0, 1950.0),
-        ("city_zone", "1958", "pig_iron"): (125_000.0, 0.0, 0.0),
+        ("city_zone", "1958", "coal"): (700_000.0, 1450.0, 1450.0),
+        ("city_zone", "1958", "pig_iron"): (125_000.0, 0.0, None),
     }
     rid = p.get("/api/reports?unit=south&product=coal").json()
     own = [x["id"] for x in rid if x["unit"] == "south"]
     p.post(f"/api/reports/{own[0]}/return", json={"reason": "check the scales"})
-    assert rows(p, "?unit=prov&period=1958&product=coal") == {("prov", "1958", "coal"): (700_000.0, 1800.0, 1800.0)}
+    assert rows(p, "?unit=prov&period=1958&product=coal") == {("prov", "1958", "coal"): (700_000.0, 1300.0, 1300.0)}
 
 
 def test_rollup_without_a_plan_has_null_planned(planner: TestClient) -> None:
@@ -153,7 +154,7 @@ def test_inflated_report_is_flagged_and_left_out_of_audited(planner: TestClient,
     listed = planner.get("/api/flags?unit=south").json()
     assert ("material_balance", rid) in {(f["check"], f["report_id"]) for f in listed}
     assert rows(planner, "?unit=south_iron") == {
-        ("south_iron", "1958", "pig_iron"): (None, 1200.0, 0.0),
+        ("south_iron", "1958", "pig_iron"): (None, 1200.0, None),  # nothing credible: pending/refused
         ("south_iron", "1959", "pig_iron"): (None, 200.0, 200.0),
     }
     planner.post(f"/api/reports/{rid}/approve")  # a planner who checked it on site lets it count
@@ -180,19 +181,85 @@ def status(client: TestClient, query: str = "") -> dict[str, tuple[str, float]]:
 
 
 def test_agreement_status_follows_deliveries(planner: TestClient) -> None:
-    # labour_north: 2,000 persons 1958-01-01 … 1958-12-31; steel_south: 500 t 1958-01-01 … 1959-06-30
-    assert status(planner) == {"labour_north": ("on_time", 0.0), "steel_south": ("on_time", 0.0)}
+    # labour_north: 2,000 persons 1958-01-01 … 1958-12-31; steel_south: 500 t 1958-01-01 … 1959-06-30.
+    # tiny is historical: the current period is its first, 1958, so as_of is 1958-12-31 and nothing was delivered:
+    # labour_north owes all 2,000, steel_south 500 × 364/545 days ≈ 334 t: both late
+    assert planner.get("/api/settings").json() | {"four_eyes": None} == {
+        "current_period": "1958",
+        "today": "1958-12-31",
+        "as_of": "1958-12-31",
+        "historical": True,
+        "four_eyes": None,
+    }
+    assert status(planner) == {"labour_north": ("late", 0.0), "steel_south": ("late", 0.0)}
+    assert status(planner, "?as_of=1958-01-01") == {"labour_north": ("on_time", 0.0), "steel_south": ("on_time", 0.0)}
     r = planner.post("/api/agreements/labour_north/deliveries", json={"quantity": 500.0, "date": "1958-07-01"})
     assert r.status_code == 201 and (r.json()["delivered"], r.json()["status"]) == (500.0, "late")
     # as of 1958-07-01, 181 of 364 days have passed: 2,000 × 181/364 ≈ 994 persons were due, 500 came
-    assert status(planner) == {"labour_north": ("late", 500.0), "steel_south": ("late", 0.0)}
+    assert status(planner, "?as_of=1958-07-01")["labour_north"] == ("late", 500.0)
     planner.post("/api/agreements/labour_north/deliveries", json={"quantity": 1500.0, "date": "1958-12-01"})
     assert status(planner)["labour_north"] == ("met", 2000.0)
     assert status(planner, "?as_of=1958-06-30")["labour_north"] == ("late", 0.0)
-    assert status(planner, "?as_of=1958-01-01")["labour_north"] == ("on_time", 0.0)
-    assert status(planner, "?as_of=1959-07-01")["steel_south"] == ("unfulfilled", 0.0)
-    planner.post("/api/agreements/steel_south/deliveries", json={"quantity": 500.0, "date": "1959-08-01"})
-    assert status(planner)["steel_south"] == ("late", 500.0)
+    # 1959-08-01 lies after today (1958-12-31) until a planner moves the current period on
+    late = {"quantity": 500.0, "date": "1959-08-01"}
+    r = planner.post("/api/agreements/steel_south/deliveries", json=late)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "date 1959-08-01 is in the future: deliveries can be recorded up to 1958-12-31"
+    assert planner.put("/api/settings", json={"current_period": "1959"}).json()["as_of"] == "1959-12-31"
+    assert planner.post("/api/agreements/steel_south/deliveries", json=late).status_code == 201
+    assert status(planner)["steel_south"] == ("late", 500.0)  # in full, after its due date
+    log = planner.get("/api/audit-log?action=setting").json()
+    assert [(e["target"], e["before"], e["after"]) for e in log] == [
+        ("current_period", {"value": "1958"}, {"value": "1959"})
+    ]
+
+
+def test_deliveries_in_the_future_are_refused_and_move_nothing(
+    committee: TestClient, liaison: TestClient, planner: TestClient
+) -> None:
+    before = status(committee)
+    for day in ["9999-12-31", "1959-01-01", "1962-05-01"]:
+        r = committee.post("/api/agreements/steel_south/deliveries", json={"quantity": 1e-9, "date": day})
+        assert r.status_code == 422 and "is in the future" in r.json()["detail"], day
+    assert status(committee) == before
+    assert committee.get("/api/agreements/steel_south/deliveries").json() == []
+    r = liaison.put("/api/settings", json={"current_period": "1959"})
+    assert r.status_code == 403
+    planner.put("/api/settings", json={"current_period": "1959"})
+    r = planner.post("/api/agreements/steel_south/deliveries", json={"quantity": 1.0, "date": "1960-01-01"})
+    assert r.status_code == 422 and "in the future" in r.json()["detail"]  # tiny's plan ends with 1959
+
+
+def test_a_delivery_is_corrected_by_a_new_version_with_its_reason(
+    committee: TestClient, liaison2: TestClient, planner: TestClient
+) -> None:
+    first = committee.post("/api/agreements/steel_south/deliveries", json={"quantity": 500.0, "date": "1958-06-01"})
+    assert first.status_code == 201 and first.json()["delivered"] == 500.0
+    (d1,) = committee.get("/api/agreements/steel_south/deliveries").json()
+    fix = {"quantity": 400.0, "date": "1958-06-02", "reason": "100 t were rails, not steel"}
+    r = committee.post(f"/api/deliveries/{d1['id']}/correct", json=fix)
+    assert r.status_code == 201
+    assert (r.json()["version"], r.json()["origin_id"], r.json()["reason"]) == (2, d1["id"], fix["reason"])
+    assert status(committee)["steel_south"][1] == 400.0
+    again = committee.post(f"/api/deliveries/{d1['id']}/correct", json=fix)
+    assert again.status_code == 409 and "correct its latest version" in again.json()["detail"]
+    missing = committee.post(f"/api/deliveries/{r.json()['id']}/correct", json={"quantity": 1.0, "date": "1958-06-02"})
+    assert missing.status_code == 422 and "reason" in missing.json()["detail"]
+    assert liaison2.post(f"/api/deliveries/{r.json()['id']}/correct", json=fix).status_code == 201  # south is a party
+    gone = planner.post(
+        f"/api/deliveries/{r.json()['id'] + 1}/correct", json=fix | {"quantity": 0.0, "reason": "never arrived"}
+    )
+    assert gone.status_code == 201
+    assert status(planner)["steel_south"][1] == 0.0
+    versions = planner.get("/api/agreements/steel_south/deliveries").json()
+    assert [(v["version"], v["quantity"], v["current"]) for v in versions] == [
+        (1, 500.0, False),
+        (2, 400.0, False),
+        (3, 400.0, False),
+        (4, 0.0, True),
+    ]
+    log = [e["action"] for e in reversed(planner.get("/api/audit-log").json()) if e["action"].startswith("deliver")]
+    assert log == ["delivery", "delivery_correct", "delivery_correct", "delivery_withdraw"]
 
 
 def test_delivery_rights_and_validation(

@@ -38,6 +38,14 @@ def read_plan_production(path: Path) -> pd.DataFrame:
     return read_csv(file, "plan production", {c: str for c in PLAN_COLUMNS[:4]})
 
 
+def read_plan_support(path: Path) -> pd.DataFrame | None:
+    """The support table of a saved plan (``DIR/support.csv``), None when ``path`` is a CSV file or has none."""
+    file = path / "support.csv"
+    if not path.is_dir() or not file.is_file():
+        return None
+    return read_csv(file, "plan support", {"period": str, "source": str, "member": str, "kind": str})
+
+
 def flags_json(flags: pd.DataFrame, n_reports: int) -> dict[str, Any]:
     """The ``--json`` payload: counts and the flags as records."""
     counts = flags["severity"].value_counts()
@@ -61,7 +69,11 @@ def audit(
         str | None, typer.Option("--scenario", help="Scenario name or path (default shanxi-1958).")
     ] = None,
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="Plan folder (from `leapplan plan`) or production CSV.")
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan folder (from `leapplan plan`; its support.csv gives the technicians sent) or production CSV.",
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
@@ -71,7 +83,8 @@ def audit(
     frame = read_csv(reports, "reports", TEXT)
     s = load(scenario)
     production = read_plan_production(plan) if plan is not None else None
-    flags = audit_reports(s, frame, production)
+    support = read_plan_support(plan) if plan is not None else None
+    flags = audit_reports(s, frame, production, support=support)
     data = flags_json(flags, len(frame))
     if json_out:
         typer.echo(json.dumps(data, indent=1, ensure_ascii=False))

@@ -78,19 +78,26 @@ def capacity(t: UnitTables, R: pd.DataFrame, rules: AuditRules) -> pd.DataFrame:
     bad = R[R["produced"] > (1 + rules.capacity_tolerance) * limit]
     if bad.empty:
         return _empty()
-    per = "year" if t.period_years == 1 else "quarter"
-    msgs = []
-    for (_, r), what in zip(bad.iterrows(), _what(t, bad), strict=True):
-        u = t.unit_of[r["product"]]
-        cap = r["capacity"] * t.period_years
-        text = f"{what} in {r['period']} exceeds capacity: {fmt(cap)} {u} per {per}"
-        if r["allowed"] > r["capacity"] * (1 + 1e-9):
-            gain = r["allowed"] / r["capacity"] - 1
-            text += f", at most {fmt(r['allowed'] * t.period_years)} {u} with technicians' help (+{pct(gain)})"
-        if r["planned_capacity"] > r["capacity"] * t.period_years:
-            text += f", {fmt(r['planned_capacity'])} {u} with the plan's new plants"
-        msgs.append(text)
+    msgs = [
+        capacity_message(t, what, r["product"], r["period"], r["capacity"], r["allowed"], r["planned_capacity"])
+        for (_, r), what in zip(bad.iterrows(), _what(t, bad), strict=True)
+    ]
     return pd.DataFrame({"row": bad["row"].to_numpy(), "check": Check.capacity.value, "message": msgs})
+
+
+def capacity_message(
+    t: UnitTables, what: str, product: str, period: str, capacity: float, allowed: float, planned_capacity: float
+) -> str:
+    """'pig iron 6,600 t in 1958 exceeds capacity: 5,000 t per year, at most …' (capacity and allowed in units
+    per year, planned_capacity in units per period)."""
+    u = t.unit_of[product]
+    per = "year" if t.period_years == 1 else "quarter"
+    text = f"{what} in {period} exceeds capacity: {fmt(capacity * t.period_years)} {u} per {per}"
+    if allowed > capacity * (1 + 1e-9):
+        text += f", at most {fmt(allowed * t.period_years)} {u} with technicians' help (+{pct(allowed / capacity - 1)})"
+    if planned_capacity > capacity * t.period_years:
+        text += f", {fmt(planned_capacity)} {u} with the plan's new plants"
+    return text
 
 
 def labour(t: UnitTables, R: pd.DataFrame, years: pd.Series, rules: AuditRules) -> pd.DataFrame:

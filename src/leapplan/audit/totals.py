@@ -10,15 +10,20 @@ from leapplan.audit.rules import AuditRules, Check, fmt, pct
 from leapplan.audit.units import UnitTables, key
 
 KEYS = ["unit", "period", "product"]
+PLAN_LINE_MIN = 1.0
+"""Smallest planned quantity that is a plan line [product units]: the LP leaves crumbs below one unit
+(151 rows of shanxi-1958's plan lie between 0 and 1) that no unit was asked to make."""
 
 
 def parent_total(t: UnitTables, R: pd.DataFrame, rules: AuditRules) -> pd.DataFrame:
     """Flag a region's report that is off the sum of its units' reports by more than ``total_tolerance``.
 
     A region's units are its child regions and the enterprises standing in it. A unit that did not
-    report counts with the sum of its own units' reports (computed level by level, bottom up).
-    Below the sum is always a contradiction; above it only when every unit with plants for the
-    product has reported (otherwise the missing reports may make up the difference).
+    report counts with the sum of its own units' reports (computed level by level, bottom up); such a
+    sum is *complete* when every unit under it with plants for the product has reported (or is itself
+    complete), and a unit's own report is complete. Below the sum is always a contradiction; above it
+    only when every unit with plants for the product is complete (otherwise the missing reports, at
+    any depth, may make up the difference).
     """
     regions = R.loc[R["kind"] != "enterprise", "unit"].unique()
     if len(regions) == 0 or len(R) < 2:
@@ -29,7 +34,7 @@ def parent_total(t: UnitTables, R: pd.DataFrame, rules: AuditRules) -> pd.DataFr
     known = (
         R.loc[t.member(home, pd.Index(below)), [*KEYS, "produced"]]
         .rename(columns={"produced": "total"})
-        .assign(own=True)
+        .assign(own=True, complete=True)
     )
     known["depth"] = known["unit"].map(t.depth)
     found = []
@@ -38,19 +43,28 @@ def parent_total(t: UnitTables, R: pd.DataFrame, rules: AuditRules) -> pd.DataFr
         if ch.empty:
             continue
         ch["parent"] = ch["unit"].map(t.parent)
-        ch["expected"] = t.member(key(ch["unit"], ch["product"]), t.plants)
+        ch["expected"] = t.member(key(ch["unit"], ch["product"]), t.plants) & ch["complete"].to_numpy(bool)
         agg = ch.groupby(["parent", "period", "product"]).agg(
             child_sum=("total", "sum"), n=("total", "size"), n_expected=("expected", "sum")
         )
         agg = agg.reset_index().rename(columns={"parent": "unit"})
         agg = agg[agg["unit"] != ""]
-        m = agg.merge(known[known["own"]], on=KEYS, how="left", indicator=True)
+        m = agg.merge(known[known["own"]].drop(columns="complete"), on=KEYS, how="left", indicator=True)
         found.append(m[m["_merge"] == "both"].drop(columns="_merge"))
         new = m[m["_merge"] == "left_only"]
+        wanted = t.expected.reindex(pd.MultiIndex.from_frame(new[["unit", "product"]])).fillna(0).to_numpy()
         known = pd.concat(
             [
                 known,
-                pd.DataFrame({**{k: new[k] for k in KEYS}, "total": new["child_sum"], "own": False, "depth": d - 1}),
+                pd.DataFrame(
+                    {
+                        **{k: new[k] for k in KEYS},
+                        "total": new["child_sum"],
+                        "own": False,
+                        "complete": new["n_expected"].to_numpy() >= wanted,
+                        "depth": d - 1,
+                    }
+                ),
             ],
             ignore_index=True,
         )
@@ -82,8 +96,10 @@ def planned(t: UnitTables, plan: pd.DataFrame) -> pd.DataFrame:
     """Planned output per unit [unit, period, product, planned, share] in product units per period.
 
     A region's plan is the sum over its subtree; an enterprise's is its capacity share of the plan
-    for its region and technology (share < 1 when others share that line).
+    for its region and technology (share < 1 when others share that line). Plan rows below
+    ``PLAN_LINE_MIN`` are not plan lines and are left out.
     """
+    plan = plan[plan["quantity"] >= PLAN_LINE_MIN]
     reg = plan.merge(t.ancestors, on="region").groupby(["ancestor", "period", "product"])["quantity"].sum()
     reg = reg.rename("planned").rename_axis(["unit", "period", "product"]).reset_index().assign(share=1.0)
     ent = plan.merge(t.enterprise_share, on=["region", "technology", "product"])
@@ -96,8 +112,9 @@ def planned(t: UnitTables, plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_excess(t: UnitTables, R: pd.DataFrame, rules: AuditRules) -> pd.DataFrame:
-    """Flag output above ``plan_factor`` × the planned quantity (``R['planned']``, NaN when none)."""
-    bad = R[(R["planned"] > 0) & (R["produced"] > rules.plan_factor * R["planned"])]
+    """Flag output above ``plan_factor`` × the planned quantity (``R['planned']``, NaN when none; a unit's
+    planned share below ``PLAN_LINE_MIN`` is no plan line)."""
+    bad = R[(R["planned"] >= PLAN_LINE_MIN) & (R["produced"] > rules.plan_factor * R["planned"])]
     if bad.empty:
         return _empty()
     msgs = [

@@ -168,6 +168,42 @@ def unit_tables(s: Scenario) -> UnitTables:
     )
 
 
+def assigned_allowed(s: Scenario, t: UnitTables, support: pd.DataFrame) -> pd.DataFrame:
+    """Allowed output with the technicians a plan assigns [unit, product, period, allowed; units per year].
+
+    ``support`` is a plan's support table [period, source, member, kind, quantity, network]: a row of kind
+    ``technicians`` whose ``network`` is one of the scenario's networks keeps ``quantity`` technicians at the
+    member enterprise, raising its capacity by ``capacity_gain`` per technician up to ``max_capacity_gain``
+    (the plan's own rule). An enterprise without assigned technicians gets no gain; a region sums its plants.
+    """
+    nets = {n.id: n.effect for n in s.networks}
+    sup = support[(support["kind"].astype(str) == "technicians")]
+    if "network" not in sup.columns:
+        hub_net = {r.hub: n.id for n in s.networks for r in n.responsibilities}
+        sup = sup.assign(network=sup["source"].astype(str).map(hub_net))
+    sup = sup[sup["network"].isin(list(nets)) & sup["member"].isin(list(t.kind.index))]
+    ent = t.units[(t.units["kind"] == "enterprise") & t.units["capacity"].notna()].reset_index()
+    periods = pd.Index(list(t.periods), name="period")
+    grid = ent[["unit", "product", "parent", "capacity"]].merge(periods.to_frame(index=False), how="cross")
+    if len(sup):
+        cg = sup["network"].map({k: v.capacity_gain for k, v in nets.items()}).astype(float)
+        cap = sup["network"].map({k: v.max_capacity_gain for k, v in nets.items()}).astype(float)
+        frac = np.minimum(cg * pd.to_numeric(sup["quantity"], errors="coerce").fillna(0.0), cap)
+        gain = (
+            sup.assign(gain=frac, unit=sup["member"].astype(str), period=sup["period"].astype(str))
+            .groupby(["unit", "period"])["gain"]
+            .sum()
+        )
+        grid = grid.merge(gain.reset_index(), on=["unit", "period"], how="left")
+    else:
+        grid["gain"] = 0.0
+    grid["allowed"] = grid["capacity"] * (1 + grid["gain"].fillna(0.0))
+    up = grid.rename(columns={"parent": "region"}).merge(t.ancestors, on="region")
+    regions = up.groupby(["ancestor", "product", "period"], as_index=False)["allowed"].sum()
+    regions = regions.rename(columns={"ancestor": "unit"})
+    return pd.concat([grid[["unit", "product", "period", "allowed"]], regions], ignore_index=True)
+
+
 _CACHE: list[tuple[Scenario, UnitTables]] = []
 _LOCK = threading.Lock()
 

@@ -1,4 +1,4 @@
-"""The plan monitoring service: reports from every unit, roll-up, audit, agreements, dashboard (see API.md)."""
+"""The plan monitoring service: reports from every unit, roll-up, audit, agreements, dashboard (see docs/service.md)."""
 
 from __future__ import annotations
 

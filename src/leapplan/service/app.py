@@ -1,4 +1,4 @@
-"""The FastAPI application of the monitoring service (routes in API.md)."""
+"""The FastAPI application of the monitoring service (routes in docs/service.md)."""
 
 from __future__ import annotations
 
@@ -15,26 +15,41 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import reports, rollup
+from leapplan.service import accounts, calendar, deliveries, overview, reports, rollup
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
 from leapplan.service.context import ApiError, Context, now, record
 from leapplan.service.db import Store
-from leapplan.service.limits import BodyLimit
-from leapplan.service.models import AgreementRow, AuditEntry, Delivery, Token, User
-from leapplan.service.planning import active_plan
-from leapplan.service.schemas import BatchIn, CorrectionIn, DeliveryIn, ReportIn, ReturnIn
-from leapplan.service.security import TOKEN_LIFETIME, Principal, Role, check_password, new_token, token_hash
+from leapplan.service.limits import BodyLimit, SecurityHeaders
+from leapplan.service.models import AuditEntry, Token, User
+from leapplan.service.planning import active_plan, solve_now
+from leapplan.service.schemas import (
+    BatchIn,
+    CorrectionIn,
+    DeliveryCorrectionIn,
+    DeliveryIn,
+    PasswordIn,
+    ReportIn,
+    ReturnIn,
+    SettingsIn,
+    UserChangeIn,
+    UserIn,
+)
+from leapplan.service.security import Principal, Role, token_hash
 
 log = logging.getLogger(__name__)
-STATUSES = ("submitted", "approved", "returned")
+STATUSES = ("submitted", "approved", "returned", "merged")
+MAX_ID = 2**31 - 1
+"""Largest id a path accepts (ids are 32-bit integers in PostgreSQL): larger is 422, never a database error."""
+MAX_OFFSET = 2**31 - 1
+"""Largest offset of a listing: 2⁶³ and beyond are 422."""
 
 
 def _static_dir() -> Path:
@@ -47,44 +62,35 @@ async def _ctx(request: Request) -> Context:
     return ctx
 
 
-TOKEN_CACHE_SECONDS = 60.0
-"""How long a checked token is trusted without asking the database again [s] (role changes apply after this)."""
-_token_cache: dict[str, tuple[Principal, dt.datetime, float]] = {}
-_token_lock = threading.Lock()
+_TOKEN_QUERY = (
+    select(Token.__table__.c.expires_at, User.__table__.c.username, User.__table__.c.role, User.__table__.c.unit)
+    .join(User.__table__, User.__table__.c.username == Token.__table__.c.username)
+    .where(Token.__table__.c.token_hash == bindparam("hashed"))
+)
+"""Core, not ORM: it runs on every request."""
 
 
 def _lookup_token(ctx: Context, hashed: str) -> tuple[Principal, dt.datetime]:
-    with ctx.store.read() as session:
-        row = session.execute(
-            select(Token.expires_at, User.username, User.role, User.unit)
-            .join(User, User.username == Token.username)
-            .where(Token.token_hash == hashed)
-        ).first()
+    with ctx.store.reader.connect() as conn:
+        row = conn.execute(_TOKEN_QUERY, {"hashed": hashed}).first()
     if row is None:
         raise ApiError(401, "invalid token: log in again")
     expires = row[0] if row[0].tzinfo else row[0].replace(tzinfo=dt.UTC)
     return Principal(username=row[1], role=Role(row[2]), unit=row[3]), expires
 
 
-async def current_user(request: Request) -> Principal:
-    """The user behind the request's bearer token; 401 without a valid one (checked tokens are cached briefly)."""
+def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "not logged in: send Authorization: Bearer <token> (POST /api/token)")
-    ctx: Context = request.app.state.ctx
-    hashed = token_hash(token.strip())
-    key = f"{id(ctx)}:{hashed}"
-    with _token_lock:
-        cached = _token_cache.get(key)
-    if cached is not None and cached[2] > time.monotonic():
-        principal, expires = cached[0], cached[1]
-    else:
-        principal, expires = await run_in_threadpool(_lookup_token, ctx, hashed)
-        with _token_lock:
-            if len(_token_cache) > 10_000:
-                _token_cache.clear()
-            _token_cache[key] = (principal, expires, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return token_hash(token.strip())
+
+
+def current_user(request: Request) -> Principal:
+    """The user behind the request's bearer token, looked up on every request (a revoked token fails at once);
+    401 without a valid one."""
+    principal, expires = _lookup_token(request.app.state.ctx, _bearer(request))
     if expires <= now():
         raise ApiError(401, "token expired: log in again")
     return principal
@@ -93,7 +99,10 @@ async def current_user(request: Request) -> Principal:
 UserDep = Annotated[Principal, Depends(current_user)]
 CtxDep = Annotated[Context, Depends(_ctx)]
 IdParam = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
-ReportId = Annotated[int, PathParam(ge=1, le=2**53)]
+ReportId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+UserName = Annotated[str, PathParam(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+Limit = Annotated[int, Query(ge=1, le=10000)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -108,8 +117,8 @@ def _install_handlers(app: FastAPI) -> None:
                     record(session, exc.actor, "denied", exc.target or request.url.path, None, after)
 
             await run_in_threadpool(log_denial)  # a blocking write must not stall the event loop
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+        headers = exc.headers | ({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -170,23 +179,50 @@ def _routes(app: FastAPI) -> None:
     @app.post("/api/token")
     def token(
         ctx: CtxDep,
+        request: Request,
         username: Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[^\x00]*$")],
         password: Annotated[str, Form(max_length=1000)],
     ) -> dict[str, Any]:
-        with ctx.store.read() as session:
-            user = session.get(User, username)
-            stored = user.password_hash if user is not None else None
-        if not check_password(stored, password):
-            raise ApiError(401, "wrong username or password")
-        raw, hashed = new_token()
-        t = now()
-        with ctx.store.write() as session:
-            session.add(Token(token_hash=hashed, username=username, created_at=t, expires_at=t + TOKEN_LIFETIME))
-        return {"access_token": raw, "token_type": "bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+        address = request.client.host if request.client is not None else "unknown"
+        return accounts.log_in(ctx, username, password, address)
+
+    @app.post("/api/logout", status_code=204)
+    def logout(ctx: CtxDep, request: Request, user: UserDep) -> Response:
+        accounts.log_out(ctx, _bearer(request), user)
+        return Response(status_code=204)
+
+    @app.post("/api/me/password", status_code=204)
+    def password(ctx: CtxDep, user: UserDep, body: PasswordIn) -> Response:
+        accounts.change_password(ctx, user, body.current, body.new)
+        return Response(status_code=204)
+
+    @app.get("/api/users")
+    def users(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
+        return accounts.list_users(ctx, user)
+
+    @app.post("/api/users", status_code=201)
+    def add_user(ctx: CtxDep, user: UserDep, body: UserIn) -> dict[str, Any]:
+        return accounts.save_user(ctx, user, body.username, body.role, body.unit, body.password, new=True)
+
+    @app.put("/api/users/{username}")
+    def change_user(ctx: CtxDep, user: UserDep, username: UserName, body: UserChangeIn) -> dict[str, Any]:
+        return accounts.save_user(ctx, user, username, body.role, body.unit, body.password, new=False)
+
+    @app.delete("/api/users/{username}", status_code=204)
+    def remove_user(ctx: CtxDep, user: UserDep, username: UserName) -> Response:
+        accounts.remove_user(ctx, user, username)
+        return Response(status_code=204)
+
+    @app.post("/api/users/{username}/unlock")
+    def unlock_user(ctx: CtxDep, user: UserDep, username: UserName) -> dict[str, Any]:
+        return accounts.unlock(ctx, user, username)
 
     @app.get("/api/me")
-    def me(user: UserDep) -> dict[str, Any]:
-        return {"username": user.username, "role": user.role.value, "unit": user.unit}
+    def me(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        scope = user.reads(ctx.tree)
+        reads = None if scope is None else [u for u in ctx.tree.order if u in scope]
+        writes = [u for u in ctx.tree.order if u in user.writes(ctx.tree) and reports.reportable(ctx, u)]
+        return {"username": user.username, "role": user.role.value, "unit": user.unit, "reads": reads, "writes": writes}
 
     @app.get("/api/scenario")
     def scenario(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
@@ -200,13 +236,22 @@ def _routes(app: FastAPI) -> None:
             "products": [{"id": p.id, "name": p.name, "unit": p.unit} for p in ctx.scenario.products],
             "plan": plan,
             "plan_state": ctx.plan_state,
+            "planning": overview.plan_view(ctx),
+            "current_period": calendar.current_period(ctx),
         }
 
     @app.get("/api/units")
     def units(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
         t = ctx.tree
         return [
-            {"id": u, "name": t.name[u], "kind": t.kind[u], "parent": t.parent[u], "zone": t.zone.get(u)}
+            {
+                "id": u,
+                "name": t.name[u],
+                "kind": t.kind[u],
+                "parent": t.parent[u],
+                "zone": t.zone.get(u),
+                "products": reports.reportable(ctx, u),
+            }
             for u in t.order
         ]
 
@@ -228,8 +273,8 @@ def _routes(app: FastAPI) -> None:
         period: IdParam = None,
         product: IdParam = None,
         status: IdParam = None,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 1000,
+        offset: Offset = 0,
     ) -> JSONResponse:
         if status is not None and status not in STATUSES:
             raise ApiError(422, f"status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -268,8 +313,29 @@ def _routes(app: FastAPI) -> None:
         unit: IdParam = None,
         product: IdParam = None,
         group: IdParam = "region",
+        children: bool = False,
     ) -> JSONResponse:
-        return _json(rollup.rollup(ctx, user, period=period, unit=unit, product=product, group=group or "region"))
+        return _json(
+            rollup.rollup(
+                ctx, user, period=period, unit=unit, product=product, group=group or "region", children=children
+            )
+        )
+
+    @app.get("/api/overview")
+    def get_overview(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:
+        return _json(overview.overview(ctx, user, unit=unit, period=period))
+
+    @app.get("/api/completeness")
+    def get_completeness(
+        ctx: CtxDep,
+        user: UserDep,
+        unit: IdParam = None,
+        period: IdParam = None,
+        find: IdParam = None,
+        limit: Annotated[int, Query(ge=0, le=1000)] = 50,
+        offset: Offset = 0,
+    ) -> JSONResponse:
+        return _json(overview.completeness(ctx, user, unit=unit, period=period, find=find, limit=limit, offset=offset))
 
     @app.get("/api/agreements")
     def agreements(ctx: CtxDep, user: UserDep, as_of: dt.date | None = None) -> list[dict[str, Any]]:
@@ -283,49 +349,37 @@ def _routes(app: FastAPI) -> None:
         body: DeliveryIn,
         response: Response,
     ) -> dict[str, Any]:
+        aid, created = deliveries.record_delivery(ctx, user, agreement_id, body)
+        if not created:
+            response.status_code = 200
+        return rollup.agreement_rows(ctx, user, None, only=aid)[0]
+
+    @app.get("/api/agreements/{agreement_id}/deliveries")
+    def delivery_list(
+        ctx: CtxDep, user: UserDep, agreement_id: Annotated[str, PathParam(max_length=100)]
+    ) -> list[dict[str, Any]]:
+        return deliveries.delivery_versions(ctx, user, agreement_id)
+
+    @app.post("/api/deliveries/{delivery_id}/correct", status_code=201)
+    def correct_delivery(
+        ctx: CtxDep, user: UserDep, delivery_id: ReportId, body: DeliveryCorrectionIn, response: Response
+    ) -> dict[str, Any]:
+        out, created = deliveries.correct_delivery(ctx, user, delivery_id, body)
+        if not created:
+            response.status_code = 200
+        return out
+
+    @app.get("/api/settings")
+    def get_settings(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        return calendar.settings_view(ctx)
+
+    @app.put("/api/settings")
+    def put_settings(ctx: CtxDep, user: UserDep, body: SettingsIn) -> dict[str, Any]:
+        if user.role is not Role.planner:
+            raise ApiError(403, "only planners change settings", actor=user.username, target="settings")
         with ctx.store.write() as session:
-            a = session.get(AgreementRow, agreement_id)
-            if a is None:
-                raise ApiError(404, f"no agreement {agreement_id!r}")
-            if not rollup.may_record_delivery(user, a):
-                raise ApiError(
-                    403,
-                    f"{user.role.value} {user.username} may not record deliveries of {a.id!r}",
-                    actor=user.username,
-                    target=f"agreement {a.id}",
-                )
-            if body.date < a.start:
-                raise ApiError(422, f"date {body.date} is before the agreement's start {a.start}")
-            prior = None
-            if body.client_id is not None:
-                prior = session.scalars(select(Delivery).where(Delivery.client_id == body.client_id)).first()
-                if prior is not None and (
-                    prior.agreement_id != a.id or prior.quantity != body.quantity or prior.date != body.date
-                ):
-                    raise ApiError(409, f"client_id {body.client_id!r} was already used with a different body")
-            if prior is None:
-                session.add(
-                    Delivery(
-                        agreement_id=a.id,
-                        quantity=body.quantity,
-                        date=body.date,
-                        client_id=body.client_id,
-                        recorded_by=user.username,
-                        recorded_at=now(),
-                    )
-                )
-                record(
-                    session,
-                    user.username,
-                    "delivery",
-                    f"agreement {a.id}",
-                    None,
-                    {"quantity": body.quantity, "date": body.date.isoformat(), "client_id": body.client_id},
-                )
-            else:
-                response.status_code = 200
-        as_of = max(rollup.default_as_of(ctx), body.date)
-        return rollup.agreement_rows(ctx, user, as_of, only=agreement_id)[0]
+            calendar.set_current_period(ctx, session, user.username, body.current_period)
+        return calendar.settings_view(ctx)
 
     @app.get("/api/flags")
     def flags(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:
@@ -335,8 +389,8 @@ def _routes(app: FastAPI) -> None:
     def audit_log(
         ctx: CtxDep,
         user: UserDep,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 200,
+        offset: Offset = 0,
         action: IdParam = None,
     ) -> list[dict[str, Any]]:
         if user.role is not Role.planner:
@@ -369,15 +423,21 @@ def _routes(app: FastAPI) -> None:
 
 
 def _solve_in_background(ctx: Context) -> None:
-    """Solve the plan while the service already answers; planned values appear when it is done."""
+    """Solve the plan while the service already answers; planned values appear when it is done. The planner's
+    stages (when it reports them) go to ``ctx.plan_progress`` for the dashboard."""
+    ctx.plan_started = time.monotonic()
+
+    def progress(stage: str, k: int, n: int) -> None:
+        ctx.plan_progress = {"stage": str(stage)[:200], "k": int(k), "n": int(n)}
+
     try:
-        solved = active_plan(ctx.scenario, None, solve=True)
+        solved, state = solve_now(ctx.scenario, progress)
     except Exception as exc:  # noqa: BLE001 - the service keeps running without a plan and says why
         log.exception("solving the plan failed")
         ctx.plan_state = f"failed: {exc}"
         return
     if solved is None:
-        ctx.plan_state = "none"
+        ctx.plan_state = state
         return
     install_plan(ctx, solved)
     log.info("plan %s installed (%s)", ctx.plan_id, solved.status)
@@ -390,20 +450,30 @@ def create_app(
     demo_users: bool = False,
     *,
     solve: bool = True,
+    four_eyes: bool = True,
 ) -> FastAPI:
     """The service on ``db_url``: migrates, records the scenario/plan/units, optionally creates demo users.
 
     ``scenario`` is a Scenario, an embedded name or a path (default shanxi-1958); ``plan`` a PlanResult, a
     ``leapplan plan --out`` folder or None (then, when ``solve``, the database's plan for this scenario version is
     reused, or the plan is solved on a background thread: the service answers at once and planned values appear
-    when the plan is ready; see ``plan_state`` in GET /api/scenario).
+    when the plan is ready; see ``plan_state`` in GET /api/scenario). ``four_eyes``: a planner may not approve
+    a report whose latest version they submitted themselves.
     """
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
     store = Store(db_url)
     given = active_plan(s, plan, solve=False) if plan is not None else None
     ctx = prepare(store, s, given, with_demo_users=demo_users)
-    ctx.auditor = Auditor(store, s, ctx.tree, ctx.plan.production if ctx.plan is not None else None)
-    ctx.committer = Committer(store, reports.store_alone(ctx))
+    ctx.four_eyes = four_eyes
+    ctx.throttle = accounts.Throttle()
+    ctx.auditor = Auditor(
+        store,
+        s,
+        ctx.tree,
+        ctx.plan.production if ctx.plan is not None else None,
+        ctx.plan.support if ctx.plan is not None else None,
+    )
+    ctx.committer = Committer(store, reports.store_alone(ctx), ctx.auditor)
     redo = ctx.auditor.queue_unaudited()
     if redo:
         log.warning("auditing %d report versions left unaudited by the last run", redo)
@@ -427,4 +497,5 @@ def create_app(
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so even BodyLimit's 413 carries the headers
     return app

@@ -1,4 +1,11 @@
-"""Run ``leapplan.audit.audit_reports`` on new reports together with their context (history, peers, parent)."""
+"""Run ``leapplan.audit.audit_reports`` on new reports together with their context (history, peers, parent).
+
+The context — the latest version of every report that counts (not returned, not merged) — is read from the
+database once when the service starts and then kept in memory (:class:`AuditContext`), updated as reports are
+written, corrected and returned. New reports are audited in the committer's transaction, before they are
+acknowledged (``Auditor.check``); corrections and audits lost to a crash go through the background thread.
+The service assumes it is the only process writing its database.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +13,22 @@ import importlib
 import logging
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from leapplan.scenario import Scenario
 from leapplan.service.db import Store
-from leapplan.service.models import Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, Flag, Report, ReportVersion
 from leapplan.service.units import UnitTree
 
 log = logging.getLogger(__name__)
-CONTEXT_LIMIT = 5000
+CONTEXT_LIMIT = 20_000
 """Most context reports handed to the audit with one submission."""
 
 
@@ -46,97 +54,99 @@ def audit_function() -> Callable[..., pd.DataFrame] | None:
     return getattr(module, "audit_reports", None)
 
 
-def _context(session: Session, tree: UnitTree, new: Sequence[Submitted]) -> list[dict[str, Any]]:
-    """Latest versions of the reports the audit compares against: same unit and product (history), same product
-    and period (peers, parent and children)."""
-    units = {n.unit for n in new}
-    for n in new:
-        units.update(tree.ancestors(n.unit)[:1])
-    products = {n.product for n in new}
-    periods = {n.period for n in new}
-    excluded = {n.report_id for n in new}
-    stmt = (
-        select(
-            Report.id,
-            Report.unit,
-            Report.period,
-            Report.product,
-            ReportVersion.produced,
-            ReportVersion.labour,
-            ReportVersion.inputs,
+Key = tuple[str, str, str]
+
+
+class AuditContext:
+    """The latest counting version of every report, by (unit, period, product), indexed for the audit's lookups."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Key, dict[str, Any]] = {}
+        self._by_unit: dict[tuple[str, str], set[Key]] = defaultdict(set)  # (unit, product): its history
+        self._by_period: dict[tuple[str, str], set[Key]] = defaultdict(set)  # (product, period): peers, totals
+        self.lock = threading.Lock()
+
+    def load(self, session: Session) -> int:
+        """Fill from the database (at start); returns the number of reports."""
+        stmt = (
+            select(
+                Report.id,
+                Report.unit,
+                Report.period,
+                Report.product,
+                ReportVersion.produced,
+                ReportVersion.labour,
+                ReportVersion.inputs,
+            )
+            .join(
+                ReportVersion,
+                and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version),
+            )
+            .where(Report.status.not_in(("returned", MERGED)))
         )
-        .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
-        .where(Report.product.in_(products), Report.status != "returned")
-        .where(or_(Report.unit.in_(units), Report.period.in_(periods)))
-        .order_by(Report.id.desc())
-        .limit(CONTEXT_LIMIT)
-    )
-    return [
-        {
-            "report_id": r[0],
-            "unit": r[1],
-            "period": r[2],
-            "product": r[3],
-            "produced": r[4],
-            "labour": r[5],
-            "inputs": dict(r[6] or {}),
+        for rid, unit, period, product, produced, labour, inputs in session.execute(stmt):
+            self.put(rid, unit, period, product, produced, labour, dict(inputs or {}))
+        return len(self.rows)
+
+    def put(
+        self, rid: int, unit: str, period: str, product: str, produced: float, labour: float, inputs: dict[str, float]
+    ) -> None:
+        """Record the latest version of report ``rid``."""
+        key = (unit, period, product)
+        row = {
+            "report_id": rid,
+            "unit": unit,
+            "period": period,
+            "product": product,
+            "produced": float(produced),
+            "labour": float(labour),
+            "inputs": dict(inputs),
         }
-        for r in session.execute(stmt)
-        if r[0] not in excluded
-    ]
+        with self.lock:
+            self.rows[key] = row
+            self._by_unit[(unit, product)].add(key)
+            self._by_period[(product, period)].add(key)
+
+    def drop(self, unit: str, period: str, product: str) -> None:
+        """Forget a report (returned)."""
+        key = (unit, period, product)
+        with self.lock:
+            if self.rows.pop(key, None) is not None:
+                self._by_unit[(unit, product)].discard(key)
+                self._by_period[(product, period)].discard(key)
+
+    def around(self, tree: UnitTree, new: Sequence[Submitted]) -> list[dict[str, Any]]:
+        """The reports the audit compares ``new`` with: the same unit and product in any period (history), and the
+        same product in the same period (peers, parents, children); the new reports' own keys left out."""
+        mine = {(n.unit, n.period, n.product) for n in new}
+        keys: set[Key] = set()
+        with self.lock:
+            for n in new:
+                keys |= self._by_unit.get((n.unit, n.product), set())
+                keys |= self._by_period.get((n.product, n.period), set())
+            return [dict(self.rows[k]) for k in keys - mine if k in self.rows][:CONTEXT_LIMIT]
 
 
-def _combine(rows: list[dict[str, Any]], new_ids: set[int]) -> tuple[pd.DataFrame, dict[int, list[int]]]:
-    """One row per (unit, period, product): the reports of a unit add up, so the audit checks their total.
+def audit_engine(scenario: Scenario, plan: pd.DataFrame | None, support: pd.DataFrame | None) -> Any | None:
+    """``leapplan.audit.incremental.IncrementalAudit`` prepared for the scenario and plan; None when the audit
+    stage is not installed (reports are then stored without flags)."""
+    if audit_function() is None:
+        return None
+    from leapplan.audit.incremental import IncrementalAudit
 
-    Returns the frame and, for each row id handed to the audit, the new reports it stands for."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    members: dict[tuple[str, str, str], list[int]] = {}
-    for r in rows:
-        key = (r["unit"], r["period"], r["product"])
-        g = groups.get(key)
-        if g is None:
-            groups[key] = g = {
-                "report_id": r["report_id"],
-                "unit": key[0],
-                "period": key[1],
-                "product": key[2],
-                "produced": 0.0,
-                "labour": 0.0,
-                "inputs": {},
-            }
-            members[key] = []
-        g["produced"] += float(r["produced"])
-        g["labour"] += float(r["labour"])
-        for k, v in (r["inputs"] or {}).items():
-            g["inputs"][k] = g["inputs"].get(k, 0.0) + float(v)
-        if r["report_id"] in new_ids:
-            members[key].append(r["report_id"])
-            g["report_id"] = r["report_id"]
-    frame = pd.DataFrame(
-        list(groups.values()), columns=["report_id", "unit", "period", "product", "produced", "labour", "inputs"]
-    )
-    stands_for = {groups[k]["report_id"]: ids for k, ids in members.items() if ids}
-    return frame, stands_for
+    return IncrementalAudit(scenario, plan, support)
 
 
-def audit(
-    session: Session, scenario: Scenario, tree: UnitTree, plan: pd.DataFrame | None, new: Sequence[Submitted]
-) -> list[dict[str, Any]]:
-    """Flags [report_id, check, severity, message] on the ``new`` reports; [] when the audit stage is missing.
-
-    Several reports of one unit, period and product add up; the audit checks their total, and a flag on the
-    total is a flag on each new report in it."""
-    fn = audit_function()
-    if fn is None or not new:
+def audit(engine: Any | None, context: list[dict[str, Any]], new: Sequence[Submitted]) -> list[dict[str, Any]]:
+    """Flags [report_id, check, severity, message] on the ``new`` reports, compared with ``context`` (see
+    :meth:`AuditContext.around`: already audited, not checked again) — the flags ``audit_reports`` would give
+    them; [] without an audit engine."""
+    if engine is None or audit_function() is None or not new:
         return []
-    frame, stands_for = _combine(
-        [n.__dict__.copy() for n in new] + _context(session, tree, new), {n.report_id for n in new}
-    )
     try:
-        flags = fn(scenario, frame, plan)
+        return list(engine.check([n.__dict__ for n in new], context))
     except Exception as exc:  # noqa: BLE001 - a failing check must not lose the report; it is flagged instead
-        log.exception("audit_reports failed")
+        log.exception("the audit failed")
         return [
             {
                 "report_id": n.report_id,
@@ -146,18 +156,6 @@ def audit(
             }
             for n in new
         ]
-    out = []
-    for rec in flags.to_dict(orient="records") if len(flags) else []:
-        for rid in stands_for.get(int(rec["report_id"]), []):
-            out.append(
-                {
-                    "report_id": rid,
-                    "check": str(rec["check"]),
-                    "severity": str(rec["severity"]),
-                    "message": str(rec["message"]),
-                }
-            )
-    return out
 
 
 class Auditor:
@@ -170,8 +168,20 @@ class Auditor:
 
     BATCH = 2000
 
-    def __init__(self, store: Store, scenario: Scenario, tree: UnitTree, plan: pd.DataFrame | None) -> None:
-        self.store, self.scenario, self.tree, self.plan = store, scenario, tree, plan
+    def __init__(
+        self,
+        store: Store,
+        scenario: Scenario,
+        tree: UnitTree,
+        plan: pd.DataFrame | None,
+        support: pd.DataFrame | None = None,
+    ) -> None:
+        self.store, self.scenario, self.tree = store, scenario, tree
+        self.engine = audit_engine(scenario, plan, support)
+        self.context = AuditContext()
+        with store.read() as session:
+            n = self.context.load(session)
+        log.info("audit context: %d reports", n)
         self._cond = threading.Condition()
         self._pending: dict[tuple[int, int], threading.Event] = {}
         self._wanted: set[tuple[int, int]] = set()  # keys a request waits for: their flags are kept in _results
@@ -179,6 +189,14 @@ class Auditor:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="leapplan-auditor", daemon=True)
         self._thread.start()
+
+    def set_plan(self, production: pd.DataFrame | None, support: pd.DataFrame | None) -> None:
+        """Audit against a new plan from now on (its production, and the technicians it sends)."""
+        self.engine = audit_engine(self.scenario, production, support)
+
+    def check(self, new: Sequence[Submitted]) -> list[dict[str, Any]]:
+        """Flags on ``new`` reports (not yet stored: any distinct report ids) against the in-memory context."""
+        return audit(self.engine, self.context.around(self.tree, new), new)
 
     def audit_and_wait(
         self, keys: Sequence[tuple[int, int]], timeout: float = 30.0
@@ -255,7 +273,7 @@ class Auditor:
                 for r, v in rows
                 if wanted.get(r.id) == v.version and r.audited_version < v.version
             ]
-            flags = audit(session, self.scenario, self.tree, self.plan, new)
+        flags = audit(self.engine, self.context.around(self.tree, new), new)
         version_of = {n.report_id: wanted[n.report_id] for n in new}
         with self.store.write() as session:
             current = {
@@ -284,6 +302,9 @@ class Auditor:
                 session.execute(insert(Flag), flag_rows)
             if fresh:
                 session.execute(update(Report), [{"id": rid, "audited_version": version_of[rid]} for rid in fresh])
+        for n in new:
+            if n.report_id in fresh:
+                self.context.put(n.report_id, n.unit, n.period, n.product, n.produced, n.labour, n.inputs)
         by_key: dict[tuple[int, int], list[dict[str, str]]] = {(rid, version_of[rid]): [] for rid in fresh}
         for r in flag_rows:
             by_key[(r["report_id"], r["version"])].append(

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from leapplan.errors import ServiceError
 from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
 from leapplan.service.db import Store
-from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Unit, User
-from leapplan.service.planning import ActivePlan, from_result
+from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Token, Unit, User
+from leapplan.service.planning import ActivePlan, from_result, plain
 from leapplan.service.security import Role, hash_password, role_unit_problem
 from leapplan.service.units import UnitTree
 
@@ -91,6 +91,9 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
     if active is not None and active.digest == digest and active.scenario_version_id == scenario_version:
         return active.id
     session.execute(update(PlanVersion).values(active=False))
+    support = None
+    if plan.support is not None:
+        support = [{k: plain(v) for k, v in r.items()} for r in plan.support.to_dict("records")]
     row = PlanVersion(
         scenario_version_id=scenario_version,
         status=plan.status,
@@ -98,6 +101,8 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
         digest=digest,
         created_at=now(),
         active=True,
+        targets=plan.targets,
+        support=support,
     )
     session.add(row)
     session.flush()
@@ -121,7 +126,7 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
 
 
 def demo_users(tree: UnitTree, scenario: Scenario) -> list[tuple[str, Role, str | None]]:
-    """The demo accounts (password = username) documented in API.md."""
+    """The demo accounts (password = username) documented in docs/service.md."""
     users: list[tuple[str, Role, str | None]] = [("planner", Role.planner, None)]
     zone = next((z for z in scenario.zones if z.counties), None)
     if zone is None:
@@ -142,16 +147,18 @@ def add_user(
     username: str,
     role: Role,
     unit: str | None,
-    password: str,
+    password: str | None,
     *,
     actor: str | None = None,
     replace: bool = False,
     demo: bool = False,
 ) -> None:
-    """Create (or with ``replace`` reset) a user; raises ServiceError on a bad role/unit/name."""
+    """Create (or with ``replace`` change) a user; raises ServiceError on a bad role/unit/name/password.
+
+    A change keeps the password when ``password`` is None and revokes every token of the user at once."""
     if not username or len(username) > 100 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise ServiceError(f"bad username {username!r}: use 1-100 letters, digits, '.', '_' or '-'")
-    if len(password) < 6 and password != username:
+    if password is not None and len(password) < 6 and not (demo and password == username):
         raise ServiceError("password too short: use at least 6 characters")
     problem = role_unit_problem(role, unit, tree)
     if problem:
@@ -161,20 +168,27 @@ def add_user(
         raise ServiceError(f"user {username!r} exists")
     after = {"username": username, "role": role.value, "unit": unit}
     if row is None:
+        if password is None:
+            raise ServiceError("a new user needs a password")
         session.add(
             User(
                 username=username,
-                password_hash=hash_password(password, demo=demo),
+                password_hash=hash_password(password),
                 role=role.value,
                 unit=unit,
                 created_at=now(),
+                failed_logins=0,
+                locked=False,
             )
         )
         record(session, actor, "user_add", f"user {username}", None, after)
     else:
         before = {"username": username, "role": row.role, "unit": row.unit}
-        row.password_hash, row.role, row.unit = hash_password(password), role.value, unit
-        record(session, actor, "user_reset", f"user {username}", before, after)
+        if password is not None:
+            row.password_hash = hash_password(password)
+        row.role, row.unit = role.value, unit
+        session.execute(delete(Token).where(Token.username == username))
+        record(session, actor, "user_reset", f"user {username}", before, after | {"password": password is not None})
 
 
 def _planned(plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
@@ -187,6 +201,35 @@ def _planned(plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
     return planned
 
 
+def _planned_enterprises(scenario: Scenario, plan: ActivePlan | None) -> dict[tuple[str, str, str], float]:
+    """Planned output per (enterprise, period, product) [product unit]: the plan's line for the enterprise's region
+    and technology, shared among the enterprises of that region and technology by capacity (new plants the plan
+    builds have no enterprise yet: their output stays with the region)."""
+    prod = plan.production if plan is not None else None
+    if prod is None or len(prod) == 0 or "technology" not in prod.columns:
+        return {}
+    line = prod.groupby(["region", "technology", "period", "product"])["quantity"].sum()
+    total: dict[tuple[str, str], float] = {}
+    for e in scenario.enterprises:
+        total[(e.region, e.technology)] = total.get((e.region, e.technology), 0.0) + e.capacity
+    out: dict[tuple[str, str, str], float] = {}
+    for (region, tech, period, product), qty in line.items():
+        for e in scenario.enterprises:
+            if e.region == region and e.technology == tech and total[(region, tech)] > 0:
+                key = (e.id, str(period), str(product))
+                out[key] = out.get(key, 0.0) + float(qty) * e.capacity / total[(region, tech)]
+    return out
+
+
+def _region_products(tree: UnitTree) -> dict[str, set[str]]:
+    """Products the enterprises under each region make (main products and by-products)."""
+    out: dict[str, set[str]] = {}
+    for e, products in tree.products.items():
+        for r in tree.ancestors(e):
+            out.setdefault(r, set()).update(products)
+    return out
+
+
 def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_demo_users: bool) -> Context:
     """Migrate, then record the scenario, units, agreements and plan; returns the service context."""
     store.migrate()
@@ -196,6 +239,7 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         _units(session, tree)
         _agreements(session, scenario)
         plan_id = _plan_version(session, sv, plan)
+        settings = {row.key: row.value for row in session.scalars(select(Setting))}
         if with_demo_users:
             for name, role, unit in demo_users(tree, scenario):
                 if session.get(User, name) is None:
@@ -209,9 +253,12 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
         periods=list(scenario.periods),
         products={p.id: p for p in scenario.products},
         planned=_planned(plan),
+        planned_enterprises=_planned_enterprises(scenario, plan),
         zone_roots={z.id: {z.centre, *z.counties} for z in scenario.zones},
+        region_products=_region_products(tree),
         scenario_version=sv,
         plan_state="ready" if plan is not None else "none",
+        settings=settings,
     )
 
 
@@ -230,6 +277,7 @@ def stored_plan(ctx: Context) -> ActivePlan | None:
         ).all()
     production = pd.DataFrame(rows, columns=["period", "region", "technology", "product", "quantity"])
     plan = from_result(_Stored(pv.status, production), f"plan {pv.id} in the database ({pv.source})")
+    plan = replace(plan, targets=list(pv.targets or []), support=pd.DataFrame(pv.support) if pv.support else None)
     ctx.plan_id = pv.id
     return plan
 
@@ -248,9 +296,10 @@ def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False) -> Non
         with ctx.store.write() as session:
             plan_id = _plan_version(session, ctx.scenario_version, plan)
     ctx.planned = _planned(plan)
+    ctx.planned_enterprises = _planned_enterprises(ctx.scenario, plan)
     ctx.plan, ctx.plan_id = plan, plan_id
     if ctx.auditor is not None:
-        ctx.auditor.plan = plan.production
+        ctx.auditor.set_plan(plan.production, plan.support)
     ctx.plan_state = "ready"
 
 

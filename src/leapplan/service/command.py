@@ -69,8 +69,14 @@ def serve(
         ),
     ] = True,
     seed_demo_users: Annotated[
-        bool, typer.Option("--seed-demo-users", help="Create the demo users of API.md (password = user name).")
+        bool, typer.Option("--seed-demo-users", help="Create the demo users of docs/service.md (password = user name).")
     ] = False,
+    four_eyes: Annotated[
+        bool,
+        typer.Option(
+            "--four-eyes/--no-four-eyes", help="A planner may not approve a report they submitted (default on)."
+        ),
+    ] = True,
 ) -> None:
     """Run the plan monitoring service (API + dashboard); migrations run on start."""
     import uvicorn
@@ -79,7 +85,7 @@ def serve(
 
     if plan is not None and not plan.is_dir():
         raise ServiceError(f"--plan {plan}: no such folder (write one with `leapplan plan --out DIR`)")
-    app = create_app(db or _default_url(), scenario, plan, seed_demo_users, solve=solve)
+    app = create_app(db or _default_url(), scenario, plan, seed_demo_users, solve=solve, four_eyes=four_eyes)
     ctx = app.state.ctx
     note = " — solving the plan in the background" if ctx.plan_state == "solving" else ""
     out.print(f"leapplan service on http://{host}:{port}/ (database {ctx.store.url}){note}")
@@ -99,19 +105,22 @@ def db_upgrade(db: DbOpt = None) -> None:
 
 @db_app.command("backup")
 def db_backup(
-    file: Annotated[Path, typer.Argument(help="Backup file to write (JSON; .gz compresses).")],
+    file: Annotated[Path, typer.Argument(help="Backup file to write (JSON; .gz compresses); mode 0600.")],
     db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
-    """Write a portable backup of every table."""
+    """Write a portable backup of every table, with a checksum that restore verifies."""
     from leapplan.service.backup import backup
 
     if not file.parent.is_dir():
         raise ServiceError(f"folder {file.parent} does not exist")
+    if file.exists() and not force:
+        raise ServiceError(f"{file} exists: choose another name or pass --force to overwrite it")
     store = _store(db)
     try:
         if store.migrate() == "":
             raise ServiceError(f"database {store.url} has no schema")
-        counts = backup(store, file)
+        counts = backup(store, file, force=force)
     finally:
         store.dispose()
     out.print(f"wrote {file}: {sum(counts.values())} rows ({counts['reports']} reports, {counts['users']} users)")
@@ -121,12 +130,17 @@ def db_backup(
 def db_restore(
     file: Annotated[Path, typer.Argument(help="Backup file written by `leapplan db backup`.")],
     db: DbOpt = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Drop everything in the database first.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the database's contents (in one transaction).")
+    ] = False,
 ) -> None:
-    """Load a backup into an empty database (or, with --replace, instead of its contents)."""
-    from leapplan.service.backup import read_backup, restore
+    """Load a backup into an empty database (or, with --replace, instead of its contents).
 
-    read_backup(file)  # refuse a file that is not a backup before touching the database
+    The whole backup is checked first (checksum, values, keys, the audit log's chain); on any error the
+    database is left untouched. Stop the service before restoring into its database."""
+    from leapplan.service.backup import read_backup, restore, validate
+
+    validate(read_backup(file))  # refuse a damaged file before the database is even opened
     store = _store(db)
     try:
         counts = restore(store, file, replace=replace)
@@ -168,3 +182,35 @@ def db_user_add(
     finally:
         store.dispose()
     out.print(f"user {username} ({role}{', ' + unit if unit else ''}) added")
+
+
+@db_app.command("user-unlock")
+def db_user_unlock(username: Annotated[str, typer.Argument(help="Login name.")], db: DbOpt = None) -> None:
+    """Lift the lockout (and back-off) of an account after too many failed logins."""
+    from leapplan.service.accounts import unlock_account
+
+    store = _store(db)
+    try:
+        store.migrate()
+        with store.write() as session:
+            if unlock_account(session, username, "cli") is None:
+                raise ServiceError(f"no user {username!r}")
+    finally:
+        store.dispose()
+    out.print(f"user {username} unlocked")
+
+
+@db_app.command("user-remove")
+def db_user_remove(username: Annotated[str, typer.Argument(help="Login name.")], db: DbOpt = None) -> None:
+    """Remove an account; its tokens stop working at once."""
+    from leapplan.service.accounts import remove_account
+
+    store = _store(db)
+    try:
+        store.migrate()
+        with store.write() as session:
+            if not remove_account(session, username, "cli"):
+                raise ServiceError(f"no user {username!r}")
+    finally:
+        store.dispose()
+    out.print(f"user {username} removed")

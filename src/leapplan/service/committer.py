@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, insert, null, select, union_all
+from sqlalchemy.orm import Session
 
+from leapplan.service.auditing import Auditor, Submitted, audit_function
+from leapplan.service.chain import link
 from leapplan.service.context import ApiError, iso, now
 from leapplan.service.db import Store
-from leapplan.service.models import AuditEntry, Report, ReportVersion
+from leapplan.service.models import ID, MERGED, Base, Report
 
 log = logging.getLogger(__name__)
+TABLES = Base.metadata.tables
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Request:
     ids: list[int] = field(default_factory=list)
     created: list[tuple[int, int]] = field(default_factory=list)  # (report id, version) of new reports
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # report id → JSON of the reports it created
+    flags: dict[int, list[dict[str, str]]] | None = None  # report id → flags, when audited in the transaction
     error: BaseException | None = None
 
 
@@ -58,9 +64,10 @@ class Committer:
 
     MAX_ITEMS = 2000
 
-    def __init__(self, store: Store, fallback: Callable[[Request], None]) -> None:
+    def __init__(self, store: Store, fallback: Callable[[Request], None], auditor: Auditor | None = None) -> None:
         self.store = store
         self.fallback = fallback
+        self.auditor = auditor
         self._cond = threading.Condition()
         self._queue: list[Request] = []
         self._stop = False
@@ -106,7 +113,7 @@ class Committer:
                     if r.done.is_set():
                         continue
                     try:
-                        r.ids, r.created, r.rows, r.error = [], [], {}, None
+                        r.ids, r.created, r.rows, r.flags, r.error = [], [], {}, None, None
                         self.fallback(r)
                     except BaseException as exc:  # noqa: BLE001 - handed to the waiting request thread
                         r.error = exc
@@ -115,20 +122,14 @@ class Committer:
                     r.done.set()
 
     def _write(self, group: list[Request]) -> None:
-        cids = {it.client_id for r in group for it in r.items}
         with self.store.write() as session:
-            prior = {
-                cid: (rid, ver, dig)
-                for cid, rid, ver, dig in session.execute(
-                    select(
-                        ReportVersion.client_id, ReportVersion.report_id, ReportVersion.version, ReportVersion.digest
-                    ).where(ReportVersion.client_id.in_(cids))
-                )
-            }
+            prior, holders = _known(session, [it for r in group for it in r.items])
             fresh: dict[str, Item] = {}  # client_id → item to insert in this transaction
+            taken: dict[tuple[str, str, str], str] = {}  # (unit, period, product) → client_id inserted here
             accepted: list[Request] = []
             for r in group:
                 mine: dict[str, Item] = {}
+                mine_keys: dict[tuple[str, str, str], str] = {}
                 try:
                     for i, it in enumerate(r.items):
                         where = f"reports[{i}]: " if r.batch else ""
@@ -150,21 +151,40 @@ class Committer:
                             raise ApiError(
                                 409, f"{where}client_id {it.client_id!r} was already used with a different body"
                             )
+                        k = (it.unit, it.period, it.product)
+                        if k in holders:
+                            raise ApiError(409, held_message(where, k, holders[k]))
+                        twin = taken.get(k) or mine_keys.get(k)
+                        if twin is not None and twin != it.client_id:
+                            raise ApiError(409, twice_message(where, k, twin, it.client_id))
                         mine.setdefault(it.client_id, it)
+                        mine_keys[k] = it.client_id
                 except ApiError as exc:
                     r.error = exc
                     continue
                 for cid, it in mine.items():
                     fresh.setdefault(cid, it)
+                taken.update(mine_keys)
                 accepted.append(r)
             new_ids: dict[str, int] = {}
             rows_json: dict[int, dict[str, Any]] = {}
+            flags_of: dict[int, list[dict[str, str]]] = {}
             if fresh:
                 t = now()
                 owner = {it.client_id: r.username for r in reversed(accepted) for it in r.items}
                 items = list(fresh.values())
-                rows = session.execute(
-                    insert(Report).returning(Report.id, Report.client_id, sort_by_parameter_order=True),
+                t_audit = time.perf_counter()
+                found = self._audit(items)  # before anything is stored: acknowledged means audited
+                log.debug(
+                    "group of %d requests, %d new reports: audit %.1f ms",
+                    len(group),
+                    len(items),
+                    (time.perf_counter() - t_audit) * 1000,
+                )
+                conn = session.connection()  # Core statements: the ORM's bulk layer costs more than the inserts
+                reports = TABLES["reports"]
+                rows = conn.execute(
+                    insert(reports).returning(reports.c.id, reports.c.client_id, sort_by_parameter_order=True),
                     [
                         {
                             "client_id": it.client_id,
@@ -173,7 +193,7 @@ class Committer:
                             "product": it.product,
                             "status": "submitted",
                             "latest_version": 1,
-                            "audited_version": 0,
+                            "audited_version": 0 if found is None else 1,
                             "created_by": owner[it.client_id],
                             "created_at": t,
                         }
@@ -185,8 +205,8 @@ class Committer:
                     new_ids[it.client_id]: _after(new_ids[it.client_id], it, owner[it.client_id], iso(t))
                     for it in items
                 }
-                session.execute(
-                    insert(ReportVersion),
+                conn.execute(
+                    insert(TABLES["report_versions"]),
                     [
                         {
                             "report_id": new_ids[it.client_id],
@@ -203,20 +223,28 @@ class Committer:
                         for it in items
                     ],
                 )
-                session.execute(
-                    insert(AuditEntry),
-                    [
-                        {
-                            "at": t,
-                            "actor": owner[it.client_id],
-                            "action": "report_create",
-                            "target": f"report {new_ids[it.client_id]}",
-                            "before": None,
-                            "after": rows_json[new_ids[it.client_id]],
-                        }
-                        for it in items
-                    ],
-                )
+                entries = [
+                    {
+                        "at": t,
+                        "actor": owner[it.client_id],
+                        "action": "report_create",
+                        "target": f"report {new_ids[it.client_id]}",
+                        "before": None,
+                        "after": rows_json[new_ids[it.client_id]],
+                    }
+                    for it in items
+                ]
+                link(session, entries)
+                conn.execute(insert(TABLES["audit_log"]), entries)
+                if found is not None:
+                    flag_rows = [
+                        {"report_id": new_ids[items[i].client_id], "version": 1} | f
+                        for i, fs in found.items()
+                        for f in fs
+                    ]
+                    if flag_rows:
+                        conn.execute(insert(TABLES["flags"]), flag_rows)
+                    flags_of = {new_ids[items[i].client_id]: fs for i, fs in found.items()}
             for r in accepted:
                 made: set[int] = set()
                 for it in r.items:
@@ -229,6 +257,85 @@ class Committer:
                             made.add(rid)
                     else:
                         r.ids.append(prior[it.client_id][0])
+                if found is not None:
+                    r.flags = {rid: flags_of.get(rid, []) for rid, _ in r.created}
+        if fresh and found is not None and self.auditor is not None:  # committed: the context learns them
+            for it in items:
+                self.auditor.context.put(
+                    new_ids[it.client_id], it.unit, it.period, it.product, it.produced, it.labour, it.inputs
+                )
+
+    def _audit(self, items: list[Item]) -> dict[int, list[dict[str, str]]] | None:
+        """Flags per position in ``items`` [check, severity, message]; None when no audit is installed."""
+        if self.auditor is None or audit_function() is None:
+            return None
+        subs = [
+            Submitted(-(i + 1), it.unit, it.period, it.product, it.produced, it.labour, dict(it.inputs))
+            for i, it in enumerate(items)
+        ]
+        out: dict[int, list[dict[str, str]]] = {i: [] for i in range(len(items))}
+        for f in self.auditor.check(subs):
+            out[-int(f["report_id"]) - 1].append(
+                {"check": f["check"][:40], "severity": f["severity"][:20], "message": f["message"]}
+            )
+        return out
+
+
+def _known(
+    session: Session, items: Sequence[Item]
+) -> tuple[dict[str, tuple[int, int, str]], dict[tuple[str, str, str], int]]:
+    """In one round trip: the versions already stored under the items' client ids (client_id → report id,
+    version, digest) and the reports already holding their (unit, period, product) keys (key → report id)."""
+    cids = {it.client_id for it in items}
+    keys = {(it.unit, it.period, it.product) for it in items}
+    v, r = TABLES["report_versions"].c, TABLES["reports"].c
+    text_ = String(ID)
+    by_client = select(
+        v.client_id, v.report_id, v.version, v.digest, null().cast(text_), null().cast(text_), null().cast(text_)
+    ).where(v.client_id.in_(cids))
+    by_key = select(
+        null().cast(text_), r.id, null().cast(Integer), null().cast(text_), r.unit, r.period, r.product
+    ).where(r.unit.in_({k[0] for k in keys}), r.status != MERGED)
+    prior: dict[str, tuple[int, int, str]] = {}
+    holders: dict[tuple[str, str, str], int] = {}
+    for cid, rid, ver, dig, unit, period, product in session.execute(union_all(by_client, by_key)):
+        if cid is not None:
+            prior[cid] = (rid, ver, dig)
+        elif (unit, period, product) in keys:
+            holders[(unit, period, product)] = rid
+    return prior, holders
+
+
+def key_holders(session: Session, items: Sequence[Item]) -> dict[tuple[str, str, str], int]:
+    """(unit, period, product) → id of the report already holding it, for the keys of ``items``."""
+    keys = {(it.unit, it.period, it.product) for it in items}
+    if not keys:
+        return {}
+    units = {k[0] for k in keys}
+    rows = session.execute(
+        select(Report.unit, Report.period, Report.product, Report.id).where(
+            Report.unit.in_(units), Report.status != MERGED
+        )
+    )
+    return {(u, p, q): rid for u, p, q, rid in rows if (u, p, q) in keys}
+
+
+def held_message(where: str, key: tuple[str, str, str], holder: int) -> str:
+    """The 409 of a second report for a unit, period and product."""
+    unit, period, product = key
+    return (
+        f"{where}report {holder} already holds {unit} {product} {period} (one report per unit, period and product): "
+        f"correct it with POST /api/reports/{holder}/correct"
+    )
+
+
+def twice_message(where: str, key: tuple[str, str, str], first: str, second: str) -> str:
+    """The 409 of two new reports for one unit, period and product under different client ids."""
+    unit, period, product = key
+    return (
+        f"{where}{unit} {product} {period} is reported twice, under client_id {first!r} and {second!r} "
+        "(one report per unit, period and product)"
+    )
 
 
 def owner_of(r: Request, it: Item, fresh: dict[str, Item]) -> bool:

@@ -1,4 +1,5 @@
-"""Request hygiene: bodies over ``MAX_BODY`` bytes are refused with 413 before they are read in full."""
+"""Request hygiene: bodies over ``MAX_BODY`` bytes are refused with 413 before they are read in full, and every
+response carries the security headers."""
 
 from __future__ import annotations
 
@@ -69,3 +70,48 @@ async def _reply(send: Any, status: int, detail: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""The dashboard loads only its own files: no inline script, nothing from elsewhere, never framed."""
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""/api/docs (FastAPI's Swagger page) loads its script from a CDN and runs an inline one."""
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: CSP, nosniff, no framing, no referrer on every response; ``Cache-Control: no-store``
+    on every /api/ answer (tokens and figures are not to be kept by browsers or proxies)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        extra = [(b"content-security-policy", (DOCS_CSP if path == "/api/docs" else CSP).encode()), *HEADERS]
+        if path.startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *[(k, v) for k, v in extra if k not in names]]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -9,7 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID = 100  # longest unit / product / client id
@@ -38,6 +53,8 @@ class PlanVersion(Base):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+    targets: Mapped[Any] = mapped_column(JSON, nullable=True)  # the plan's targets table as records
+    support: Mapped[Any] = mapped_column(JSON, nullable=True)  # its technicians rows (for the audit's gain)
 
 
 class PlanRow(Base):
@@ -69,6 +86,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(30))
     unit: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failed_logins: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )  # in a row, since the last success
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # until a planner unlocks
 
 
 class Token(Base):
@@ -79,9 +101,23 @@ class Token(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+MERGED = "merged"
+"""Status of a report folded into another one by migration 0002 (one report per unit, period and product)."""
+
+
 class Report(Base):
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_key", "unit", "period", "product"),)
+    __table_args__ = (
+        Index(
+            "ux_reports_key",
+            "unit",
+            "period",
+            "product",
+            unique=True,
+            sqlite_where=text(f"status <> '{MERGED}'"),
+            postgresql_where=text(f"status <> '{MERGED}'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_id: Mapped[str] = mapped_column(String(ID), unique=True)
     unit: Mapped[str] = mapped_column(ForeignKey("units.id"))
@@ -138,6 +174,9 @@ class AgreementRow(Base):
 
 
 class Delivery(Base):
+    """One version of a delivery: a correction adds a row with the next version and a reason, and the row it
+    replaces stops being ``current`` (quantity 0 withdraws a delivery). ``origin_id`` is the first version's id."""
+
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_agreement", "agreement_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -147,9 +186,15 @@ class Delivery(Base):
     client_id: Mapped[str | None] = mapped_column(String(ID), unique=True, nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(ID))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntry(Base):
+    """One entry of the append-only log; ``hash`` = SHA-256 of ``prev_hash`` and the entry (see chain.py)."""
+
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -158,6 +203,16 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(300))
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Setting(Base):
+    """A setting of the running service that planners change (e.g. the current period), as JSON."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 TABLES_IN_ORDER: tuple[str, ...] = (
@@ -173,5 +228,6 @@ TABLES_IN_ORDER: tuple[str, ...] = (
     "agreements",
     "deliveries",
     "audit_log",
+    "settings",
 )
 """Tables in foreign-key order (parents first): backup writes and restore inserts in this order."""

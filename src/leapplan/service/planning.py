@@ -1,15 +1,20 @@
 """The active plan of the service: loaded from a ``leapplan plan --out`` folder, or solved at start.
 
-Only the production table is kept: planned output per period, region and product [product unit].
+Kept: planned output per period, region and product [product unit], the targets table (met or cut, with the
+planner's explanation when the plan gives one) and the technicians the plan sends (for the audit). Tables are
+read by column name, so a plan with more columns reads the same.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import json
 import logging
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,8 @@ class ActivePlan:
     source: str
     rows: pd.DataFrame  # [period, region, product, quantity]
     production: pd.DataFrame | None  # the plan's full production table, handed to the audit
+    targets: list[dict[str, Any]] = field(default_factory=list)  # see TARGET_FIELDS
+    support: pd.DataFrame | None = None  # technicians rows [period, source, member, kind, quantity, network]
 
     @property
     def digest(self) -> str:
@@ -48,8 +55,58 @@ def _plan_module() -> Any | None:
     return module
 
 
+TARGET_FIELDS = (
+    "id",
+    "description",
+    "year",
+    "hard",
+    "priority",
+    "required",
+    "achievable",
+    "cut",
+    "cut_share",
+    "unit",
+    "explanation",
+)
+"""Columns of the plan's targets table the service shows (those present; ``explanation`` is new in issue 18)."""
+SUPPORT_FIELDS = ("period", "source", "member", "kind", "quantity", "network")
+
+
+def plain(v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def target_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The targets table as JSON-ready records of TARGET_FIELDS (read by column name)."""
+    if frame is None or len(frame) == 0:
+        return []
+    cols = [c for c in TARGET_FIELDS if c in frame.columns]
+    out = []
+    for rec in frame[cols].to_dict("records"):
+        row = {k: plain(v) for k, v in rec.items()}
+        if isinstance(row.get("explanation"), str) and not row["explanation"].strip():
+            row["explanation"] = None
+        out.append(row)
+    return out
+
+
+def technicians(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The technicians rows of a plan's support table (columns by name), None when it has none."""
+    if frame is None or len(frame) == 0 or "kind" not in frame.columns:
+        return None
+    rows = frame[frame["kind"].astype(str) == "technicians"]
+    cols = [c for c in SUPPORT_FIELDS if c in rows.columns]
+    out = rows[cols].reset_index(drop=True)
+    out["period"] = out["period"].astype(str)
+    return out
+
+
 def from_result(result: Any, source: str) -> ActivePlan:
-    """An ActivePlan from a ``PlanResult``."""
+    """An ActivePlan from a ``PlanResult`` (or anything with its tables)."""
     prod = result.production
     if prod is None or len(prod) == 0:
         rows = pd.DataFrame(columns=["period", "region", "product", "quantity"])
@@ -57,15 +114,36 @@ def from_result(result: Any, source: str) -> ActivePlan:
         rows = prod.groupby(["period", "region", "product"], as_index=False)["quantity"].sum()
         rows["period"] = rows["period"].astype(str)
     return ActivePlan(
-        status=str(getattr(result.status, "value", result.status)), source=source, rows=rows, production=prod
+        status=str(getattr(result.status, "value", result.status)),
+        source=source,
+        rows=rows,
+        production=prod,
+        targets=target_records(getattr(result, "targets", None)),
+        support=technicians(getattr(result, "support", None)),
     )
 
 
-def active_plan(scenario: Scenario, plan: Any = None, *, solve: bool = True) -> ActivePlan | None:
+Progress = Callable[[str, int, int], None]
+"""``progress(stage_name, k, n)``: stage k (1-based) of about n starts."""
+
+
+def accepts_progress(solve: Callable[..., Any]) -> bool:
+    """Whether ``solve_plan`` takes a ``progress`` keyword (the planner of issue 18 does; older ones do not)."""
+    try:
+        params = inspect.signature(solve).parameters
+    except (TypeError, ValueError):
+        return False
+    return "progress" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def active_plan(
+    scenario: Scenario, plan: Any = None, *, solve: bool = True, progress: Progress | None = None
+) -> ActivePlan | None:
     """The plan to monitor against.
 
     ``plan`` is a PlanResult, a folder written by ``leapplan plan --out`` or None; with None and ``solve`` the plan is
-    solved now. Returns None (planned values become null) when the plan stage is missing or the plan is infeasible.
+    solved now, reporting its stages to ``progress`` when the planner can. Returns None (planned values become
+    null) when the plan stage is missing or the plan is infeasible.
     """
     if plan is not None and hasattr(plan, "production"):
         return from_result(plan, f"PlanResult of {getattr(plan, 'scenario', scenario.name)}")
@@ -85,12 +163,25 @@ def active_plan(scenario: Scenario, plan: Any = None, *, solve: bool = True) -> 
         if module is None:
             log.warning("plan stage not available: planned values are null")
         return None
+    return solve_now(scenario, progress)[0]
+
+
+def solve_now(scenario: Scenario, progress: Progress | None = None) -> tuple[ActivePlan | None, str]:
+    """Solve the plan of ``scenario``; returns it (None when there is none) and the service's plan state:
+    'ready', 'infeasible: <why>', 'none: <why>'. ``progress`` is handed to solve_plan when it takes one."""
+    module = _plan_module()
+    if module is None:
+        log.warning("plan stage not available: planned values are null")
+        return None, "none: the plan stage (leapplan.plan) is not installed"
     try:
-        result = module.solve_plan(scenario)
+        if progress is not None and accepts_progress(module.solve_plan):
+            result = module.solve_plan(scenario, progress=progress)
+        else:
+            result = module.solve_plan(scenario)
     except LeapplanError as exc:
         log.warning("no plan: %s", exc)
-        return None
+        return None, f"none: {exc}"
     if str(getattr(result.status, "value", result.status)) == "infeasible":
         log.warning("plan infeasible (%s): planned values are null", result.reason)
-        return None
-    return from_result(result, f"solve_plan({scenario.name})")
+        return None, f"infeasible: {result.reason}"
+    return from_result(result, f"solve_plan({scenario.name})"), "ready"

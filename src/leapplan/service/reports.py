@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from leapplan.service.committer import Item, Request
+from leapplan.service.committer import Item, Request, held_message, key_holders
 from leapplan.service.context import ApiError, Context, iso, now, record
-from leapplan.service.models import Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, Flag, Report, ReportVersion
 from leapplan.service.schemas import CorrectionIn, ReportIn
 from leapplan.service.security import Principal, Role
 from leapplan.service.units import REPORTING_KINDS
@@ -65,6 +65,20 @@ def check_content(ctx: Context, unit: str, period: str, product: str, inputs: di
     unknown = sorted(k for k in inputs if k not in ctx.products)
     if unknown:
         raise ApiError(422, f"unknown input product {unknown[0]!r}")
+
+
+def reportable(ctx: Context, unit: str) -> list[str] | None:
+    """Products the report form offers ``unit``: an enterprise its technology's product and by-products; a region
+    what its plants make and what farms grow (agricultural products); None for zones and networks."""
+    tree = ctx.tree
+    kind = tree.kind.get(unit)
+    if kind == "enterprise":
+        return list(tree.products.get(unit, []))
+    if kind not in REPORTING_KINDS:
+        return None
+    farmed = {p for p, x in ctx.products.items() if str(getattr(x.sector, "value", x.sector)) == "agriculture"}
+    made = ctx.region_products.get(unit, set()) | farmed
+    return [p for p in ctx.products if p in made] or list(ctx.products)
 
 
 def _flags(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[dict[str, str]]]:
@@ -128,6 +142,10 @@ def _store_one(session: Session, username: str, it: Item, where: str) -> tuple[i
     found = _existing(session, it.client_id, it.digest, where)
     if found is not None:
         return found.id, False
+    k = (it.unit, it.period, it.product)
+    holder = key_holders(session, [it]).get(k)
+    if holder is not None:
+        raise ApiError(409, held_message(where, k, holder))
     t = now()
     report = Report(
         client_id=it.client_id,
@@ -214,7 +232,10 @@ def submit(
     request = ctx.committer.submit(Request(user.username, items, batch))
     if request.error is not None:
         raise request.error
-    flags = ctx.auditor.audit_and_wait(request.created)
+    if request.flags is not None:  # audited in the transaction that stored them
+        flags: dict[tuple[int, int], list[dict[str, str]]] | None = {(rid, 1): fs for rid, fs in request.flags.items()}
+    else:
+        flags = ctx.auditor.audit_and_wait(request.created)
     if flags is not None and all(rid in request.rows for rid in request.ids):  # all new: answer from memory
         out = [request.rows[rid] | {"flags": flags.get((rid, 1), [])} for rid in request.ids]
         return out, len(request.created)
@@ -251,6 +272,8 @@ def correct(ctx: Context, user: Principal, report_id: int, body: CorrectionIn) -
     with ctx.store.write() as session:
         report = _report_or_404(session, report_id)
         check_write(ctx, user, report.unit)
+        if report.status == MERGED:
+            raise ApiError(409, f"report {report_id} was {report.return_reason}: correct that report instead")
         for name in ("unit", "period", "product"):
             given = getattr(body, name)
             if given is not None and given != getattr(report, name):
@@ -305,14 +328,24 @@ def decide(ctx: Context, user: Principal, report_id: int, approve: bool, reason:
                 f"report {report_id} is {report.status}; only a submitted report can be approved"
                 + (" (the unit must correct it first)" if report.status == "returned" else ""),
             )
-        if not approve and report.status == "returned":
-            raise ApiError(409, f"report {report_id} is already returned")
+        if not approve and report.status in ("returned", MERGED):
+            raise ApiError(409, f"report {report_id} is already {report.status}")
         before = latest(session, report)
+        if approve and ctx.four_eyes and before["submitted_by"] == user.username:
+            raise ApiError(
+                403,
+                f"{user.username} submitted version {report.latest_version} of report {report_id}: another planner "
+                "must approve it (four-eyes rule)",
+                actor=user.username,
+                target=f"report {report_id}",
+            )
         report.status = "approved" if approve else "returned"
         report.return_reason = None if approve else reason
         session.flush()
         after = latest(session, report)
         record(session, user.username, f"report_{action}", f"report {report.id}", before, after)
+    if not approve:  # committed: a returned report no longer counts in the audit's context
+        ctx.auditor.context.drop(after["unit"], after["period"], after["product"])
     return after
 
 

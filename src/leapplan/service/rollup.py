@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
 
+from leapplan.service.calendar import default_as_of
 from leapplan.service.context import ApiError, Context
-from leapplan.service.models import AgreementRow, Delivery, Flag, Report, ReportVersion
+from leapplan.service.models import MERGED, AgreementRow, Delivery, Flag, Report, ReportVersion
 from leapplan.service.reports import visible_units
 from leapplan.service.security import Principal, Role
 from leapplan.service.units import REPORTING_KINDS
@@ -18,13 +19,22 @@ GROUPS = ("region", "zone", "network")
 TOLERANCE = 1e-9
 
 
-def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[str, str, str, float, float, int]]:
-    """(unit, period, product, reported, audited, credible reports) of each unit's own reports: latest versions,
-    not returned; a report is credible when approved or free of error flags."""
+Own = tuple[str, str, str, float, float, int, int]
+"""(unit, period, product, reported, audited, credible reports, pending reports) of one unit's own reports."""
+Key = tuple[str, str, str]
+
+
+def _own(ctx: Context, period: str | None, product: str | None) -> list[Own]:
+    """Each unit's own reports (latest versions, not returned or merged), summed per period and product.
+
+    A report is *credible* when a planner approved it, or when the audit has checked its latest version and
+    found no error; it is *pending* while its latest version awaits the audit (and no approval)."""
     has_error = exists().where(
         Flag.report_id == Report.id, Flag.version == Report.latest_version, Flag.severity == "error"
     )
-    credible = case((Report.status == "approved", 1), (has_error, 0), else_=1)
+    judged = Report.audited_version >= Report.latest_version
+    credible = case((Report.status == "approved", 1), (judged & ~has_error, 1), else_=0)
+    pending = case((Report.status == "approved", 0), (judged, 0), else_=1)
     stmt = (
         select(
             Report.unit,
@@ -33,9 +43,10 @@ def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[st
             func.sum(ReportVersion.produced),
             func.sum(ReportVersion.produced * credible),
             func.sum(credible),
+            func.sum(pending),
         )
         .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
-        .where(Report.status != "returned")
+        .where(Report.status.not_in(("returned", MERGED)))
         .group_by(Report.unit, Report.period, Report.product)
     )
     if period is not None:
@@ -43,50 +54,72 @@ def _own(ctx: Context, period: str | None, product: str | None) -> list[tuple[st
     if product is not None:
         stmt = stmt.where(Report.product == product)
     with ctx.store.read() as session:
-        return [(u, p, q, float(r or 0.0), float(a or 0.0), int(n or 0)) for u, p, q, r, a, n in session.execute(stmt)]
+        return [
+            (u, p, q, float(r or 0.0), float(a or 0.0), int(n or 0), int(w or 0))
+            for u, p, q, r, a, n, w in session.execute(stmt)
+        ]
 
 
-Key = tuple[str, str, str]
+def _add(x: float | None, y: float | None) -> float | None:
+    """Sum where None means 'nothing audited yet'."""
+    if x is None:
+        return y
+    return x if y is None else x + y
 
 
-def _region_totals(
-    ctx: Context, own: list[tuple[str, str, str, float, float, int]]
-) -> tuple[dict[Key, float], dict[Key, float]]:
-    """Reported and audited per unit, bottom up: a unit's own reports when it has any (a region's report is its
-    claimed total), else the sum over its child regions and enterprises; audited likewise over credible reports."""
+def _region_totals(ctx: Context, own: list[Own]) -> tuple[dict[Key, float], dict[Key, float | None], dict[Key, int]]:
+    """Reported, audited and pending per unit, bottom up: a unit's own reports when it has any (a region's report is
+    its claimed total), else the sum over its child regions and enterprises; audited likewise over credible reports
+    (None while nothing under the unit is credible); pending counts every report awaiting the audit below."""
     tree = ctx.tree
     own_rep: dict[Key, float] = {}
     own_aud: dict[Key, float] = {}
-    for u, p, q, r, a, n in own:
+    own_wait: dict[Key, int] = {}
+    for u, p, q, r, a, n, w in own:
         own_rep[(u, p, q)] = r
+        own_wait[(u, p, q)] = w
         if n > 0:
             own_aud[(u, p, q)] = a
     child_rep: dict[Key, float] = defaultdict(float)
-    child_aud: dict[Key, float] = defaultdict(float)
+    child_aud: dict[Key, float | None] = {}
+    child_wait: dict[Key, int] = defaultdict(int)
     pending: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for u, p, q in own_rep:
         pending[u].add((p, q))
     depth = {u: len(tree.ancestors(u)) for u in tree.order if tree.kind[u] in REPORTING_KINDS}
     reported: dict[Key, float] = {}
-    audited: dict[Key, float] = {}
+    audited: dict[Key, float | None] = {}
+    waiting: dict[Key, int] = {}
     for u in sorted(depth, key=lambda x: -depth[x]):
         parent = tree.parent[u]
         for p, q in pending.pop(u, set()):
             k = (u, p, q)
             reported[k] = own_rep[k] if k in own_rep else child_rep[k]
-            audited[k] = own_aud[k] if k in own_aud else child_aud[k]
+            audited[k] = own_aud[k] if k in own_aud else child_aud.get(k)
+            waiting[k] = own_wait.get(k, 0) + child_wait[k]
             if parent is not None:
-                child_rep[(parent, p, q)] += reported[k]
-                child_aud[(parent, p, q)] += audited[k]
+                pk = (parent, p, q)
+                child_rep[pk] += reported[k]
+                child_aud[pk] = _add(child_aud.get(pk), audited[k])
+                child_wait[pk] += waiting[k]
                 pending[parent].add((p, q))
-    return reported, audited
+    return reported, audited, waiting
 
 
 def rollup(
-    ctx: Context, user: Principal, *, period: str | None, unit: str | None, product: str | None, group: str
+    ctx: Context,
+    user: Principal,
+    *,
+    period: str | None,
+    unit: str | None,
+    product: str | None,
+    group: str,
+    children: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rows {unit, period, product, planned, reported, audited} [product unit]; planned is None without a plan
-    and for enterprises and networks. See API.md for how reports add up."""
+    """Rows {unit, period, product, planned, reported, audited, pending} [product unit]; planned is None without a
+    plan and for networks (an enterprise's is its capacity share of its region's line for its technology); audited is None ("pending") while nothing in the row is audited or
+    approved. ``children``: the rows of ``unit`` and of the units right under it. See docs/service.md for how
+    reports add up."""
     if group not in GROUPS:
         raise ApiError(422, f"group must be one of {', '.join(GROUPS)}, not {group!r}")
     if period is not None and period not in ctx.periods:
@@ -99,24 +132,28 @@ def rollup(
     tree = ctx.tree
     own = _own(ctx, period, product)
     reported: dict[Key, float] = defaultdict(float)
-    audited: dict[Key, float] = defaultdict(float)
+    audited: dict[Key, float | None] = {}
+    waiting: dict[Key, int] = defaultdict(int)
     if group == "network":
-        for u, p, q, r, a, n in own:
+        for u, p, q, r, a, n, w in own:
             for net, members in tree.network_members.items():
                 if u in members and q in tree.network_products[net]:
                     reported[(net, p, q)] += r
-                    audited[(net, p, q)] += a if n > 0 else 0.0
+                    audited[(net, p, q)] = _add(audited.get((net, p, q)), a if n > 0 else None)
+                    waiting[(net, p, q)] += w
     else:
-        by_unit_rep, by_unit_aud = _region_totals(ctx, own)
+        by_rep, by_aud, by_wait = _region_totals(ctx, own)
         if group == "region":
-            reported.update(by_unit_rep)
-            audited.update(by_unit_aud)
+            reported.update(by_rep)
+            audited.update(by_aud)
+            waiting.update(by_wait)
         else:
             for zone, roots in ctx.zone_roots.items():
-                for (u, p, q), r in by_unit_rep.items():
+                for (u, p, q), r in by_rep.items():
                     if u in roots:
                         reported[(zone, p, q)] += r
-                        audited[(zone, p, q)] += by_unit_aud[(u, p, q)]
+                        audited[(zone, p, q)] = _add(audited.get((zone, p, q)), by_aud[(u, p, q)])
+                        waiting[(zone, p, q)] += by_wait[(u, p, q)]
 
     def planned_targets(region: str) -> list[str]:
         if group == "region":
@@ -131,15 +168,24 @@ def rollup(
                 continue
             for t in planned_targets(region):
                 planned[(t, p, q)] += qty
+        if group == "region":
+            for (e, p, q), qty in ctx.planned_enterprises.items():
+                if (period is None or p == period) and (product is None or q == product):
+                    planned[(e, p, q)] += qty
+    shown: set[str] | None = None
+    if unit is not None:
+        shown = {unit}
+        if children:
+            shown |= ctx.zone_roots.get(unit, set()) | set(tree.children.get(unit, []))
     keys = set(reported) | set(planned)
     order = {u: i for i, u in enumerate(tree.order)}
     period_order = {p: i for i, p in enumerate(ctx.periods)}
     rows = []
     for key in sorted(keys, key=lambda k: (order.get(k[0], 0), period_order.get(k[1], 0), k[2])):
         u = key[0]
-        if (unit is not None and u != unit) or (scope is not None and u not in scope):
+        if (shown is not None and u not in shown) or (scope is not None and u not in scope):
             continue
-        has_plan = ctx.plan is not None and tree.kind[u] not in ("enterprise", "network")
+        has_plan = ctx.plan is not None and tree.kind[u] != "network"
         rows.append(
             {
                 "unit": u,
@@ -147,14 +193,15 @@ def rollup(
                 "product": key[2],
                 "planned": planned.get(key, 0.0) if has_plan else None,
                 "reported": reported.get(key, 0.0),
-                "audited": audited.get(key, 0.0),
+                "audited": audited.get(key),
+                "pending": waiting.get(key, 0),
             }
         )
     return rows
 
 
 def _status(a: AgreementRow, deliveries: list[tuple[dt.date, float]], as_of: dt.date) -> tuple[str, float]:
-    """(status, delivered by as_of) of one agreement; see API.md for the rules."""
+    """(status, delivered by as_of) of one agreement; see docs/service.md for the rules."""
     done = None
     total = 0.0
     for day, qty in deliveries:
@@ -173,13 +220,6 @@ def _status(a: AgreementRow, deliveries: list[tuple[dt.date, float]], as_of: dt.
     return ("on_time" if total >= expected * (1 - TOLERANCE) else "late"), total
 
 
-def default_as_of(ctx: Context) -> dt.date:
-    """The latest delivery date recorded, or the first day of the first plan year."""
-    with ctx.store.read() as session:
-        last = session.scalar(select(func.max(Delivery.date)))
-    return last or dt.date(ctx.scenario.base_year + 1, 1, 1)
-
-
 def agreement_rows(
     ctx: Context, user: Principal, as_of: dt.date | None, only: str | None = None
 ) -> list[dict[str, Any]]:
@@ -192,7 +232,11 @@ def agreement_rows(
             stmt = stmt.where(AgreementRow.id == only)
         agreements = [a for a in session.scalars(stmt) if scope is None or a.zone in scope]
         by_agreement: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
-        dstmt = select(Delivery.agreement_id, Delivery.date, Delivery.quantity).order_by(Delivery.date, Delivery.id)
+        dstmt = (
+            select(Delivery.agreement_id, Delivery.date, Delivery.quantity)
+            .where(Delivery.current, Delivery.quantity > 0)
+            .order_by(Delivery.date, Delivery.id)
+        )
         if only is not None:
             dstmt = dstmt.where(Delivery.agreement_id == only)
         for aid, d, q in session.execute(dstmt):
@@ -244,17 +288,19 @@ def flag_rows(ctx: Context, user: Principal, unit: str | None, period: str | Non
     if period is not None:
         stmt = stmt.where(Report.period == period)
     with ctx.store.read() as session:
-        return [
-            {
-                "report_id": r.id,
-                "version": f.version,
-                "unit": r.unit,
-                "period": r.period,
-                "product": r.product,
-                "check": f.check,
-                "severity": f.severity,
-                "message": f.message,
-                "status": r.status,
-            }
-            for f, r in session.execute(stmt)
-        ]
+        return [flag_record(f, r) for f, r in session.execute(stmt)]
+
+
+def flag_record(f: Flag, r: Report) -> dict[str, Any]:
+    """The JSON form of one flag with its report's unit, period, product and status."""
+    return {
+        "report_id": r.id,
+        "version": f.version,
+        "unit": r.unit,
+        "period": r.period,
+        "product": r.product,
+        "check": f.check,
+        "severity": f.severity,
+        "message": f.message,
+        "status": r.status,
+    }

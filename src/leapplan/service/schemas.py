@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leapplan.service.security import Role
+
 MAX_QUANTITY = 1e15
 """Largest quantity accepted [product unit, persons or yuan]; anything larger is surely a typing error."""
 
@@ -63,3 +65,45 @@ class DeliveryIn(_Body):
     quantity: PositiveQuantity
     date: dt.date
     client_id: ClientId | None = None
+
+
+class DeliveryCorrectionIn(_Body):
+    """A new version of a delivery: quantity 0 withdraws it; the reason is required."""
+
+    quantity: Quantity
+    date: dt.date
+    reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
+    client_id: ClientId | None = None
+
+
+class SettingsIn(_Body):
+    """Settings a planner changes while the service runs."""
+
+    current_period: PeriodLabel
+
+
+Password = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class PasswordIn(_Body):
+    """A user's own password change."""
+
+    current: Password
+    new: Password
+
+
+class UserIn(_Body):
+    """A new account (planners)."""
+
+    username: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+    role: Role
+    unit: UnitId | None = None
+    password: Password
+
+
+class UserChangeIn(_Body):
+    """A changed account (planners): role and unit, and a new password when given. Revokes its tokens."""
+
+    role: Role
+    unit: UnitId | None = None
+    password: Password | None = None

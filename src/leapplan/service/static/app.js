@@ -1,13 +1,13 @@
-// leapplan dashboard: plain JavaScript, no build step, no external assets.
-// Talks to the JSON API described in src/leapplan/service/API.md.
+// leapplan dashboard: plain JavaScript, no build step, no external assets (docs/service.md has the API).
+// Overview first (plan, fulfilment, completeness, agreements, flags), then drill-down by the unit tree.
 "use strict";
 
 (function () {
   const TOKEN_KEY = "leapplan.token";
-  const CHART_ROWS = 24;
-  const TABLE_ROWS = 500; // more roll-up rows than this: narrow by unit, period or product
+  const PAGE = 25; // rows per page of long lists
   const SMALL_TREE = 60; // a tree this small starts fully open
-  const REFRESH_MS = 30000; // the dashboard reloads its figures this often while the tab is visible
+  const REFRESH_MS = 30000; // figures reload this often while the tab is visible
+  const PLAN_POLL_MS = 2000; // while the plan solves, its progress reloads this often
   const REGION_KINDS = ["province", "prefecture", "city", "county", "township"];
   const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -15,14 +15,20 @@
     token: sessionStorage.getItem(TOKEN_KEY) || "",
     me: null,
     scenario: null,
+    settings: null,
     units: [],
     byId: new Map(),
     children: new Map(),
-    selected: null, // unit id or null (= default view)
+    period: null,
+    selected: null, // unit looked at; null = the user's overview
+    expanded: new Set(),
+    detailPage: 0,
+    reportsPage: 0,
+    missingPage: 0,
     clientId: null, // idempotency key of the report being entered; kept until it is stored
     timer: null,
+    planTimer: null,
     gen: 0, // refresh generation: answers of older refreshes are dropped
-    expanded: new Set(), // tree nodes shown open
   };
 
   // ---- small helpers ---------------------------------------------------------------------------
@@ -55,6 +61,24 @@
     return Number(x).toLocaleString("en-US", { maximumFractionDigits: Math.abs(x) < 10 ? 2 : 0 });
   }
 
+  function money(x) {
+    if (x === null || x === undefined) return "–";
+    const a = Math.abs(x);
+    if (a >= 1e9) return (x / 1e9).toFixed(1) + " bn yuan";
+    if (a >= 1e6) return (x / 1e6).toFixed(1) + " M yuan";
+    if (a >= 1e3) return (x / 1e3).toFixed(1) + " k yuan";
+    return fmt(x) + " yuan";
+  }
+
+  function pct(share) {
+    return share === null || share === undefined ? "–" : Math.round(share * 100) + " %";
+  }
+
+  function duration(seconds) {
+    const s = Math.round(seconds);
+    return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + (s % 60) + " s";
+  }
+
   function newClientId() {
     const bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
@@ -71,12 +95,8 @@
     return products.find((p) => p.id === id) || { id: id, name: id, unit: "" };
   }
 
-  function errorText(body, status) {
-    if (body && typeof body.detail === "string") return body.detail;
-    if (body && Array.isArray(body.detail)) {
-      return body.detail.map((d) => (d.loc ? d.loc.filter((p) => p !== "body").join(".") + ": " : "") + d.msg).join("; ");
-    }
-    return "the server answered " + status;
+  function readable(id) {
+    return !state.me || state.me.reads === null || state.me.reads.includes(id);
   }
 
   class ApiError extends Error {
@@ -105,10 +125,10 @@
       }
     }
     if (response.status === 401 && path !== "/api/token") {
-      logout("Your session has ended; please log in again.");
+      logout("Your session has ended; please log in again.", false);
       throw new ApiError(401, "not logged in");
     }
-    if (!response.ok) throw new ApiError(response.status, errorText(body, response.status));
+    if (!response.ok) throw new ApiError(response.status, body && typeof body.detail === "string" ? body.detail : "the server answered " + response.status);
     return { status: response.status, body: body };
   }
 
@@ -117,6 +137,17 @@
       .filter(([, v]) => v !== null && v !== undefined && v !== "")
       .map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v));
     return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  function pager(id, page, hasMore, total, onPage) {
+    const box = $(id);
+    box.replaceChildren();
+    if (page === 0 && !hasMore) return;
+    box.append(
+      el("button", { type: "button", class: "secondary small", disabled: page === 0, onclick: () => onPage(page - 1) }, "‹ Previous"),
+      el("span", { class: "count" }, " page " + (page + 1) + (total !== null ? " of " + Math.max(1, Math.ceil(total / PAGE)) : "") + " "),
+      el("button", { type: "button", class: "secondary small", disabled: !hasMore, onclick: () => onPage(page + 1) }, "Next ›")
+    );
   }
 
   // ---- log in / out ----------------------------------------------------------------------------
@@ -128,10 +159,19 @@
     $("login-user").focus();
   }
 
-  function logout(message) {
+  async function logout(message, tellServer) {
+    if (tellServer && state.token) {
+      try {
+        await api("/api/logout", { method: "POST" });
+      } catch (e) {
+        /* the token is dropped here whatever the server says */
+      }
+    }
     state.token = "";
     state.me = null;
     sessionStorage.removeItem(TOKEN_KEY);
+    clearInterval(state.timer);
+    clearTimeout(state.planTimer);
     showLogin(message);
   }
 
@@ -148,49 +188,45 @@
       $("login-pass").value = "";
       await start();
     } catch (e) {
-      $("login-error").textContent = e.status === 401 ? "Wrong user name or password." : "Could not log in: " + e.message;
+      const words = { 401: "Wrong user name or password.", 423: e.message, 429: e.message };
+      $("login-error").textContent = words[e.status] || "Could not log in: " + e.message;
     }
   }
 
   // ---- units -----------------------------------------------------------------------------------
   function indexUnits(units) {
-    state.units = units;
+    state.units = units.filter((u) => readable(u.id));
     state.byId = new Map(units.map((u) => [u.id, u]));
     state.children = new Map();
-    for (const u of units) {
-      if (!u.parent) continue;
-      if (!state.children.has(u.parent)) state.children.set(u.parent, []);
-      state.children.get(u.parent).push(u);
+    const add = (parent, u) => {
+      if (!state.children.has(parent)) state.children.set(parent, []);
+      state.children.get(parent).push(u);
+    };
+    for (const u of state.units) {
+      if (u.parent && readable(u.parent)) add(u.parent, u);
+      // a zone's members: its centre city and counties, whose parents lie outside the zone
+      if (u.zone && u.kind !== "zone" && REGION_KINDS.includes(u.kind)) {
+        const parent = state.byId.get(u.parent);
+        if (!parent || parent.zone !== u.zone) add(u.zone, u);
+      }
     }
   }
 
-  function descendants(id) {
-    const out = [];
-    const stack = [id];
-    while (stack.length) {
-      const cur = stack.pop();
-      out.push(cur);
-      for (const c of state.children.get(cur) || []) stack.push(c.id);
-    }
-    return out;
-  }
-
-  function writableUnits() {
-    const me = state.me;
-    if (!me) return [];
-    if (me.role === "county_liaison" && me.unit) return descendants(me.unit).map((id) => state.byId.get(id)).filter(Boolean);
-    if (me.role === "enterprise" && me.unit) return [state.byId.get(me.unit)].filter(Boolean);
-    return [];
+  function roots() {
+    return state.units.filter((u) => {
+      if (u.kind === "zone" || u.kind === "network") return true;
+      return !u.parent || !readable(u.parent);
+    });
   }
 
   function unitButton(u) {
-    const label = el("button", { type: "button", class: "unit", "data-unit": u.id, onclick: () => select(u.id) }, u.name, el("span", { class: "kind" }, u.kind));
-    if (u.id === state.selected) label.classList.add("selected");
-    return label;
+    const b = el("button", { type: "button", class: "unit", "data-unit": u.id, onclick: () => select(u.id) }, u.name, el("span", { class: "kind" }, u.kind));
+    if (u.id === currentUnit()) b.classList.add("selected");
+    return b;
   }
 
-  function sortedChildren(parentId) {
-    return (state.children.get(parentId) || []).slice().sort((a, b) => {
+  function sortedChildren(id) {
+    return (state.children.get(id) || []).slice().sort((a, b) => {
       const ea = a.kind === "enterprise" ? 1 : 0;
       const eb = b.kind === "enterprise" ? 1 : 0;
       return ea - eb || a.name.localeCompare(b.name);
@@ -232,287 +268,386 @@
       if (hits.length > 60) tree.append(el("p", { class: "hint" }, "Showing 60; type more of the name."));
       return;
     }
-    const roots = state.units.filter((u) => REGION_KINDS.includes(u.kind) && !u.parent);
-    tree.append(el("div", { class: "group" }, "Regions and enterprises"));
-    tree.append(el("ul", {}, ...roots.map(treeNode)));
-    const zones = state.units.filter((u) => u.kind === "zone");
-    if (zones.length) {
-      tree.append(el("div", { class: "group" }, "Collaboration zones"));
-      tree.append(el("ul", {}, ...zones.map(treeNode)));
-    }
-    const networks = state.units.filter((u) => u.kind === "network");
-    if (networks.length) {
-      tree.append(el("div", { class: "group" }, "Industrial networks"));
-      tree.append(el("ul", {}, ...networks.map(treeNode)));
+    const top = roots();
+    const groups = [
+      ["Regions and enterprises", top.filter((u) => u.kind !== "zone" && u.kind !== "network")],
+      ["Collaboration zones", top.filter((u) => u.kind === "zone")],
+    ];
+    for (const [title, list] of groups) {
+      if (!list.length) continue;
+      tree.append(el("div", { class: "group" }, title));
+      tree.append(el("ul", {}, ...list.map(treeNode)));
     }
   }
 
-  function defaultUnit() {
-    const me = state.me;
-    if (me && me.unit && state.byId.has(me.unit)) return me.unit;
-    const root = state.units.find((u) => REGION_KINDS.includes(u.kind) && !u.parent);
-    return root ? root.id : null;
+  function currentUnit() {
+    return state.selected || (state.overview && state.overview.unit) || null;
   }
 
   function select(id) {
     state.selected = id;
+    state.detailPage = 0;
+    state.reportsPage = 0;
+    state.missingPage = 0;
     if (id) expandTo(id);
-    const unitSel = $("r-unit");
-    if (id && Array.from(unitSel.options).some((o) => o.value === id)) unitSel.value = id;
     renderTree();
-    refreshData();
+    refresh();
   }
 
-  // ---- roll-up ---------------------------------------------------------------------------------
-  async function loadRollup(gen) {
-    const unit = state.byId.get(state.selected);
-    const period = $("filter-period").value;
-    const product = $("filter-product").value;
-    let rows = [];
-    let shown;
-    if (unit && (unit.kind === "zone" || unit.kind === "network")) {
-      const group = unit.kind;
-      const own = await api("/api/rollup" + query({ group: group, unit: unit.id, period: period, product: product }));
-      rows = own.body;
-      if (unit.kind === "zone") {
-        // the zone's member regions (centre city and counties) underneath the zone total
-        const all = await api("/api/rollup" + query({ group: "region", period: period, product: product }));
-        const members = new Set(state.units.filter((u) => u.zone === unit.id && u.kind !== "enterprise" && (!u.parent || state.byId.get(u.parent).zone !== unit.id)).map((u) => u.id));
-        rows = rows.concat(all.body.filter((r) => members.has(r.unit)));
-      }
-      shown = unit.name;
+  // ---- the plan --------------------------------------------------------------------------------
+  function renderPlan(plan) {
+    const words = {
+      none: "No plan is loaded: planned figures are not shown.",
+      ready: "The plan is ready.",
+    };
+    const st = plan.state || "none";
+    const status = $("plan-status");
+    status.textContent = plan.status ? plan.status.replace("_", " ") : "";
+    status.className = "status " + (plan.status === "feasible" ? "approved" : plan.status ? "returned" : "");
+    const prog = plan.progress;
+    $("plan-progress").hidden = st !== "solving";
+    if (st === "solving") {
+      const p = prog || {};
+      const stage = p.k ? "stage " + p.k + " of " + p.n + ", " + p.stage : "starting";
+      $("plan-state").textContent = "Planning: " + stage + ", " + duration(p.elapsed || 0) + " so far. Planned figures appear when it is done.";
+      $("plan-bar").max = p.n || 1;
+      $("plan-bar").value = p.k ? p.k - 1 : 0;
+      $("plan-progress-text").textContent = p.k ? p.k - 1 + " of " + p.n + " stages done" : "";
+    } else if (st.startsWith("infeasible")) {
+      $("plan-state").textContent = "The plan is infeasible: " + st.slice("infeasible: ".length);
+    } else if (st.startsWith("failed")) {
+      $("plan-state").textContent = "Planning failed: " + st.slice("failed: ".length);
+    } else if (st.startsWith("none:")) {
+      $("plan-state").textContent = "No plan: " + st.slice("none: ".length);
     } else {
-      const all = await api("/api/rollup" + query({ group: "region", period: period, product: product }));
-      const keep = new Set();
-      if (unit) {
-        keep.add(unit.id);
-        for (const c of state.children.get(unit.id) || []) keep.add(c.id);
-        rows = all.body.filter((r) => keep.has(r.unit));
-      } else {
-        rows = all.body;
-      }
-      shown = unit ? unit.name + " and the units directly under it" : "";
+      $("plan-state").textContent = (words[st] || st) + (plan.source ? " (" + plan.source + ")" : "");
     }
-    const order = new Map(((state.scenario && state.scenario.periods) || []).map((p, i) => [p, i]));
-    const selectedId = state.selected;
-    rows.sort((a, b) => (a.unit === selectedId ? 0 : 1) - (b.unit === selectedId ? 0 : 1) || unitName(a.unit).localeCompare(unitName(b.unit)) || (order.get(a.period) ?? 0) - (order.get(b.period) ?? 0) || a.product.localeCompare(b.product));
-    if (gen !== state.gen) return; // a newer refresh is under way
-    $("rollup-scope").textContent = shown ? "— " + shown : "";
-    renderRollupTable(rows);
-    renderChart(rows);
+    const targets = plan.targets || [];
+    $("targets").hidden = !targets.length;
+    $("targets").querySelector("tbody").replaceChildren(
+      ...targets.map((t) => {
+        const cut = Number(t.cut || 0) > 1e-9;
+        const why = cut ? t.explanation || "cut (the plan gives no reason)" : "met";
+        return el(
+          "tr",
+          { class: cut ? "cut" : "met" },
+          el("td", {}, t.description || t.id),
+          el("td", { class: "num" }, fmt(t.required) + " " + (t.unit || "")),
+          el("td", { class: "num" }, fmt(t.achievable)),
+          el("td", { class: "num" + (cut ? " low" : "") }, cut ? fmt(t.cut) : "–"),
+          el("td", {}, why)
+        );
+      })
+    );
+    clearTimeout(state.planTimer);
+    if (st === "solving") state.planTimer = setTimeout(pollPlan, PLAN_POLL_MS);
   }
 
-  function fulfilment(row) {
-    if (row.planned === null || row.planned === undefined || row.planned <= 0) return null;
-    return (row.reported || 0) / row.planned;
+  async function pollPlan() {
+    try {
+      const { body } = await api("/api/scenario");
+      renderPlan(body.planning);
+      if (body.planning.state !== "solving") refresh();
+    } catch (e) {
+      if (e.status !== 401) state.planTimer = setTimeout(pollPlan, PLAN_POLL_MS);
+    }
   }
 
-  function renderRollupTable(rows) {
-    const body = $("rollup-table").querySelector("tbody");
-    body.replaceChildren();
-    for (const r of rows.slice(0, TABLE_ROWS)) {
-      const f = fulfilment(r);
-      const p = productInfo(r.product);
-      body.append(
-        el("tr", { "data-unit": r.unit, "data-period": r.period, "data-product": r.product },
-          el("td", {}, unitName(r.unit)),
-          el("td", {}, r.period),
-          el("td", {}, p.name + (p.unit ? " (" + p.unit + ")" : "")),
-          el("td", { class: "num planned" }, fmt(r.planned)),
-          el("td", { class: "num reported" }, fmt(r.reported)),
-          el("td", { class: "num audited" }, fmt(r.audited)),
-          el("td", { class: "num" + (f !== null && f < 0.9 ? " low" : "") }, f === null ? "–" : Math.round(f * 100) + " %"),
-        ),
-      );
-    }
-    if (rows.length > TABLE_ROWS) {
-      body.append(el("tr", {}, el("td", { colspan: 7, class: "hint" }, "Showing " + TABLE_ROWS + " of " + rows.length + " rows: pick a unit, period or product to see the rest.")));
-    }
-    $("rollup-table").hidden = rows.length === 0;
-    $("rollup-empty").hidden = rows.length !== 0;
+  // ---- the overview ----------------------------------------------------------------------------
+  function tile(id, big, caption, cls) {
+    const t = $(id);
+    t.className = "tile" + (cls ? " " + cls : "");
+    t.querySelector(".big").textContent = big;
+    t.querySelector(".caption").textContent = caption;
   }
 
-  function renderChart(rows) {
-    const box = $("rollup-chart");
+  function renderTiles(ov) {
+    const rows = ov.fulfilment;
+    const planned = rows.reduce((s, r) => s + (r.planned || 0), 0);
+    const audited = rows.reduce((s, r) => s + (r.audited || 0), 0);
+    const anyAudited = rows.some((r) => r.audited !== null);
+    const pending = rows.reduce((s, r) => s + r.pending, 0);
+    if (!rows.some((r) => r.planned !== null)) tile("tile-fulfilment", "no plan", "fulfilment needs a plan", "");
+    else if (!anyAudited && pending) tile("tile-fulfilment", "pending", plural(pending, "report") + " awaiting the audit for " + ov.period, "");
+    else if (!anyAudited && rows.some((r) => r.reported)) tile("tile-fulfilment", "0 %", "every report here for " + ov.period + " is flagged: only audited or approved figures count", "bad");
+    else if (!anyAudited) tile("tile-fulfilment", "–", "nothing reported yet for " + ov.period, "");
+    else tile("tile-fulfilment", pct(audited / planned), "of the plan for " + ov.period + " audited: " + money(audited) + " of " + money(planned), audited < planned ? "warn" : "good");
+    const c = ov.completeness;
+    tile("tile-completeness", pct(c.share), c.reported + " of " + c.expected + " enterprises reported for " + ov.period, c.share !== null && c.share < 1 ? "warn" : "good");
+    const a = ov.agreements;
+    const behind = a.behind_total;
+    if (!a.total) tile("tile-agreements", "–", "no agreements here", "");
+    else if (!a.with_deliveries) tile("tile-agreements", behind + " of " + a.total, "agreements behind as of " + ov.as_of + "; no deliveries recorded yet", behind ? "bad" : "");
+    else tile("tile-agreements", behind + " of " + a.total, "agreements late or unfulfilled as of " + ov.as_of, behind ? "bad" : "good");
+    const f = ov.flags;
+    tile("tile-flags", String(f.errors + f.warnings), plural(f.errors, "error") + " and " + plural(f.warnings, "warning") + " on reports awaiting a planner", f.errors ? "bad" : f.warnings ? "warn" : "good");
+  }
+
+  function renderCrumbs(ov) {
+    const box = $("crumbs");
     box.replaceChildren();
-    const data = rows.slice(0, CHART_ROWS);
-    if (!data.length) return;
-    const labelW = 300;
-    const barW = 520;
-    const valueW = 140;
+    for (const p of ov.path) {
+      box.append(el("button", { type: "button", class: "link", onclick: () => select(p.unit) }, p.name), " › ");
+    }
+    box.append(el("strong", {}, ov.name));
+    $("fulfilment-scope").textContent = "— " + ov.name + ", " + ov.period;
+  }
+
+  function renderChart(ov) {
+    const rows = ov.fulfilment;
+    const box = $("fulfilment-chart");
+    box.replaceChildren();
+    const empty = !rows.length || rows.every((r) => r.planned === null && !r.reported);
+    $("fulfilment-empty").hidden = !empty;
+    if (empty) {
+      $("fulfilment-empty").textContent = "No plan and no reports for " + ov.name + " in " + ov.period + " yet.";
+      return;
+    }
+    const scale = Math.max(1, ...rows.map((r) => Math.max(r.planned || 0, r.reported || 0, r.audited || 0)));
+    const W = 820;
+    const labelW = 230;
+    const textW = 110;
+    const barW = W - labelW - textW;
     const rowH = 34;
-    const width = labelW + barW + valueW;
-    const height = data.length * rowH + 8;
-    const chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": "plan, reported and audited quantities" });
-    data.forEach((r, i) => {
-      const y = i * rowH + 4;
-      const top = Math.max(r.planned || 0, r.reported || 0, r.audited || 0) || 1;
-      const p = productInfo(r.product);
-      chart.append(svg("text", { x: 0, y: y + 13 }, unitName(r.unit) + " · " + r.period));
-      chart.append(svg("text", { x: 0, y: y + 26, class: "dim" }, p.name + (p.unit ? " (" + p.unit + ")" : "")));
-      const series = [["planned", r.planned], ["reported", r.reported], ["audited", r.audited]];
-      series.forEach(([name, value], k) => {
-        const w = value ? Math.max(1, (value / top) * barW) : 0;
-        const bar = svg("rect", { x: labelW, y: y + k * 9, width: w.toFixed(1), height: 8, class: name });
-        bar.append(svg("title", {}, name + ": " + fmt(value)));
-        chart.append(bar);
-      });
-      const f = fulfilment(r);
-      const note = "plan " + fmt(r.planned) + (f === null ? "" : " · " + Math.round(f * 100) + " %");
-      chart.append(svg("text", { x: labelW + barW + 8, y: y + 17, class: "dim" }, note));
+    const chart = svg("svg", { viewBox: "0 0 " + W + " " + rows.length * rowH, role: "img", "aria-label": "fulfilment by unit, one scale" });
+    rows.forEach((r, i) => {
+      const y = i * rowH;
+      const g = svg("g", { class: "row" + (r.has_children || r.kind === "enterprise" ? " drill" : ""), "data-unit": r.unit });
+      g.append(svg("rect", { class: "hit", x: 0, y: y, width: W, height: rowH }));
+      const label = svg("text", { x: 0, y: y + 20 }, r.name.length > 32 ? r.name.slice(0, 31) + "…" : r.name);
+      g.append(label);
+      const w = (v) => Math.max(0, (barW * (v || 0)) / scale);
+      g.append(svg("rect", { class: "planned", x: labelW, y: y + 4, width: w(r.planned), height: 8 }));
+      g.append(svg("rect", { class: "reported", x: labelW, y: y + 13, width: w(r.reported), height: 8 }));
+      g.append(svg("rect", { class: "audited", x: labelW, y: y + 22, width: w(r.audited), height: 8 }));
+      let words;
+      if (r.audited === null) words = auditedWords(r);
+      else if (r.planned === null) words = "no plan";
+      else words = pct(r.fulfilment === null ? 0 : r.fulfilment);
+      const cls = r.audited === null ? (words === "flagged" ? "low" : "dim") : r.fulfilment !== null && r.fulfilment < 0.9 ? "low" : "";
+      g.append(svg("text", { x: W - textW + 8, y: y + 20, class: cls }, words));
+      const tip = svg("title", {}, r.name + ": planned " + money(r.planned) + ", reported " + money(r.reported) + ", audited " + (r.audited === null ? "pending" : money(r.audited)) + (r.pending ? " (" + r.pending + " reports awaiting the audit)" : ""));
+      g.append(tip);
+      if (r.has_children || r.kind === "enterprise") g.addEventListener("click", () => select(r.unit));
+      chart.append(g);
     });
     box.append(chart);
-    if (rows.length > CHART_ROWS) box.append(el("p", { class: "hint" }, "The chart shows the first " + CHART_ROWS + " of " + rows.length + " rows; pick a period or product to narrow it. Each row is scaled to its own largest value."));
-    else box.append(el("p", { class: "hint" }, "Each row is scaled to its own largest value (products have different units)."));
   }
 
-  // ---- flags, agreements, reports --------------------------------------------------------------
-  function inSelection(unitId) {
-    const unit = state.byId.get(state.selected);
-    if (!unit || unit.kind === "network") return true;
-    if (unit.kind === "zone") {
-      const u = state.byId.get(unitId);
-      return !!u && u.zone === unit.id;
-    }
-    return descendants(unit.id).includes(unitId);
+  function auditedWords(r) {
+    // audited is null: reports still await the audit, or every report was flagged (and not approved)
+    if (r.pending > 0) return "pending";
+    return r.reported ? "flagged" : "nothing reported";
   }
 
-  async function loadFlags(gen) {
-    const { body } = await api("/api/flags");
+  // ---- detail: planned, reported, audited per product ------------------------------------------
+  async function loadDetail(gen) {
+    const unit = currentUnit();
+    const product = $("detail-product").value;
+    const { body } = await api("/api/rollup" + query({ unit: unit, period: state.period, product: product, children: "true" }));
     if (gen !== state.gen) return;
-    const flags = body.filter((f) => inSelection(f.unit)).sort((a, b) => b.report_id - a.report_id);
-    const list = $("flags");
-    list.replaceChildren();
-    $("flag-count").textContent = "(" + flags.length + ")";
-    if (!flags.length) list.append(el("li", { class: "none" }, "No flags for this selection."));
-    for (const f of flags) {
-      const p = productInfo(f.product);
-      list.append(
-        el("li", { class: "flag " + f.severity, "data-report": f.report_id },
-          el("div", {}, f.message),
-          el("div", { class: "meta" }, unitName(f.unit) + " · " + f.period + " · " + p.name + " · " + f.check.replace(/_/g, " ") + " · " + f.severity + " · report #" + f.report_id),
-        ),
-      );
-    }
+    $("detail-scope").textContent = "— " + unitName(unit) + ", " + state.period;
+    const start = state.detailPage * PAGE;
+    const rows = body.slice(start, start + PAGE);
+    $("detail-table").querySelector("tbody").replaceChildren(
+      ...(rows.length
+        ? rows.map((r) => {
+            const info = productInfo(r.product);
+            const share = r.planned && r.audited !== null ? r.audited / r.planned : null;
+            return el(
+              "tr",
+              {},
+              el("td", {}, unitName(r.unit)),
+              el("td", {}, info.name + " (" + info.unit + ")"),
+              el("td", { class: "num" }, r.planned === null ? "–" : fmt(r.planned)),
+              el("td", { class: "num" }, fmt(r.reported)),
+              el("td", { class: "num" + (r.audited === null ? " dim" : "") }, r.audited === null ? auditedWords(r) : fmt(r.audited)),
+              el("td", { class: "num" + (share !== null && share < 0.9 ? " low" : "") }, share === null ? "–" : pct(share))
+            );
+          })
+        : [el("tr", {}, el("td", { colspan: 6, class: "dim" }, "No plan or reports for this unit and period."))])
+    );
+    pager("detail-pager", state.detailPage, start + PAGE < body.length, body.length, (p) => {
+      state.detailPage = p;
+      loadDetail(state.gen);
+    });
   }
 
-  async function loadAgreements(gen) {
-    const { body } = await api("/api/agreements");
+  // ---- completeness ----------------------------------------------------------------------------
+  async function loadCompleteness(gen) {
+    const find = $("missing-find").value.trim();
+    const q = { unit: currentUnit(), period: state.period, find: find, limit: PAGE, offset: state.missingPage * PAGE };
+    const { body } = await api("/api/completeness" + query(q));
     if (gen !== state.gen) return;
-    const bad = body.filter((a) => a.status === "late" || a.status === "unfulfilled");
-    const list = $("agreements");
-    list.replaceChildren();
-    $("agreement-count").textContent = "(" + bad.length + " of " + body.length + ")";
-    if (!bad.length) list.append(el("li", { class: "none" }, body.length ? "All " + body.length + " agreements are met or on schedule." : "No agreements."));
-    for (const a of bad) {
-      const what = a.kind === "product" && a.product ? productInfo(a.product).name : a.kind;
-      list.append(
-        el("li", { class: "agreement " + a.status, "data-agreement": a.id },
-          el("div", {}, unitName(a.from) + " → " + unitName(a.to) + ": " + what + " " + fmt(a.delivered) + " of " + fmt(a.quantity) + " " + a.unit + " delivered"),
-          el("div", { class: "meta" }, a.status + " · due " + a.due + " · " + a.id + (a.zone ? " · " + unitName(a.zone) : "")),
-        ),
-      );
-    }
+    $("completeness-count").textContent = "(" + body.reported + " of " + body.expected + ", " + pct(body.share) + ")";
+    $("completeness-table").querySelector("tbody").replaceChildren(
+      ...body.children.map((c) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, el("button", { type: "button", class: "link", onclick: () => select(c.unit) }, c.name)),
+          el("td", { class: "num" }, c.reported + " of " + c.expected),
+          el("td", { class: "num" + (c.share !== null && c.share < 1 ? " low" : "") }, pct(c.share))
+        )
+      )
+    );
+    $("missing-count").textContent = "(" + body.missing_total + ")";
+    $("missing").replaceChildren(
+      ...(body.missing.length
+        ? body.missing.map((m) => el("li", { class: "missing" }, m.name, el("div", { class: "meta" }, unitName(m.region) + " · " + m.products.map((p) => productInfo(p).name).join(", "))))
+        : [el("li", { class: "none" }, find ? "None match." : "Everyone has reported.")])
+    );
+    pager("missing-pager", state.missingPage, (state.missingPage + 1) * PAGE < body.missing_total, body.missing_total, (p) => {
+      state.missingPage = p;
+      loadCompleteness(state.gen);
+    });
   }
 
+  function renderBehind(ov) {
+    const a = ov.agreements;
+    $("agreement-count").textContent = "(" + a.behind_total + " of " + a.total + ")";
+    $("agreements").replaceChildren(
+      ...(a.behind.length
+        ? a.behind.map((x) =>
+            el(
+              "li",
+              { class: x.status === "unfulfilled" ? "high" : "late" },
+              el("strong", {}, x.id), " " + x.status + ": " + fmt(x.delivered) + " of " + fmt(x.quantity) + " " + x.unit + " delivered",
+              el("div", { class: "meta" }, unitName(x.from) + " → " + unitName(x.to) + ", " + x.start + " … " + x.due + " (as of " + x.as_of + ")")
+            )
+          )
+        : [el("li", { class: "none" }, a.total ? (a.with_deliveries ? "None behind." : "None behind; no deliveries recorded yet.") : "No agreements here.")])
+    );
+    const f = ov.flags;
+    $("flag-count").textContent = "(" + plural(f.errors, "error") + ", " + plural(f.warnings, "warning") + ")";
+    $("flags").replaceChildren(
+      ...(f.list.length
+        ? f.list.map((x) =>
+            el("li", { class: x.severity }, el("strong", {}, x.check), " — " + x.message, el("div", { class: "meta" }, "report " + x.report_id + " · " + unitName(x.unit) + " · " + x.period))
+          )
+        : [el("li", { class: "none" }, "No open flags.")])
+    );
+  }
+
+  // ---- reports ---------------------------------------------------------------------------------
   async function loadReports(gen) {
-    const unit = state.byId.get(state.selected);
-    const params = { limit: 1000 };
-    if (unit && unit.kind !== "zone" && unit.kind !== "network") params.unit = unit.id;
-    const { body } = await api("/api/reports" + query(params));
+    const q = {
+      unit: currentUnit(),
+      period: state.period,
+      status: $("reports-status").value,
+      product: $("reports-product").value,
+      limit: PAGE + 1,
+      offset: state.reportsPage * PAGE,
+    };
+    const { body } = await api("/api/reports" + query(q));
     if (gen !== state.gen) return;
-    const reports = body.filter((r) => inSelection(r.unit)).reverse().slice(0, 100);
-    const tbody = $("reports-table").querySelector("tbody");
-    tbody.replaceChildren();
-    const planner = state.me && state.me.role === "planner";
-    for (const r of reports) {
-      const actions = el("td", {});
-      if (planner && r.status === "submitted") {
-        actions.append(el("button", { type: "button", class: "small", onclick: () => decide(r.id, "approve") }, "Approve"), " ");
-        const reason = el("input", { placeholder: "reason", size: 10, "aria-label": "reason for returning report " + r.id });
-        actions.append(reason, el("button", { type: "button", class: "small secondary", onclick: () => decide(r.id, "return", reason.value) }, "Return"));
-      }
-      const flagged = (r.flags || []).length;
-      tbody.append(
-        el("tr", { "data-report": r.id },
+    $("reports-scope").textContent = "— " + unitName(currentUnit()) + ", " + state.period;
+    const rows = body.slice(0, PAGE);
+    $("reports-empty").hidden = rows.length > 0;
+    const planner = state.me.role === "planner";
+    $("reports-table").querySelector("tbody").replaceChildren(
+      ...rows.map((r) => {
+        const info = productInfo(r.product);
+        const actions = el("td", {});
+        if (planner && r.status === "submitted") {
+          actions.append(el("button", { type: "button", class: "small", onclick: () => decide(r.id, "approve") }, "Approve"));
+          const reason = el("input", { type: "text", placeholder: "reason", "aria-label": "reason for returning report " + r.id, size: 12 });
+          actions.append(reason, el("button", { type: "button", class: "small secondary", onclick: () => decide(r.id, "return", reason.value) }, "Return"));
+        }
+        const flagged = r.flags.some((f) => f.severity === "error");
+        return el(
+          "tr",
+          { "data-report": r.id },
           el("td", {}, unitName(r.unit)),
           el("td", {}, r.period),
-          el("td", {}, productInfo(r.product).name),
-          el("td", { class: "num" }, fmt(r.produced)),
-          el("td", {}, "v" + r.version),
-          el("td", {}, el("span", { class: "status " + r.status }, r.status), flagged ? el("span", { class: "low" }, " ⚑ " + flagged) : null, r.return_reason ? el("div", { class: "meta" }, r.return_reason) : null),
-          el("td", {}, r.submitted_by || ""),
-          actions,
-        ),
-      );
-    }
-    $("reports-empty").hidden = reports.length !== 0;
+          el("td", {}, info.name),
+          el("td", { class: "num" + (flagged ? " low" : "") }, fmt(r.produced) + " " + info.unit),
+          el("td", {}, String(r.version)),
+          el("td", {}, el("span", { class: "status " + r.status }, r.status)),
+          el("td", {}, r.submitted_by),
+          actions
+        );
+      })
+    );
+    pager("reports-pager", state.reportsPage, body.length > PAGE, null, (p) => {
+      state.reportsPage = p;
+      loadReports(state.gen);
+    });
   }
 
   async function decide(id, action, reason) {
     try {
-      if (action === "approve") await api("/api/reports/" + id + "/approve", { method: "POST" });
-      else await api("/api/reports/" + id + "/return", { method: "POST", json: { reason: reason || "returned by the planner" } });
-      await refreshData();
+      if (action === "return" && !reason) throw new ApiError(422, "give a reason for returning the report");
+      await api("/api/reports/" + id + "/" + action, action === "return" ? { method: "POST", json: { reason: reason } } : { method: "POST" });
+      refresh();
     } catch (e) {
-      alertLine("Could not " + action + " report " + id + ": " + e.message);
+      if (e.status !== 401) alertLine("Report " + id + ": " + e.message);
     }
   }
 
   function alertLine(message) {
-    const out = $("r-result");
-    out.className = "error";
-    out.textContent = message;
+    const line = $("r-result");
+    line.className = "error";
+    line.textContent = message;
+    line.scrollIntoView({ block: "nearest" });
   }
 
-  // ---- report form -----------------------------------------------------------------------------
-  function productOptions(select, blank) {
-    select.replaceChildren();
-    if (blank) select.append(el("option", { value: "" }, blank));
-    for (const p of state.scenario.products) select.append(el("option", { value: p.id }, p.name + (p.unit ? " (" + p.unit + ")" : "")));
+  // ---- the report form -------------------------------------------------------------------------
+  function productsOf(unitId) {
+    const u = state.byId.get(unitId);
+    return (u && u.products) || [];
   }
 
-  function addInputRow() {
-    const product = el("select", { class: "in-product", "aria-label": "input product" });
-    productOptions(product, "— product —");
-    const qty = el("input", { class: "in-qty", type: "number", min: 0, step: "any", placeholder: "quantity", "aria-label": "input quantity" });
-    const row = el("div", { class: "input-row" }, product, qty, el("button", { type: "button", class: "link", onclick: () => row.remove() }, "remove"));
-    $("r-inputs").append(row);
-  }
-
-  function setupForm() {
-    const units = writableUnits();
-    const card = $("submit-card");
-    card.hidden = units.length === 0;
-    if (!units.length) return;
-    const unitSel = $("r-unit");
-    unitSel.replaceChildren(...units.map((u) => el("option", { value: u.id }, u.name + " (" + u.kind + ")")));
-    $("r-period").replaceChildren(...state.scenario.periods.map((p) => el("option", { value: p }, p)));
-    productOptions($("r-product"));
-    $("r-inputs").replaceChildren();
-    addInputRow();
+  function fillProducts() {
+    const sel = $("r-product");
+    const keep = sel.value;
+    sel.replaceChildren(...productsOf($("r-unit").value).map((p) => el("option", { value: p }, productInfo(p).name + " (" + productInfo(p).unit + ")")));
+    if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
     updateProducedUnit();
-    state.clientId = newClientId();
   }
 
   function updateProducedUnit() {
-    const unit = productInfo($("r-product").value).unit;
-    $("r-produced-unit").textContent = unit ? "(" + unit + ")" : "";
+    const p = $("r-product").value;
+    $("r-produced-unit").textContent = p ? "[" + productInfo(p).unit + "]" : "";
   }
 
-  async function onSubmitReport(event) {
-    event.preventDefault();
-    const out = $("r-result");
-    out.className = "";
-    out.textContent = "Sending…";
+  function addInputRow() {
+    const products = (state.scenario && state.scenario.products) || [];
+    const sel = el("select", { class: "in-product", "aria-label": "input product" }, ...products.map((p) => el("option", { value: p.id }, p.name + " (" + p.unit + ")")));
+    const qty = el("input", { class: "in-qty", type: "number", min: "0", step: "any", "aria-label": "input quantity" });
+    const row = el("div", { class: "input-row" }, sel, qty, el("button", { type: "button", class: "link", onclick: () => row.remove() }, "remove"));
+    $("r-inputs").append(row);
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function clearForm() {
+    state.clientId = null;
+    $("report-form").reset();
+    $("r-inputs").replaceChildren();
+    $("r-result").textContent = "";
+    $("r-result").className = "";
+  }
+
+  function setupForm() {
+    clearForm();
+    const writes = state.me.writes || [];
+    $("submit-card").hidden = writes.length === 0;
+    $("r-unit").replaceChildren(...writes.map((id) => el("option", { value: id }, unitName(id) + " (" + state.byId.get(id).kind + ")")));
+    $("r-period").replaceChildren(...state.scenario.periods.map((p) => el("option", { value: p }, p)));
+    $("r-period").value = state.period;
+    fillProducts();
+  }
+
+  function formBody() {
     const inputs = {};
     for (const row of $("r-inputs").querySelectorAll(".input-row")) {
-      const p = row.querySelector(".in-product").value;
       const q = row.querySelector(".in-qty").value;
-      if (p && q !== "") inputs[p] = (inputs[p] || 0) + Number(q);
+      if (q !== "") inputs[row.querySelector(".in-product").value] = Number(q);
     }
-    const report = {
-      client_id: state.clientId,
+    return {
       unit: $("r-unit").value,
       period: $("r-period").value,
       product: $("r-product").value,
@@ -521,105 +656,147 @@
       labour: Number($("r-labour").value || 0),
       remark: $("r-remark").value,
     };
+  }
+
+  function showStored(body, what) {
+    const line = $("r-result");
+    const errors = body.flags.filter((f) => f.severity === "error");
+    line.className = errors.length ? "error" : "ok";
+    line.textContent = what + " report " + body.id + " (version " + body.version + ")" + (body.flags.length ? "; the audit flagged: " + body.flags.map((f) => f.message).join("; ") : "; the audit found nothing wrong.");
+    state.clientId = null;
+    $("r-produced").value = "";
+    $("r-remark").value = "";
+    $("r-inputs").replaceChildren();
+    refresh();
+  }
+
+  async function onSubmitReport(event) {
+    event.preventDefault();
+    const body = formBody();
+    if (!state.clientId) state.clientId = newClientId();
     try {
-      const { status, body } = await api("/api/reports", { method: "POST", json: report });
-      const flags = body.flags || [];
-      out.replaceChildren(
-        el("span", { class: "ok" }, (status === 201 ? "Stored" : "Already stored") + " as report #" + body.id + " (version " + body.version + ", " + body.status + ")."),
-        ...flags.map((f) => el("div", { class: "low" }, "⚑ " + f.message)),
-      );
-      state.clientId = newClientId();
-      $("r-produced").value = "";
-      $("r-labour").value = "0";
-      $("r-remark").value = "";
-      $("r-inputs").replaceChildren();
-      addInputRow();
-      await refreshData();
-      // the server may finish auditing a moment later: look again shortly
-      setTimeout(refreshData, 2000);
+      const r = await api("/api/reports", { method: "POST", json: Object.assign({ client_id: state.clientId }, body) });
+      showStored(r.body, r.status === 201 ? "Stored" : "Already stored:");
     } catch (e) {
-      // keep the same client_id: resending after a failure cannot store the report twice
-      out.className = "error";
-      out.textContent = "Not stored: " + e.message;
+      if (e.status === 401) return;
+      state.clientId = null;
+      const held = /^report (\d+) already holds/.exec(e.message);
+      if (held) {
+        const line = $("r-result");
+        line.className = "error";
+        line.replaceChildren(
+          "Report " + held[1] + " already holds this unit, product and period. ",
+          el("button", { type: "button", class: "small", id: "r-correct", onclick: () => correctInstead(Number(held[1]), body) }, "Correct report " + held[1] + " with these figures")
+        );
+      } else {
+        alertLine(e.message);
+      }
     }
   }
 
-  // ---- start -----------------------------------------------------------------------------------
-  function sectionNote(cardId, message) {
-    const card = $(cardId);
-    let note = card.querySelector(".section-error");
-    if (!message) {
-      if (note) note.remove();
-      return;
+  async function correctInstead(id, body) {
+    try {
+      const r = await api("/api/reports/" + id + "/correct", { method: "POST", json: { produced: body.produced, inputs: body.inputs, labour: body.labour, remark: body.remark } });
+      showStored(r.body, "Corrected");
+    } catch (e) {
+      if (e.status !== 401) alertLine(e.message);
     }
-    if (!note) {
-      note = el("p", { class: "error section-error", role: "alert" });
-      card.querySelector("h2").after(note);
-    }
-    note.textContent = message;
   }
 
-  async function refreshData() {
-    // each section loads on its own: one failing request does not blank the others
-    const sections = [
-      [loadRollup, "rollup-card"],
-      [loadFlags, "flags-card"],
-      [loadAgreements, "agreements-card"],
-      [loadReports, "reports-card"],
-    ];
+  // ---- refresh ---------------------------------------------------------------------------------
+  async function refresh() {
     const gen = ++state.gen;
-    await Promise.all(
-      sections.map(([load, card]) =>
-        load(gen).then(
-          () => sectionNote(card, ""),
-          (e) => {
-            if (e.status !== 401) sectionNote(card, "Could not load this part: " + e.message);
-          },
-        ),
-      ),
-    );
+    try {
+      const { body } = await api("/api/overview" + query({ unit: state.selected, period: state.period }));
+      if (gen !== state.gen) return;
+      state.overview = body;
+      renderPlan(body.plan);
+      renderTiles(body);
+      renderCrumbs(body);
+      renderChart(body);
+      renderBehind(body);
+      renderTree();
+      await Promise.all([loadDetail(gen), loadCompleteness(gen), loadReports(gen)]);
+    } catch (e) {
+      if (e.status !== 401) alertLine("Could not load the figures: " + e.message);
+    }
+  }
+
+  async function setCurrent() {
+    try {
+      const { body } = await api("/api/settings", { method: "PUT", json: { current_period: state.period } });
+      state.settings = body;
+      $("make-current").hidden = true;
+      refresh();
+    } catch (e) {
+      if (e.status !== 401) alertLine(e.message);
+    }
   }
 
   async function start() {
-    const [me, scenario, units] = await Promise.all([api("/api/me"), api("/api/scenario"), api("/api/units")]);
+    const [me, scenario, units, settings] = await Promise.all([api("/api/me"), api("/api/scenario"), api("/api/units"), api("/api/settings")]);
     state.me = me.body;
     state.scenario = scenario.body;
+    state.settings = settings.body;
+    state.period = state.settings.current_period;
+    state.selected = null;
     indexUnits(units.body);
-    $("who-name").textContent = state.me.username + (state.me.unit ? " · " + unitName(state.me.unit) : "");
-    $("who-role").textContent = state.me.role.replace(/_/g, " ");
-    $("who").hidden = false;
+    if (state.units.length <= SMALL_TREE) state.units.forEach((u) => state.expanded.add(u.id));
+    else if (state.me.unit) expandTo(state.me.unit);
+    $("who-name").textContent = state.me.username;
+    $("who-role").textContent = state.me.role.replace("_", " ") + (state.me.unit ? " · " + unitName(state.me.unit) : "");
+    $("period").replaceChildren(...state.scenario.periods.map((p) => el("option", { value: p }, p + (p === state.settings.current_period ? " (current)" : ""))));
+    $("period").value = state.period;
+    const products = state.scenario.products.map((p) => el("option", { value: p.id }, p.name));
+    $("detail-product").replaceChildren(el("option", { value: "" }, "all"), ...products);
+    $("reports-product").replaceChildren(el("option", { value: "" }, "all"), ...products.map((o) => o.cloneNode(true)));
     $("login-view").hidden = true;
     $("app-view").hidden = false;
-    const periodSel = $("filter-period");
-    periodSel.replaceChildren(el("option", { value: "" }, "all"), ...state.scenario.periods.map((p) => el("option", { value: p }, p)));
-    productOptions($("filter-product"), "all");
+    $("who").hidden = false;
     setupForm();
-    state.selected = defaultUnit();
-    state.expanded = new Set(state.units.length <= SMALL_TREE ? state.units.map((u) => u.id) : []);
-    for (const u of state.units) if (REGION_KINDS.includes(u.kind) && !u.parent) state.expanded.add(u.id);
-    if (state.selected) expandTo(state.selected);
     renderTree();
-    await refreshData();
-    if (!state.timer) state.timer = setInterval(() => {
-      if (state.token && !document.hidden) refreshData();
+    await refresh();
+    clearInterval(state.timer);
+    state.timer = setInterval(() => {
+      if (document.visibilityState === "visible") refresh();
     }, REFRESH_MS);
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
-    $("login-form").addEventListener("submit", onLogin);
-    $("logout").addEventListener("click", () => logout(""));
-    $("refresh").addEventListener("click", refreshData);
-    $("filter-period").addEventListener("change", refreshData);
-    $("filter-product").addEventListener("change", refreshData);
-    $("all-units").addEventListener("click", () => select(null));
-    $("report-form").addEventListener("submit", onSubmitReport);
-    $("r-add-input").addEventListener("click", addInputRow);
-    $("unit-find").addEventListener("input", renderTree);
-    $("r-product").addEventListener("change", updateProducedUnit);
-    if (state.token) {
-      start().catch(() => logout(""));
-    } else {
-      showLogin("");
-    }
+  // ---- wiring ----------------------------------------------------------------------------------
+  $("login-form").addEventListener("submit", onLogin);
+  $("logout").addEventListener("click", () => logout("", true));
+  $("home").addEventListener("click", () => select(null));
+  $("unit-find").addEventListener("input", renderTree);
+  $("period").addEventListener("change", () => {
+    state.period = $("period").value;
+    $("make-current").hidden = !(state.me.role === "planner" && state.period !== state.settings.current_period);
+    $("r-period").value = state.period;
+    select(state.selected);
   });
+  $("make-current").addEventListener("click", setCurrent);
+  $("detail-product").addEventListener("change", () => {
+    state.detailPage = 0;
+    loadDetail(state.gen);
+  });
+  for (const id of ["reports-status", "reports-product"]) {
+    $(id).addEventListener("change", () => {
+      state.reportsPage = 0;
+      loadReports(state.gen);
+    });
+  }
+  $("missing-find").addEventListener("input", () => {
+    state.missingPage = 0;
+    loadCompleteness(state.gen);
+  });
+  $("r-unit").addEventListener("change", fillProducts);
+  $("r-product").addEventListener("change", updateProducedUnit);
+  $("r-add-input").addEventListener("click", addInputRow);
+  $("report-form").addEventListener("submit", onSubmitReport);
+  for (const id of ["r-unit", "r-period", "r-product"]) $(id).addEventListener("change", () => (state.clientId = null));
+
+  if (state.token) {
+    start().catch(() => showLogin(""));
+  } else {
+    showLogin("");
+  }
 })();
