@@ -1398,11 +1398,26 @@ def build() -> dict[str, Any]:
             grain_product="grain",
             yield_curve=[[0, 0], [0.5, 0.45], [1.0, 0.68], [1.5, 0.80], [2.5, 0.88], [4.0, 0.90]],
             base_farm_share=0.85,
-            source="estimate: Shanxi grain yields ~0.7 t/ha in the 1950s; diminishing returns to labour",
+            reserve=300_000,
+            storage_loss=0.02,
+            source="estimate: Shanxi grain yields ~0.7 t/ha in the 1950s; diminishing returns to labour; "
+            "reserve: state granaries held on the order of a tenth of a year's harvest at the end of 1957 "
+            "(estimate), Shanxi's ~3.0 Mt harvest giving ~300,000 t; storage loss: 2 % a year in the "
+            "granaries of the time (estimate)",
         ),
         guardrails=dict(
             food_per_head=165,
             min_farm_share=0.6,
+            sources=dict(
+                agriculture="seed 002: 'grasp industry with one hand and agriculture with the other': grain "
+                "and farm output not below 1957's",
+                consumption_per_head="seed 002: 'planning grain use, and opposing extravagance and waste'; "
+                "estimate: a committee keeps households at 1957's consumption per head",
+                reference_floor="seed 000 ('catch up with agriculture'): met by industry growing, not by "
+                "agriculture shrinking",
+                food_risk="estimate: the plan covers a run of bad harvests as bad as one in twenty",
+                new_capacity_use="estimate: a plant that never runs at a tenth of its capacity was not worth building",
+            ),
             source="estimate: subsistence ~165 kg unhusked grain per head per year; fields need 60 % "
             "of the rural labour force",
         ),

@@ -10,6 +10,7 @@ from leapplan.scenario.model import Scenario
 
 ACTIONS = 3
 """How many reliefs each explanation names."""
+PLURAL = {"worker": "workers", "technician": "technicians"}
 
 
 def names_of(s: Scenario, pm: PlanModel) -> dict[str, str]:
@@ -69,7 +70,9 @@ def _unit(s: Scenario, technology: str) -> str:
     return next((p.unit for p in s.products if p.id == product), "")
 
 
-def explain_targets(pm: PlanModel, tables: dict[str, pd.DataFrame], weak: pd.DataFrame, names: dict[str, str]) -> list[str]:
+def explain_targets(
+    pm: PlanModel, tables: dict[str, pd.DataFrame], weak: pd.DataFrame, names: dict[str, str]
+) -> list[str]:
     """One paragraph per row of the targets table: empty for a target met, else what is cut, the ``ACTIONS``
     reliefs worth most, and what the plan builds up to the target's year."""
     s = pm.scenario
@@ -83,14 +86,16 @@ def explain_targets(pm: PlanModel, tables: dict[str, pd.DataFrame], weak: pd.Dat
         own = weak[weak["target"] == r.id] if "target" in weak else weak.iloc[0:0]
         if not len(own) and "target" in weak:
             own = weak[weak["target"] == level_of.get(r.id, "")]
+        named = r.id if r.description in ("", r.id) else f"{r.id} ({r.description})"
         text = (
-            f"{r.id} ({r.description}) is cut by {r.cut_share:.1%}: {_number(r.achievable)} of the required "
+            f"{named} is cut by {r.cut_share:.1%}: {_number(r.achievable)} of the required "
             f"{_number(r.required)} {r.unit} in {r.year} (usable output)."
         )
         if len(own):
             reliefs = []
             for w in own.head(ACTIONS).itertuples(index=False):
                 unit = str(w.unit).split(" per ", 1)[-1]
+                unit = PLURAL.get(unit, unit)
                 size = float(getattr(w, "size", float("nan")))
                 amount = f" ({_number(0.01 * size)} {unit})" if size == size and size > 0 else ""
                 gain = str(w.unit).split(" per ", 1)[0]

@@ -4,7 +4,7 @@ After the targets (each priority level's shortfall minimised and held, see ``sol
 
     W = Σ_p [ w_food · π_g · Σ_r fed[p, r]  +  w_goods · Σ_n π_n · more[p, n] ]
         − w_cost  · Σ_p [ Σ_v c_v · b[p, v]  +  Σ_e π^imp_e · imp[p, e]  +  ω · Σ_u l_u · x[p, u] ]
-        − w_waste · Σ_p [ Σ_u π_u · x[p, u]  +  π_t · Σ_f dist_f · s[p, f]  +  Σ_a π_a · d[p, a] ]
+        − w_waste · Σ_p Σ_u π_u · x[p, u]  −  w_freight · π_t · Σ_p [ Σ_f dist_f · s[p, f] + Σ_a tkm_a · d[p, a] ]
         − w_dump  · Σ_p π_g · Σ_n dump[p, n]
 
 in yuan at base-year prices (π the products' base-year prices, c the capital cost per unit of capacity, l the labour
@@ -39,6 +39,7 @@ class Weights:
     goods: float = 0.5
     cost: float = 0.1
     waste: float = 0.01
+    freight: float = 1.0
     dump: float = 1.0
 
 
@@ -63,16 +64,9 @@ def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def waste_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and coefficients of gross output value + freight value + agreement deliveries value [yuan]."""
+    """Labels and coefficients of gross output value [yuan]."""
     ix = pm.index
-    nP = len(ix.periods)
-    transport = ix.products[ix.products["sector"] == "transport"]
-    tkm_price = float(transport["price"].min()) if len(transport) else 0.0
-    ship = pm.flows["distance"].to_numpy() * pm.flows["tonnage"].to_numpy() * tkm_price
-    d_price = ix.products["price"].reindex(ix.agreements["product"]).fillna(1.0).to_numpy()
-    labels = [_labels(pm, "x").ravel(), _labels(pm, "s").ravel(), _labels(pm, "d").ravel()]
-    coeffs = [np.tile(ix.units["price"].to_numpy(), nP), np.tile(ship, nP), np.tile(d_price, nP)]
-    return np.concatenate(labels), np.concatenate(coeffs)
+    return _labels(pm, "x").ravel(), np.tile(ix.units["price"].to_numpy(), len(ix.periods))
 
 
 def freight_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
@@ -125,6 +119,7 @@ def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.n
         (cost_terms(pm), w.cost),
         (labour_terms(pm), w.cost),
         (waste_terms(pm), w.waste),
+        (freight_terms(pm), w.freight * haulage_value(pm)),
     ):
         parts.append((labels, weight * coeffs))
     labels = np.concatenate([p[0] for p in parts])
@@ -179,6 +174,6 @@ def welfare_parts(pm: PlanModel, sol: np.ndarray, w: Weights = WEIGHTS) -> dict[
         "cost": value(*cost_terms(pm)),
         "industry_labour": value(*labour_terms(pm)),
         "freight_tkm": value(*freight_terms(pm)),
-        "waste": value(*waste_terms(pm)),
+        "gross_output": value(*waste_terms(pm)),
         "grain_dumped": value(dump, np.full(dump.size, grain_price)),
     }

@@ -4,7 +4,7 @@ Stages, each one HiGHS run (``solve_plan`` reads them top to bottom):
 
 1. **Targets, priority by priority.** Each priority level's shortfall ``level = Σ norm_k/n̄ × short_k`` (the
    targets' shortfalls in their own unit over the level's mean requirement n̄; the plain sum of relative
-   shortfalls when a level mixes units; soft zone agreements are the last level) is minimised and then held
+   shortfalls when a level mixes units; soft zone agreements come first) is minimised and then held
    (``level ≤ optimum × (1 + tol) + 1e-9``; tol 1e-9 by simplex, 1e-6 by interior point) in every later stage,
    so a level is never improved at the expense of a higher one. The first run minimises the sum of all levels:
    every level met in it, in order from the first, is settled by that one run. From the first level it leaves
@@ -87,9 +87,15 @@ class Level:
 
 
 def _levels(pm: PlanModel) -> list[Level]:
+    """Soft zone agreements first (commitments between cities and counties are kept before targets are pushed),
+    then the soft targets by priority."""
     tf = pm.targets.frame
     soft = tf[(~tf["hard"]) & tf["in_horizon"]]
     out = []
+    agr = pm.index.agreements
+    if len(agr) and (~agr["hard"]).any():
+        soft_ids = list(agr.index[~agr["hard"]])
+        out.append(Level("agreements", soft_ids, Gauge("percentage points", 100.0, "of soft agreement shortfall")))
     for prio in sorted(set(soft["priority"])):
         group = soft[soft["priority"] == prio]
         ids = list(group.index)
@@ -99,10 +105,6 @@ def _levels(pm: PlanModel) -> list[Level]:
         else:
             gauge = Gauge("percentage points", 100.0, f"of relative shortfall {what}")
         out.append(Level(f"priority {prio}", ids, gauge))
-    agr = pm.index.agreements
-    if len(agr) and (~agr["hard"]).any():
-        soft_ids = list(agr.index[~agr["hard"]])
-        out.append(Level("agreements", soft_ids, Gauge("percentage points", 100.0, "of soft agreement shortfall")))
     return out
 
 
@@ -187,10 +189,10 @@ class Stages:
         return cond
 
     def level_objective(self, ks: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and coefficients of Σ level[k] + the freight hauled, priced in the first level's units."""
+        """Labels and coefficients of Σ level[k] + the freight hauled, priced in the levels' units (the largest)."""
         labels = np.asarray(self.pm.model.variables["level"].labels.values)[ks]
         coeffs = np.ones(len(ks))
-        weight = self.levels[ks[0]].freight * self.haulage
+        weight = max(self.levels[k].freight for k in ks) * self.haulage
         if weight > 0:
             f_labels, f_coeffs = freight_terms(self.pm)
             labels, coeffs = np.concatenate([labels, f_labels]), np.concatenate([coeffs, weight * f_coeffs])
@@ -283,7 +285,9 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
             + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
         )
     if not weak:
-        gauge = Gauge(s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)")
+        gauge = Gauge(
+            s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)"
+        )
         weak.append(weak_links(pm, gauge, names).assign(target=""))
     out = _tables(pm)
     out["targets"]["explanation"] = explain_targets(pm, out, pd.concat(weak, ignore_index=True), names)

@@ -85,6 +85,14 @@ def save(scenario: Scenario, path: str | Path) -> Path:
     """Write a scenario: to ``path`` as one YAML file if it ends in .yaml/.yml, else as a folder with CSV tables."""
     path = Path(path)
     data = scenario.model_dump(mode="json", exclude_defaults=True)
+    # the limits a plan keeps and the grain it starts with are written out in full, defaults too, so that a reader
+    # sees every one to relax
+    for key in ("agriculture", "guardrails"):
+        item = getattr(scenario, key)
+        full = {**item.model_dump(mode="json"), **data.get(key, {})}
+        data[key] = {
+            k: full[k] for k in type(item).model_fields if k in full and (k in data.get(key, {}) or k != "sources")
+        }
     if path.suffix in {".yaml", ".yml"}:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_yaml(data), encoding="utf-8")
