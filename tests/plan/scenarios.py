@@ -148,7 +148,18 @@ def corridor_raw() -> dict[str, Any]:
         ],
         "agriculture": {"yield_curve": [[0, 0], [1, 1]], "base_farm_share": 0.5, "source": SRC},
         # the hand answers below are worked without the base year's deliveries carrying on (test_deliveries.py)
-        "guardrails": {"food_per_head": 200, "min_farm_share": 0.5, "base_deliveries": 0.0, "source": SRC},
+        # and without the guardrails of a committee's plan (test_committee.py works those out)
+        "guardrails": {
+            "food_per_head": 200,
+            "min_farm_share": 0.5,
+            "base_deliveries": 0.0,
+            "agriculture": 0.0,
+            "consumption_per_head": 0.0,
+            "reference_floor": False,
+            "food_risk": 0.0,
+            "new_capacity_use": 0.0,
+            "source": SRC,
+        },
     }
 
 

@@ -20,30 +20,32 @@ def corridor_plan():  # type: ignore[no-untyped-def]
 
 
 def test_weak_links_name_the_road_and_the_coal(corridor_plan) -> None:  # type: ignore[no-untyped-def]
-    # the road binds: one more t/yr of it carries one more t of coal, which makes 0.5 t of iron;
-    # one more t of coal in county B is worth the same 0.5 t. Both are 1 % of 3,000 t → 15 t of iron.
+    # the road binds: one more t/yr of it carries one more t of coal, which makes 0.5 t of iron, less the freight
+    # of hauling it (100 km at 0.01 yuan/t-km = 1 yuan, worth 1/200 t of iron at 200 yuan/t in the target's stage):
+    # 0.495 t; one more t of coal in county B is worth 0.5 t, hauled nowhere. 1 % of 3,000 t: 14.85 and 15 t of iron.
     w = corridor_plan.weak_links
     top = w.head(2).set_index("kind")
     assert set(top.index) == {"corridor", "material"}
-    assert top.loc["corridor", "shadow_price"] == pytest.approx(0.5, rel=1e-6)
+    assert top.loc["corridor", "shadow_price"] == pytest.approx(0.495, rel=1e-6)
     assert top.loc["corridor", "region"] == "ab"
     assert top.loc["material", "shadow_price"] == pytest.approx(0.5, rel=1e-6)
     assert (top.loc["material", "region"], top.loc["material", "product"]) == ("b", "coal")
-    assert top["value_of_one_percent"].to_numpy() == pytest.approx([15.0, 15.0], rel=1e-6)
+    assert top.loc[["material", "corridor"], "value_of_one_percent"].to_numpy() == pytest.approx([15.0, 14.85], rel=1e-6)
     assert top.loc["corridor", "unit"] == "t per t/yr of corridor capacity"
-    assert "adds 0.5 t of iron_1958" in top.loc["corridor", "explanation"]
+    assert "adds 0.495 t of iron_1958" in top.loc["corridor", "explanation"]
     # coal in county A is plentiful: worth nothing, so not a weak link
     assert not ((w["kind"] == "material") & (w["region"] == "a") & (w["product"] == "coal")).any()
 
 
 def test_weak_link_ranking_follows_value_of_one_percent() -> None:
-    # a tighter works (1,200 t/yr) binds before the road: capacity leads, worth 1 t of iron per t/yr
+    # a tighter works (1,200 t/yr) binds before the road: capacity leads, worth 1 t of iron per t/yr less the
+    # freight of its 2 t of coal (2 × 100 km × 0.01 yuan = 2 yuan = 0.01 t of iron): 0.99
     r = solve_plan(
         build(corridor_raw(), {"enterprises.1.capacity": 1200, "enterprises.1.base_output": 1000, "funds.0.amount": 1})
     )
     w = r.weak_links
     assert w.iloc[0]["kind"] == "capacity"
-    assert w.iloc[0]["shadow_price"] == pytest.approx(1.0, rel=1e-6)
+    assert w.iloc[0]["shadow_price"] == pytest.approx(0.99, rel=1e-6)
     assert list(w["value_of_one_percent"]) == sorted(w["value_of_one_percent"], reverse=True)
     assert r.targets.set_index("id").loc["iron_1958", "achievable"] == pytest.approx(1200.1, rel=1e-6)
 

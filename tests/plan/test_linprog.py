@@ -8,7 +8,8 @@ from scipy.optimize import linprog
 from tests.plan.scenarios import build, corridor_raw
 
 from leapplan.plan import solve_plan
-from leapplan.plan.solve import LEVEL_ABS_TOLERANCE, LEVEL_TOLERANCE, MONEY, TIE_BREAK
+from leapplan.plan.objective import MONEY, WEIGHTS
+from leapplan.plan.solve import LEVEL_ABS_TOLERANCE, LEVEL_TOLERANCE
 
 # columns: x_mine x_works x_carts  b_mine b_works b_carts  s_ab s_ba (coal)  short
 N = 9
@@ -43,23 +44,27 @@ def _rows() -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
 
 def test_stage_objectives_match_linprog() -> None:
     a, b, bounds = _rows()
+    # the target's stage: the shortfall, plus the freight hauled at 0.01 yuan per t-km (transport's price) counted
+    # as much as a yuan of the target (3,000 t of iron at 200 yuan: 1 / 600,000 per yuan)
     c1 = np.zeros(N)
     c1[SH] = 1.0
+    c1[[SAB, SBA]] = 100 * 0.01 / (3000 * 200)
     first = linprog(c1, A_ub=a, b_ub=b, bounds=bounds, method="highs")
     assert first.status == 0
-    assert first.fun == pytest.approx(1 / 9, rel=1e-6)  # hand: iron 2,666.67 of 3,000
-    # least cost with the shortfall held: funds + tie-break on output value and freight value [million yuan]
+    assert first.x[SH] == pytest.approx(1 / 9, rel=1e-6)  # hand: iron 2,666.67 of 3,000
+    # the last stage with the shortfall held: cost (funds) + gross output value + freight at its price [million yuan]
+    w = WEIGHTS
     c2 = np.zeros(N)
-    c2[[BM, BW, BC]] = [4, 10, 0.1]
-    c2[[XM, XW, XC]] += TIE_BREAK * np.array([10, 200, 0.01])
-    c2[[SAB, SBA]] += TIE_BREAK * 100 * 0.01
+    c2[[BM, BW, BC]] = w.cost * np.array([4, 10, 0.1])
+    c2[[XM, XW, XC]] += w.waste * np.array([10, 200, 0.01])
+    c2[[SAB, SBA]] += w.freight * 100 * 0.01
     c2 /= MONEY
     hold = np.zeros(N)
     hold[SH] = 1.0
     second = linprog(
         c2,
         A_ub=np.vstack([a, hold]),
-        b_ub=np.append(b, first.fun * (1 + LEVEL_TOLERANCE["simplex"]) + LEVEL_ABS_TOLERANCE),
+        b_ub=np.append(b, first.x[SH] * (1 + LEVEL_TOLERANCE["simplex"]) + LEVEL_ABS_TOLERANCE),
         bounds=bounds,
         method="highs",
     )
@@ -68,5 +73,5 @@ def test_stage_objectives_match_linprog() -> None:
     r = solve_plan(build(corridor_raw(), {"links.0.capacity": 1e9}))
     stages = {s["stage"]: s["objective"] for s in r.solver["stages"]}
     assert stages["priority 1"] == pytest.approx(first.fun, rel=1e-6)
-    assert stages["least cost"] == pytest.approx(second.fun, rel=1e-6)
+    assert stages["people and the future"] == pytest.approx(second.fun, rel=1e-6)
     assert r.objective == pytest.approx(4 * second.x[BM] + 10 * second.x[BW] + 0.1 * second.x[BC], rel=1e-6)
