@@ -3,7 +3,7 @@
     python benchmarks/plan.py                 # 25 and 100 counties × 20 products × 5 years
     python benchmarks/plan.py --large         # adds 400 counties (minutes)
     python benchmarks/plan.py --sizes 25 --methods simplex ipm
-    python benchmarks/plan.py --default       # shanxi-1958's whole plan: default method, one by one, dual simplex
+    python benchmarks/plan.py --default       # shanxi-1958's whole plan against the planner before issue 18
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -149,15 +149,20 @@ def child(counties: int, method: str) -> dict[str, Any]:
     """Solve the first lexicographic stage with one HiGHS method (run in a fresh process); when the plan is
     infeasible, also the elastic diagnosis LP that answers it."""
     import linopy
+    import numpy as np
 
     from leapplan.plan import solve as plan_solve
+    from leapplan.plan.diagnose import diagnosis_objective
     from leapplan.plan.index import build_index
     from leapplan.plan.model import build_model
 
     pm, build_s, _ = leapplan_build(counties)
     with linopy.options as opts:
         opts(semantics="v1")
-        cond, took = _solve(pm, plan_solve._level_objective(pm, 0), method)
+        levels = plan_solve._levels(pm)
+        stages = plan_solve.Stages(pm, {}, levels, False, lambda *_: None)
+        labels, coeffs = stages.level_objective([0]) if levels else (np.zeros(0, dtype=np.int64), np.zeros(0))
+        cond, took = _solve(pm, plan_solve._scalar(pm, labels, coeffs), method)
         out: dict[str, Any] = {
             "status": cond,
             "solve_s": took,
@@ -165,7 +170,7 @@ def child(counties: int, method: str) -> dict[str, Any]:
         }
         if cond != "optimal":
             el = build_model(pm.scenario, build_index(pm.scenario), elastic=True)
-            cond2, took2 = _solve(el, plan_solve.diagnosis_objective(el), method)
+            cond2, took2 = _solve(el, diagnosis_objective(el), method)
             out |= {"elastic_status": cond2, "elastic_s": took2, "elastic_vars": int(el.model.nvars)}
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out | {"peak_rss_mb": rss, "build_s": build_s}
@@ -173,24 +178,55 @@ def child(counties: int, method: str) -> dict[str, Any]:
 
 def full_plan(counties: int, method: str = "auto") -> dict[str, Any]:
     """The whole ``solve_plan`` (all stages, tables, weak links) on a synthetic scenario, or on the default
-    scenario shanxi-1958 when ``counties`` is 0: ``auto`` the default method, ``one-by-one`` the same with no
-    stage solved beside another on a second thread, or one of ``METHODS`` (e.g. dual simplex)."""
+    scenario shanxi-1958 when ``counties`` is 0: ``auto`` the default method, or one of ``METHODS``."""
     from leapplan.plan import solve_plan
     from leapplan.scenario import load
 
     s = load("shanxi-1958") if counties == 0 else _scenario(counties)
-    options: dict[str, Any] | None = None  # auto
-    if method == "one-by-one":
-        options = {"speculate": False}
-    elif method != "auto":
-        options = METHODS[method]
+    options: dict[str, Any] | None = None if method == "auto" else METHODS[method]
     t0 = time.perf_counter()
     r = solve_plan(s, solver_options=options)
     return {
         "status": r.status.value,
         "total_s": time.perf_counter() - t0,
         **{k: r.solver[k] for k in ("build_seconds", "solve_seconds", "variables", "constraints")},
+        "stages": len([st for st in r.solver["stages"] if not str(st["status"]).startswith("met")]),
     }
+
+
+BEFORE = "333470c"
+"""The last commit before issue 18's planner: the baseline of ``--default`` (its stages paired on two threads)."""
+
+
+def previous_planner() -> dict[str, Any]:
+    """shanxi-1958's whole plan by the planner of commit ``BEFORE``, checked out into a temporary worktree and run in a
+    child process with that tree's sources (needs the repository's history)."""
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "before"
+        made = subprocess.run(
+            ["git", "-C", str(root), "worktree", "add", "--detach", str(tree), BEFORE], capture_output=True, text=True
+        )
+        if made.returncode != 0:
+            return {"status": f"failed: {made.stderr.strip()}"}
+        try:
+            code = (
+                "import json, time; from leapplan.scenario import load; from leapplan.plan import solve_plan; "
+                "s = load('shanxi-1958'); t0 = time.perf_counter(); r = solve_plan(s); "
+                "print(json.dumps({'status': r.status.value, 'total_s': time.perf_counter() - t0, "
+                "**{k: r.solver[k] for k in ('build_seconds', 'solve_seconds', 'variables', 'constraints')}}))"
+            )
+            env = {**__import__("os").environ, "PYTHONPATH": str(tree / "src")}
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp)
+            for line in reversed(out.stdout.splitlines()):
+                if line.startswith("{"):
+                    return dict(json.loads(line))
+            return {"status": f"failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'no output'}"}
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
 def run_child(args: list[str]) -> dict[str, Any]:
@@ -209,7 +245,7 @@ def main() -> None:
     parser.add_argument(
         "--default",
         action="store_true",
-        help="only the default scenario's whole plan: default method, stages one by one, dual simplex (3 minutes)",
+        help="only the default scenario's whole plan, against the planner before issue 18 (a few minutes)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
@@ -222,18 +258,23 @@ def main() -> None:
         return
     if a.default:
         runs = {
-            "default method": run_child(["full", "0"]),
-            "stages one by one (no second thread)": run_child(["full", "0", "one-by-one"]),
-            "dual simplex (baseline)": run_child(["full", "0", "simplex"]),
+            "this planner": run_child(["full", "0"]),
+            f"the planner before issue 18 ({BEFORE}, paired stages)": previous_planner(),
         }
         for name, r in runs.items():
+            if "total_s" not in r:
+                print(f"shanxi-1958 solve_plan, {name}: {r['status']}")
+                continue
             print(
                 f"shanxi-1958 solve_plan, {name}: {r['status']}, {r['total_s']:.1f} s "
-                f"(build {r['build_seconds']:.2f} s, solve {r['solve_seconds']:.1f} s, {r['variables']} variables)"
+                f"(build {r['build_seconds']:.2f} s, solve {r['solve_seconds']:.1f} s, {r['variables']} variables, "
+                f"{r['constraints']} rows" + (f", {r['stages']} LPs solved)" if "stages" in r else ")")
             )
-        auto, one, simplex = runs.values()
-        print(f"ratio default / one by one: {auto['total_s'] / one['total_s']:.2f}")
-        print(f"ratio default / dual simplex: {auto['total_s'] / simplex['total_s']:.2f} (goal: under 10 s)")
+        now, before = runs.values()
+        if "total_s" in now and "total_s" in before:
+            print(
+                f"ratio this planner / the planner before: {now['total_s'] / before['total_s']:.2f} (goal: ≤ 1, and 10 s)"
+            )
         return
     sizes = a.sizes + ([400] if a.large and 400 not in a.sizes else [])
     warm, _, _ = leapplan_build(1)  # first use of linopy/xarray pays for imports: keep that out of the timings

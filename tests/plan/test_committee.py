@@ -424,3 +424,78 @@ def test_food_is_held_at_the_quantile_of_the_harvest_risk() -> None:
     # and without frictions the plan comes back as it was written
     once = simulate_once(s, r, frictions=Frictions.none())
     assert once.food["food_per_head"].iloc[0] == pytest.approx(r.food["food_per_head"].iloc[0], rel=1e-9)
+
+
+def cement_sink() -> Scenario:
+    """County C: furnaces of 1,000 t/yr that made 100 t in 1957, iron's only use 100 t a year leaving the
+    province; a cement works (10,000 t/yr, idle) whose cement's only use is building furnaces (0.1 t per t/yr).
+    Target: 100 t of cement in 1958."""
+    return scenario(
+        [county(labour_force=10_000)],
+        [
+            {
+                "id": "iron",
+                "name": "Iron",
+                "unit": "t",
+                "price": 10,
+                "sector": "industry",
+                "export_limit": 100,
+                "source": SRC,
+            },
+            {"id": "cement", "name": "Cement", "unit": "t", "price": 20, "sector": "industry", "source": SRC},
+        ],
+        [
+            furnace(capital_cost=1, capital_goods={"cement": 0.1}),
+            {
+                "id": "kiln",
+                "name": "Kiln",
+                "product": "cement",
+                "kind": "indigenous",
+                "scale": "small",
+                "labour": 0.01,
+                "capital_cost": 1,
+                "build_time": 0,
+                "lifetime": 10,
+                "plant_size": 1000,
+                "source": SRC,
+            },
+        ],
+        [
+            {"id": "c_furnace", "region": "c", "technology": "furnace", "capacity": 1_000, "base_output": 100},
+            {"id": "c_kiln", "region": "c", "technology": "kiln", "capacity": 10_000, "base_output": 0},
+        ],
+        [
+            {
+                "id": "cement",
+                "scope": {"metric": "output", "product": "cement"},
+                "kind": "absolute",
+                "value": 100,
+                "year": 1958,
+            }
+        ],
+        {"new_capacity_use": 0.1},
+        extra={
+            "funds": [
+                {
+                    "id": "budget",
+                    "name": "Budget",
+                    "kind": "state_budget",
+                    "amount": 100_000,
+                    "available_from": 1958,
+                    "recipients": ["prov"],
+                    "source": SRC,
+                }
+            ]
+        },
+    )
+
+
+def test_capacity_is_not_built_beside_idle_capacity_to_take_up_what_a_target_counts() -> None:
+    # 1,000 t/yr of new furnaces would take up the target's 100 t of cement, and running 100 t through them would
+    # satisfy their own row (10 % of the new capacity); but the county's furnaces would then run at 100 / 2,000 =
+    # 5 %: none is built, and the cement has no use: the target is cut in full
+    r = solve_plan(cement_sink())
+    t = _target(r, "cement")
+    assert t["achievable"] == pytest.approx(0.0, abs=1e-6)
+    assert r.solver["no_new_capacity"] == ["c/furnace/county"]
+    assert r.builds.empty

@@ -12,8 +12,8 @@ they eat above the floor first; the rest, ``uncovered``, must come out of the st
     stock[last] ≥ agriculture.reserve                                   (the plan hands the reserve on)
 
 A window is a run of consecutive periods ending in p whose scenario-wide shocks add up to a 1-in-1/(1 − food_risk)
-run (``simulate.harvest.risk_outcomes``): one very bad year, or several bad ones in a row that drain the reserve
-between them; the plan covers every window ending in every period.
+run (``simulate.harvest.risk_outcomes``): p alone (one very bad year), and the plan from its start to p (several
+bad ones in a row that drain the reserve between them).
 
 The simulation carries a plan out by the same rule (households absorb a shortfall down to the floor, the state
 releases reserve grain to lift them to it, and buys a harvest above plan into the reserve).

@@ -207,6 +207,19 @@ class Stages:
         lvl = self.pm.model.variables["level"]
         lvl.update(upper=xr.DataArray(self.upper.copy(), coords=lvl.labels.coords))
 
+    def close(self, units: set[str], k: int) -> None:
+        """No new capacity at ``units`` from now on; levels k, k + 1, … are free again (to be solved anew)."""
+        self.fixings.revert()
+        b = self.pm.model.variables["b"]
+        shut = np.isin(np.asarray(b.labels.coords["build"].values), list(units))
+        upper = xr.DataArray(np.where(shut[None, :], 0.0, np.inf) * np.ones(b.labels.shape), coords=b.labels.coords)
+        b.update(upper=upper)
+        if "b" in self.fixings.original:  # so that undoing a fixing later does not open them again
+            self.fixings.original["b"] = (self.fixings.original["b"][0], upper)
+        self.upper[k:] = np.inf
+        lvl = self.pm.model.variables["level"]
+        lvl.update(upper=xr.DataArray(self.upper.copy(), coords=lvl.labels.coords))
+
     def skipped(self, k: int, why: str) -> None:
         self.count += 1
         v = self.value(k)
@@ -223,6 +236,10 @@ def solve_plan(
     with linopy.options as opts:
         opts(semantics="v1")
         return _solve(scenario, options, progress or (lambda *_: None))
+
+
+REBUILDS = 2
+"""Most times the cut levels are solved again with idle new capacity left out (``_solve``)."""
 
 
 def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResult:
@@ -244,7 +261,6 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
         options = {**options, **method_for(pm.model.nvars)}
     st = Stages(pm, options, levels, fix_columns, progress)
     pm.interior = st.runner.method == "ipm"
-    weak: list[pd.DataFrame] = []
 
     # 1. targets, priority by priority
     k = 0
@@ -256,23 +272,24 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
         while k < len(levels) and st.value(k) <= MET:
             st.skipped(k, "met in the first stage")
             k += 1
-    while k < len(levels):
-        if k > 0 and st.value(k) <= MET:
-            st.skipped(k, "met by the previous stage")
-            k += 1
-            continue
-        # with freight priced in, the stage's optimal face is narrower than the level's: nothing is fixed after it
-        objective = st.level_objective([k])
-        cond = st.solve(levels[k].name, *objective, lexicographic=objective[0].size == 1)
-        if cond != "optimal":
-            if k == 0 and cond in ("infeasible", "infeasible_or_unbounded"):
-                return diagnose(s, diag_options, build_seconds, names)
-            raise SolverError(f"HiGHS ended stage '{levels[k].name}' of plan {s.name!r} with status '{cond}'")
-        value = st.value(k)
-        if value > MET:
-            weak += _level_weak_links(st, k, names)
-        st.hold(k, value)
-        k += 1
+    first_cut = k
+    weak = _meet_targets(st, k, names)
+    if weak is None:
+        return diagnose(s, diag_options, build_seconds, names)
+    # new capacity beside capacity of its kind that the region runs below the least use in every period it stands
+    # (built to take up capital goods a target counts, say): a linear row cannot say "if you build here, run what
+    # stands here", so the cut levels are solved again without new capacity there
+    closed: set[str] = set()
+    least = s.guardrails.new_capacity_use
+    for _ in range(REBUILDS if least > 0 and first_cut < len(levels) else 0):
+        idle = tables.idle_builds(pm, least) - closed
+        if not idle:
+            break
+        closed |= idle
+        st.close(closed, first_cut)
+        weak = _meet_targets(st, first_cut, names)
+        if weak is None:
+            raise SolverError(f"plan {s.name!r}: leaving out idle new capacity made a met target infeasible")
 
     # 2. people and the future
     labels, coeffs = welfare_terms(pm)
@@ -294,15 +311,45 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
     cut = bool((out["targets"]["cut"].fillna(0) > 0).any())
     sol = solution_vector(pm)
     objective = {k: round(v, 2) for k, v in welfare_parts(pm, sol).items()}
+    info = {**_solver_info(st.runner, build_seconds), "objective_parts": objective}
+    if closed:
+        info["no_new_capacity"] = sorted(closed)
     return PlanResult(
         scenario=s.name,
         status=PlanStatus.targets_cut if cut else PlanStatus.feasible,
         objective=objective["cost"],
         reason="",
         weak_links=_weak_table(weak),
-        solver={**_solver_info(st.runner, build_seconds), "objective_parts": objective},
+        solver=info,
         **out,
     )
+
+
+def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFrame] | None:
+    """Levels k, k + 1, … each minimised on its own (unless the last solution already meets it) and held; returns
+    the weak links of the cut ones, or None when level k (the first) is infeasible."""
+    levels, weak = st.levels, []
+    first = k
+    while k < len(levels):
+        if k > first and st.value(k) <= MET:
+            st.skipped(k, "met by the previous stage")
+            k += 1
+            continue
+        # with freight priced in, the stage's optimal face is narrower than the level's: nothing is fixed after it
+        objective = st.level_objective([k])
+        cond = st.solve(levels[k].name, *objective, lexicographic=objective[0].size == 1)
+        if cond != "optimal":
+            if k == first and cond in ("infeasible", "infeasible_or_unbounded"):
+                return None
+            raise SolverError(
+                f"HiGHS ended stage '{levels[k].name}' of plan {st.pm.scenario.name!r} with status '{cond}'"
+            )
+        value = st.value(k)
+        if value > MET:
+            weak += _level_weak_links(st, k, names)
+        st.hold(k, value)
+        k += 1
+    return weak
 
 
 def _level_weak_links(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFrame]:

@@ -46,6 +46,32 @@ def production(pm: PlanModel) -> pd.DataFrame:
     return frame[frame["quantity"] > EPS].reset_index(drop=True)
 
 
+def idle_builds(pm: PlanModel, least: float) -> set[str]:
+    """Units of every (region, technology) where new capacity stands in the plan and the region's plants of that
+    technology run below ``least`` of their capacity in every period it stands [unit ids]."""
+    ix = pm.index
+    u = ix.units
+    build = u["buildable"].to_numpy()
+    b = np.zeros((len(ix.periods), len(u)))
+    b[:, build] = _sol(pm, "b")
+    new = np.zeros_like(b)
+    new[:, build] = np.einsum("qpv,qv->pv", ix.avail, b[:, build])
+    x = _sol(pm, "x") / ix.dt
+    key = (u["region"] + "/" + u["technology"]).to_numpy()
+    frame = pd.DataFrame(
+        {"key": np.tile(key, len(ix.periods)), "period": np.repeat(np.arange(len(ix.periods)), len(u))}
+    )
+    frame["made"] = x.ravel()
+    frame["capacity"] = (np.tile(u["base"].to_numpy(), (len(ix.periods), 1)) + new).ravel()
+    frame["new"] = new.ravel()
+    agg = frame.groupby(["key", "period"])[["made", "capacity", "new"]].sum()
+    stands = agg[agg["new"] > EPS]
+    use = stands["made"] / stands["capacity"]
+    idle = use.groupby(level=0).max() < least * (1 - 1e-6)
+    keys = set(idle.index[idle])
+    return set(u.index[np.isin(key, list(keys)) & build])
+
+
 def capacity(pm: PlanModel) -> pd.DataFrame:
     ix = pm.index
     u = ix.units

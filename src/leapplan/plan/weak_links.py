@@ -271,6 +271,7 @@ def weak_links(
     frame["shadow_price"] = frame["dual"] * gauge.scale
     frame = frame[frame["shadow_price"] > 1e-9 * max(1.0, gauge.scale)].copy()
     frame["value_of_one_percent"] = frame["shadow_price"] * frame["size"] * 0.01
+    frame = frame[frame["value_of_one_percent"] > 0].copy()  # a link of no size frees nothing when relaxed by 1 %
     frame["technology"] = frame.get("technology", pd.Series(index=frame.index, dtype=object)).fillna("")
     frame = frame.sort_values(["value_of_one_percent", "shadow_price"], ascending=False, kind="stable")
     frame = frame.drop_duplicates(["kind", "region", "product", "technology", "period"]).head(top)

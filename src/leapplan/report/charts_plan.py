@@ -214,6 +214,8 @@ def province_food(s: Scenario, plan: PlanLike) -> pd.DataFrame:
     pop = {r.id: r.population for r in s.regions}
     names = {r.id: r.name for r in s.regions}
     rows = []
+    if "population" in food:
+        food = food[food["population"] > 0]  # regions with fields but no people eat nothing
     for period in periods:
         sub = food[food["period"].astype(str) == period]
         at_root = sub[sub["region"] == root]

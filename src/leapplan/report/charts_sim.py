@@ -94,7 +94,8 @@ def bands_figure(s: Scenario, ensemble: EnsembleLike, plan: PlanLike | None = No
             if var in bands:
                 _band(ax, x, bands[var].sel(product=prod, period=periods), colour, label)
         if planned is not None:
-            mine = planned[planned["product"] == prod].set_index("period").reindex(periods).fillna(0.0)
+            mine = planned[planned["product"] == prod].set_index("period")[["gross", "usable"]]
+            mine = mine.reindex(periods).fillna(0.0)
             ax.plot(x, mine["gross"], color=style.PLAN, lw=1.4, ls="--", label="gross, plan")
             ax.plot(x, mine["usable"], color=style.USABLE, lw=1.4, ls="--", label="usable, plan")
         elif "planned" in bands:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from leapplan.report.inputs import PLAN_TABLES, EnsembleLike, PlanLike
+from leapplan.report.inputs import OPTIONAL_PLAN_TABLES, PLAN_TABLES, EnsembleLike, PlanLike
 from leapplan.report.meta import provenance
 from leapplan.scenario.model import Scenario
 from leapplan.scenario.summary import capacity_by_product, output_value_table, targets_table
@@ -54,6 +54,10 @@ def collect(
 ) -> dict[str, pd.DataFrame]:
     """All tables of a run, keyed by file stem: ``plan_<table>``, ``bands_*``, ``scenario_*`` and ``extra``."""
     tables = {f"plan_{name}": getattr(plan, name) for name in PLAN_TABLES}
+    for name in OPTIONAL_PLAN_TABLES:  # plans from leapplan's planner have them; test doubles may not
+        frame = getattr(plan, name, None)
+        if isinstance(frame, pd.DataFrame):
+            tables[f"plan_{name}"] = frame
     tables.update(band_tables(ensemble.bands))
     tables.update(scenario_tables(s))
     tables.update(extra or {})

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leapplan.console import PLAN_COST, fmt, plan_cost
-from leapplan.report import charts_flows, charts_map, charts_plan, charts_sim, style
+from leapplan.report import charts_flows, charts_map, charts_plan, charts_sim, plan_views, style
 from leapplan.report.html import Section, esc, page, table_html
 from leapplan.report.inputs import EnsembleLike, PlanLike
 from leapplan.report.meta import provenance, run_info
@@ -215,22 +215,29 @@ def _cards(
         )
     food = charts_plan.province_food(s, plan)
     floor = s.guardrails.food_per_head
+    share = getattr(ensemble, "share_below_floor", None)
     if len(food):
         low = float(food["lowest"].min())
         note = f"floor {floor:g}; lowest region {food.loc[food['lowest'].idxmin(), 'lowest_region']}"
         if "food_per_head" in ensemble.bands:
             sim = float(ensemble.bands["food_per_head"].sel(quantile=0.05, method="nearest").min())
             note += f"; simulated 5 % low {sim:,.0f}"
-        cards.append(("Least food per head, plan", f"{low:,.0f} kg", note, "warn" if low < floor - 1e-6 else "ok"))
-    share = getattr(ensemble, "share_below_floor", None)
+        below = (
+            share is not None and len(share) > 0 and float(np.max(share)) > max(1 - s.guardrails.food_risk, 0.0) + 1e-9
+        )
+        cards.append(
+            ("Least food per head, plan", f"{low:,.0f} kg", note, "warn" if low < floor - 1e-6 or below else "ok")
+        )
     if share is not None and len(share) == len(s.periods) and len(share):
         worst = int(np.argmax(share))
+        allowed = 1 - s.guardrails.food_risk if s.guardrails.food_risk > 0 else 0.0
         cards.append(
             (
                 "Runs with a region below the floor",
                 f"{100 * float(share[worst]):.0f} %",
-                f"in {s.periods[worst]}, the worst period; of {ensemble.runs} runs",
-                "warn" if float(share[worst]) > 0 else "ok",
+                f"in {s.periods[worst]}, the worst period; of {ensemble.runs} runs; the plan covers all but "
+                f"{100 * allowed:.0f} %",
+                "warn" if float(share[worst]) > allowed + 1e-9 else "ok",
             )
         )
     both = charts_plan.local_vs_agriculture(charts_plan.yearly_output_value(s, plan))
@@ -294,6 +301,10 @@ def _sections(
     ]
     targets = targets_frame(s, plan)
     totals = support_totals(s, plan.support)
+    cuts = [esc(x) for x in plan.targets.get("explanation", pd.Series(dtype=object)) if isinstance(x, str) and x]
+    risk = plan_views.food_risk(s, plan, ensemble)
+    builds = plan_views.builds_by_kind(s, plan)
+    g = s.guardrails
     prov = provenance(s)
     n_est = int(prov["estimate"].sum() + prov["partly_estimate"].sum())
     sections = [
@@ -303,7 +314,8 @@ def _sections(
             [
                 "What the planners asked for and what this plan can deliver. Targets that cannot all be met are cut "
                 "in priority order. Output-value targets count usable output in yuan at "
-                f"{s.base_year} prices; each figure is in the unit of its row."
+                f"{s.base_year} prices; each figure is in the unit of its row.",
+                *cuts,
             ],
             [charts["output_value"], charts["industry_vs_agriculture"]],
             [
@@ -332,8 +344,14 @@ def _sections(
             "food",
             "Food",
             [
-                f"No plan may leave less than {s.guardrails.food_per_head:g} kg of grain per person per year, and at "
-                f"least {100 * s.guardrails.min_farm_share:.0f} % of the labour force must stay in the fields."
+                f"No plan may leave less than {g.food_per_head:g} kg of grain per person per year, and at least "
+                f"{100 * g.min_farm_share:.0f} % of the labour force must stay in the fields. The plan feeds every "
+                f"region at least {100 * g.consumption_per_head:.0f} % of what it ate per head in {s.base_year} "
+                f"and keeps each farm region's grain at {100 * g.agriculture:.0f} % of {s.base_year}'s or more. "
+                f"Against bad harvests it holds a margin above the floor and a state grain reserve sized so that a "
+                f"run of bad harvests as bad as one in {1 / max(1 - g.food_risk, 1e-9):.0f} leaves no region below "
+                "the floor: the harvest shocks and the draw of hands at harvest the simulation applies, by the same "
+                "functions. The last column is what the simulation of this plan shows.",
             ],
             [charts["food_per_head"]],
             [
@@ -349,9 +367,25 @@ def _sections(
                             "floor (kg per person per year)",
                         ],
                     ),
-                )
+                ),
+                (
+                    "Food held under risk",
+                    table_html(
+                        risk,
+                        headers=[
+                            "period",
+                            "least food per head (kg per person per year)",
+                            "guardrail (kg per person per year)",
+                            "floor (kg per person per year)",
+                            "margin above the floor (t)",
+                            "state reserve at the end (t)",
+                            "a bad run draws (t)",
+                            "simulated runs below the floor (share)",
+                        ][: len(risk.columns)],
+                    ),
+                ),
             ],
-            ["plan_food", "plan_labour"],
+            ["plan_food", "plan_labour", "plan_reserve"],
         ),
         Section(
             "weak-links",
@@ -372,9 +406,26 @@ def _sections(
                 (
                     "Support over the whole plan, by kind",
                     table_html(totals, headers=["kind", "what", "unit", "quantity (in its unit)"]),
-                )
+                ),
+                (
+                    "What the plan builds, by kind of plant",
+                    table_html(
+                        builds,
+                        headers=[
+                            "plant",
+                            "kind, scale",
+                            "plants (typical size)",
+                            "regions",
+                            "new capacity",
+                            "unit",
+                            f"cost ({s.currency})",
+                            "paid from",
+                        ],
+                        limit=20,
+                    ),
+                ),
             ],
-            ["plan_support", "plan_funds", "plan_shipments"],
+            ["plan_support", "plan_funds", "plan_shipments", "plan_builds"],
         ),
         Section(
             "simulation",

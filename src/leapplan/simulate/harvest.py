@@ -79,17 +79,20 @@ def risk_outcomes(
     samples: int,
     seed: int,
 ) -> RiskOutcomes:
-    """The adverse runs of harvests the plan covers, for every window of consecutive periods: the scenario-wide
-    shocks of the window add up to their (1 − ``risk``) quantile, spread evenly over it (the likeliest way to get
-    there: one very bad year, or several bad ones in a row that drain the reserve between them), each region's own
-    shock and harvest draw drawn at random (``samples`` draws, seeded). ``per_ha_range`` is the least and the most
+    """The adverse runs of harvests the plan covers, for two windows ending in every period: that period alone,
+    and the whole plan up to it. The scenario-wide shocks of a window add up to their (1 − ``risk``) quantile,
+    spread evenly over it (the likeliest way to get there: one very bad year, or several bad ones in a row that
+    drain the reserve between them); each region's own shock and harvest draw are drawn at random (``samples``
+    draws, seeded). (Every window of consecutive periods would cover runs in between too; on shanxi-1958 they
+    doubled the time of each target stage and did not bind.) ``per_ha_range`` is the least and the most
     farm workers per ha each region's plan can have; the loss is taken at the worst of them."""
     lo, hi = (np.asarray(v, dtype=float) for v in per_ha_range)
     F = lo.size
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EED,)))
     regional = rng.standard_normal((samples, periods, F))
     u = rng.random((samples, periods, F))
-    windows = [(p, n) for p in range(periods) for n in range(1, p + 2)]
+    # one very bad year, and the run from the start of the plan (several bad years draining the reserve)
+    windows = sorted({(p, n) for p in range(periods) for n in (1, p + 1)})
     inside = np.zeros((len(windows), periods), dtype=bool)
     for w, (p, n) in enumerate(windows):
         inside[w, p - n + 1 : p + 1] = True
