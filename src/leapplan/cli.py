@@ -206,7 +206,11 @@ def audit(
         str | None, typer.Option("--scenario", help="Scenario name or path (default shanxi-1958).")
     ] = None,
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="Plan folder (from `leapplan plan`) or production CSV.")
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan folder (from `leapplan plan`; its support.csv gives the technicians sent) or production CSV.",
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:

@@ -12,8 +12,8 @@ they eat above the floor first; the rest, ``uncovered``, must come out of the st
     stock[last] ≥ agriculture.reserve                                   (the plan hands the reserve on)
 
 A window is a run of consecutive periods ending in p whose scenario-wide shocks add up to a 1-in-1/(1 − food_risk)
-run (``simulate.harvest.risk_outcomes``): p alone (one very bad year), and the plan from its start to p (several
-bad ones in a row that drain the reserve between them).
+run (``simulate.harvest.risk_outcomes``): one very bad year, or several bad ones in a row that drain the reserve
+between them; the plan covers every window ending in every period.
 
 The simulation carries a plan out by the same rule (households absorb a shortfall down to the floor, the state
 releases reserve grain to lift them to it, and buys a harvest above plan into the reserve).
@@ -96,6 +96,13 @@ def risk_outcomes_of(b: Build) -> RiskOutcomes | None:
 
     xs, ys = (np.array(v, dtype=float) for v in zip(*s.agriculture.yield_curve, strict=True))
     st = s.simulation
+    # each window's draws are judged at the base year's harvest and the margin the guardrails leave above the floor
+    farms = b.lay.farms
+    harvest = base_grain(s).reindex(farms, fill_value=0.0).to_numpy() * b.step
+    lv = food_levels(s, b.ix, b.lay.people)
+    at = b.lay.people.get_indexer(farms)
+    spare = (lv["lower"] - lv["floor"]).to_numpy()
+    margin = np.where(at >= 0, spare[np.clip(at, 0, None)], 0.0)
     return risk_outcomes(
         s.guardrails.food_risk,
         st.harvest_sd,
@@ -108,6 +115,7 @@ def risk_outcomes_of(b: Build) -> RiskOutcomes | None:
         b.nP,
         RISK_SAMPLES,
         s.seed,
+        judge=(harvest, margin),
     )
 
 

@@ -78,21 +78,21 @@ def risk_outcomes(
     periods: int,
     samples: int,
     seed: int,
+    judge: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> RiskOutcomes:
-    """The adverse runs of harvests the plan covers, for two windows ending in every period: that period alone,
-    and the whole plan up to it. The scenario-wide shocks of a window add up to their (1 − ``risk``) quantile,
-    spread evenly over it (the likeliest way to get there: one very bad year, or several bad ones in a row that
-    drain the reserve between them); each region's own shock and harvest draw are drawn at random (``samples``
-    draws, seeded). (Every window of consecutive periods would cover runs in between too; on shanxi-1958 they
-    doubled the time of each target stage and did not bind.) ``per_ha_range`` is the least and the most
-    farm workers per ha each region's plan can have; the loss is taken at the worst of them."""
+    """The adverse runs of harvests the plan covers, for every window of consecutive periods: the scenario-wide
+    shocks of the window add up to their (1 − ``risk``) quantile, spread evenly over it (the likeliest way to get
+    there: one very bad year, or several bad ones in a row that drain the reserve between them); each region's own
+    shock and harvest draw are drawn at random (``samples`` draws, seeded). With ``judge`` = (harvest, margin) per
+    region [t per period], each window keeps only its worst draw, the one whose shortfalls beyond the margins add
+    up to most. ``per_ha_range`` is the least and the most farm workers per ha each region's plan can have; the
+    loss is taken at the worst of them."""
     lo, hi = (np.asarray(v, dtype=float) for v in per_ha_range)
     F = lo.size
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EED,)))
     regional = rng.standard_normal((samples, periods, F))
     u = rng.random((samples, periods, F))
-    # one very bad year, and the run from the start of the plan (several bad years draining the reserve)
-    windows = sorted({(p, n) for p in range(periods) for n in (1, p + 1)})
+    windows = [(p, n) for p in range(periods) for n in range(1, p + 2)]
     inside = np.zeros((len(windows), periods), dtype=bool)
     for w, (p, n) in enumerate(windows):
         inside[w, p - n + 1 : p + 1] = True
@@ -106,4 +106,11 @@ def risk_outcomes(
     on = inside[:, None, :, None]
     loss = np.where(on, np.clip(1 - wx * ratio[None], 0.0, 1.0), 0.0)
     campaign_loss = np.where(on, 2 * u[None] * campaign * np.maximum(wx, 1.0), 0.0)
+    if judge is not None:
+        harvest, margin = (np.asarray(v, dtype=float) for v in judge)
+        short = np.clip(loss * harvest[None, None, None, :] - margin[None, None, None, :], 0.0, None).sum(axis=(2, 3))
+        worst = np.argmax(short, axis=1)  # (W,)
+        pick = np.arange(len(windows))
+        loss = loss[pick, worst][:, None]
+        campaign_loss = campaign_loss[pick, worst][:, None]
     return RiskOutcomes(windows=windows, inside=inside, loss=loss, campaign_loss=campaign_loss, common=common)
