@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapplan.simulate.frictions import Frictions
-from leapplan.simulate.harvest import draw_share, labour_ratio, weather
+from leapplan.simulate.harvest import draw_share, labour_ratio, period_persistence, persistent, weather
+from leapplan.simulate.mechanisms import ratchet_factor
 from leapplan.simulate.model import Model
 
 RATION_ITERATIONS = 16
@@ -63,6 +64,15 @@ def draw(m: Model, seeds: Sequence[np.random.SeedSequence]) -> dict[str, np.ndar
     return out
 
 
+def persistent_shocks(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The draws with the harvest shocks made persistent from period to period (``harvest.persistent``, coefficient
+    ``harvest_persistence`` ^ dt per period) when shock_persistence is on; the planner covers the same process."""
+    rho = period_persistence(m.settings.get("harvest_persistence", 0.0), m.dt)
+    if not frictions.shock_persistence or rho == 0:
+        return d
+    return d | {"harvest": persistent(d["harvest"], rho), "harvest_region": persistent(d["harvest_region"], rho)}
+
+
 @dataclass
 class Batch:
     """Results of a batch of runs. Shapes: (n, T, P) per product, (n, T, G) per food region, (n, T, C) per cell."""
@@ -93,10 +103,21 @@ class Batch:
     """Grain lost in store [t]."""
     cells: dict[str, np.ndarray] | None = None
     """Per cell (detail only): planned, actual, usable, reported, capacity."""
+    farm: np.ndarray | None = None
+    """(n, T, G) farm workers over the period [persons] (policy mode with dynamics; else the model's)."""
+    people: np.ndarray | None = None
+    """(n, T, G) people each food region feeds [persons] (policy mode with dynamics; else the model's)."""
+    seed: np.ndarray | None = None
+    """(n, T) seed grain kept for the next sowing, counted in grain's intermediate use [t]."""
 
 
 def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], detail: bool = False) -> Batch:
     """Carry the model's plan out for the runs whose draws are ``d``."""
+    d = persistent_shocks(m, frictions, d)
+    if m.mode == "policies" and m.policy is not None and frictions.dynamic():
+        from leapplan.simulate.dynamics import simulate_policies
+
+        return simulate_policies(m, frictions, d, detail)
     n = d["delay"].shape[0]
     T, C, P, G = m.shape
     st = m.settings
@@ -300,7 +321,9 @@ def _harvest(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -
         per_ha = np.divide(farm, m.farmland, out=np.zeros_like(farm), where=m.farmland > 0)
         grain = grain * labour_ratio(m.yield_x, m.yield_y, per_ha, drawn, st["harvest_draw"])
     if frictions.harvest_shocks:
-        grain = grain * weather(st["harvest_sd"], st["regional_harvest_sd"], d["harvest"][:, t, None], d["harvest_region"][:, t])
+        grain = grain * weather(
+            st["harvest_sd"], st["regional_harvest_sd"], d["harvest"][:, t, None], d["harvest_region"][:, t]
+        )
     return grain
 
 
@@ -327,7 +350,9 @@ def _feed(m: Model, t: int, deviation: np.ndarray, stock: np.ndarray) -> tuple[n
     return eaten + released, released
 
 
-def _resale(m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float) -> np.ndarray:
+def _resale(
+    m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float | np.ndarray
+) -> np.ndarray:
     """(n, G) grain the state sells back to farm regions, taken from ``stock`` (changed in place).
 
     The state keeps ``state_reserve`` years of the cities' grain and sells the rest to farm regions whose
@@ -358,8 +383,5 @@ def _ratchet(
     """Raise next period's plan on this period's reports: by the reported over-fulfilment, and by the
     policy's ratchet where reports exceed the plan."""
     rise = m.ratchet[t + 1]
-    over = np.divide(reported, plan_t, out=np.ones_like(reported), where=plan_t > 0)
-    factor = np.maximum(1.0, over) * np.where(over > 1 + 1e-12, 1 + rise[m.cell_product], 1.0)
-    planned[:, t + 1] *= factor
-    over_g = np.divide(reported_grain, plan_grain, out=np.ones_like(reported_grain), where=plan_grain > 0)
-    planned_grain[:, t + 1] *= np.maximum(1.0, over_g) * np.where(over_g > 1 + 1e-12, 1 + rise[m.grain], 1.0)
+    planned[:, t + 1] *= ratchet_factor(reported, plan_t, rise[m.cell_product])
+    planned_grain[:, t + 1] *= ratchet_factor(reported_grain, plan_grain, rise[m.grain])

@@ -17,6 +17,7 @@ from scipy.sparse import csr_array
 from leapplan.errors import SimulationError
 from leapplan.scenario.accounts import DUST, grain_yield, product_scales
 from leapplan.scenario.model import Period, Scenario, Sector, TechKind
+from leapplan.simulate.policy_model import PolicyArrays, policy_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,11 @@ class Model:
     ratchet: np.ndarray
     """(T, P) rise of next period's plan when reports exceed it [fraction]; 0 = none."""
     settings: dict[str, float]
-    """The scenario's simulation settings."""
+    """The scenario's simulation settings (the numbers among them)."""
+    labour_force: float = 0.0
+    """Labour force of the food regions [persons]."""
+    policy: PolicyArrays | None = None
+    """What policy mode's dynamics need beyond the static policy plan (``simulate.dynamics``); policy mode only."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -288,7 +293,9 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         mess=mess,
         procurement=procurement,
         ratchet=ratchet,
-        settings={k: float(v) for k, v in st.model_dump().items() if k != "source"},
+        settings={k: float(v) for k, v in st.model_dump().items() if isinstance(v, int | float)},
+        labour_force=float(sum(regions[r].labour_force for r in foods)),
+        policy=policy_arrays(s, cells, foods, base_cap, base_out, base_farm, dt) if mode == "policies" else None,
     )
 
 
@@ -439,7 +446,8 @@ def _plan_uses(
             else rows["food_per_head"].to_numpy(dtype=float) / 1000 * pop[rows["region"].map(gidx).to_numpy()] * dt
         )
         food_plan[
-            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64), rows["region"].map(gidx).to_numpy(dtype=np.int64)
+            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64),
+            rows["region"].map(gidx).to_numpy(dtype=np.int64),
         ] = eaten
     return demand, deliveries, food_plan, grain_imports
 
