@@ -80,7 +80,6 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
     st, dt = m.settings, m.dt
     farm_land = m.farmland > 0
     seeding = fr.seed_grain and st["seed_rate"] > 0 and m.population.sum() > 0
-    food_ration = m.ration - (st["seed_rate"] * m.farmland.sum() / m.population.sum() if seeding else 0.0)
     floor_head = m.floor / np.where(m.population > 0, m.population * dt, 1.0)  # [t per person per period]
     static_cap = None if fr.investment else _capacity(m, fr, d)
     planned = np.broadcast_to(m.planned, (n, T, C)).copy()
@@ -88,6 +87,7 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
     k_report = st["report_inflation"] if fr.reporting_bias else 0.0
     inputs_t, outputs_t, by_t = m.inputs.T.tocsr(), m.outputs.T.tocsr(), m.byproducts.T.tocsr()
     villagers0 = m.population * farm_land
+    food_ration = food_ration_of(m, fr)
     s = _State(
         arrive=np.zeros((n, T, C)),
         beyond=np.zeros((n, C)),
@@ -95,7 +95,7 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
         ceiling=np.full((n, C), np.inf),
         floor=np.zeros((n, P)),
         workers=np.zeros((n, C)),
-        rural=np.tile(st["rural_stock"] * food_ration * villagers0, (n, 1)),
+        rural=np.tile(villages_stock0(m, fr), (n, 1)),
         seed=np.zeros((n, G)),
         area=np.ones((n, G)),
         work=np.ones((n, G)),
@@ -106,12 +106,14 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
     out = {k: np.zeros((n, T, P)) for k in ("planned", "actual", "usable", "reported", "stocks", "imports")}
     out |= {k: np.zeros((n, T, P)) for k in ("intermediate", "consumption", "made", "delivered", "lost")}
     reg = {k: np.zeros((n, T, G)) for k in ("grain", "grain_planned", "grain_reported", "procured", "resold")}
-    reg |= {k: np.zeros((n, T, G)) for k in ("eaten", "rural_stock", "farm", "people")}
+    reg |= {k: np.zeros((n, T, G)) for k in ("eaten", "rural_stock", "farm", "people", "sown")}
     seed_used = np.zeros((n, T))
     cells = (
         {k: np.zeros((n, T, C)) for k in ("planned", "actual", "usable", "reported", "capacity")} if detail else None
     )
     stock = np.tile(m.stock0, (n, 1))
+    opening = stock.copy()
+    opening[:, m.grain] += s.rural.sum(axis=1)
     for t in range(T):
         window = pa.campaign_share[t] > 0
         if fr.investment:
@@ -244,6 +246,7 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
             ("rural_stock", s.rural),
             ("farm", farm),
             ("people", people),
+            ("sown", area_t * farm_land),
         ):
             reg[key][:, t] = value
         if cells is not None:
@@ -255,7 +258,21 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
                 ("capacity", pot / dt),
             ):
                 cells[key][:, t] = value
-    return Batch(**out, **reg, seed=seed_used, cells=cells)
+    return Batch(**out, **reg, seed=seed_used, opening=opening, cells=cells)
+
+
+def food_ration_of(m: Model, fr: Frictions) -> float:
+    """Grain eaten per head in normal times [t per person per year]: the ration, less the seed per head when
+    seed_grain follows the seed (the base year's grain per head held it)."""
+    st = m.settings
+    if fr.seed_grain and st["seed_rate"] > 0 and m.population.sum() > 0:
+        return float(m.ration - st["seed_rate"] * m.farmland.sum() / m.population.sum())
+    return float(m.ration)
+
+
+def villages_stock0(m: Model, fr: Frictions) -> np.ndarray:
+    """(G,) grain farm households hold at the start [t]: ``rural_stock`` years of their food ration."""
+    return m.settings["rural_stock"] * food_ration_of(m, fr) * m.population * (m.farmland > 0)
 
 
 def _vintages(m: Model, pa: PolicyArrays, fr: Frictions, t: int) -> tuple[np.ndarray, np.ndarray]:

@@ -109,6 +109,10 @@ class Batch:
     """(n, T, G) people each food region feeds [persons] (policy mode with dynamics; else the model's)."""
     seed: np.ndarray | None = None
     """(n, T) seed grain kept for the next sowing, counted in grain's intermediate use [t]."""
+    sown: np.ndarray | None = None
+    """(n, T, G) share of the farmland sown with grain [-]."""
+    opening: np.ndarray | None = None
+    """(n, P) stocks at the start, the villages' grain included [units] (policy mode with dynamics)."""
 
 
 def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], detail: bool = False) -> Batch:
