@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapplan.simulate import mechanisms as mech
-from leapplan.simulate.engine import Batch, _capacity, _ration, _resale
+from leapplan.simulate.engine import Batch, _capacity, _ration, _resale, close_balance, record_output
 from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.harvest import draw_share, labour_ratio, weather
 from leapplan.simulate.model import Model
@@ -167,12 +167,7 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
             demand[:, m.grain] = m.ration * ((villagers + state_people) * mess).sum(axis=1) * dt
         else:
             demand[:, m.grain] = food_ration * state_people.sum(axis=1) * dt
-        have = supply0 + made - used
-        imports = np.clip(demand - have, 0.0, m.imports)
-        consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
-        stock = have + imports - consumption
-        delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
-        stock = stock - delivered
+        imports, consumption, delivered, stock = close_balance(m, t, supply0 + made - used, demand)
 
         people = villagers + state_people
         kept = np.zeros((n, G))
@@ -218,12 +213,8 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
                 planned[:, t + 1] *= mech.ratchet_factor(reported, plan_t, m.ratchet[t + 1][m.cell_product])
         farm = m.base_farm * (1 - away)
 
-        out["planned"][:, t] = plan_t @ outputs_t
-        out["actual"][:, t] = x @ outputs_t
-        out["usable"][:, t] = (x * us) @ outputs_t
-        out["reported"][:, t] = reported @ outputs_t
-        for key, extra in (("planned", pg), ("actual", harvest), ("usable", harvest), ("reported", reported_grain)):
-            out[key][:, t, m.grain] += extra.sum(axis=1)
+        cell_values = {"planned": plan_t, "actual": x, "usable": x * us, "reported": reported}
+        record_output(out, t, m.grain, outputs_t, cell_values, (pg, harvest, harvest, reported_grain))
         out["stocks"][:, t] = stock
         out["stocks"][:, t, m.grain] += s.rural.sum(axis=1)
         out["imports"][:, t] = imports
@@ -250,13 +241,7 @@ def simulate_policies(m: Model, fr: Frictions, d: dict[str, np.ndarray], detail:
         ):
             reg[key][:, t] = value
         if cells is not None:
-            for key, value in (
-                ("planned", plan_t),
-                ("actual", x),
-                ("usable", x * us),
-                ("reported", reported),
-                ("capacity", pot / dt),
-            ):
+            for key, value in {**cell_values, "capacity": pot / dt}.items():
                 cells[key][:, t] = value
     return Batch(**out, **reg, seed=seed_used, opening=opening, cells=cells)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -195,12 +196,7 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
             demand[:, m.grain] = m.ration * m.population.sum() * dt * m.mess[t]
         else:
             demand[:, m.grain] = m.ration * pop_city * dt
-        have = supply0 + made - used
-        imports = np.clip(demand - have, 0.0, m.imports)
-        consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
-        stock = have + imports - consumption
-        delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
-        stock = stock - delivered
+        imports, consumption, delivered, stock = close_balance(m, t, supply0 + made - used, demand)
         if planning:
             eaten, resold = _feed(m, t, harvest - pg, stock)
             consumption[:, m.grain] = eaten.sum(axis=1)
@@ -219,12 +215,8 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         if t + 1 < T:
             _ratchet(m, planned, planned_grain, t, plan_t, reported, pg, reported_grain)
 
-        res["planned"][:, t] = plan_t @ outputs_t
-        res["actual"][:, t] = x @ outputs_t
-        res["usable"][:, t] = (x * us) @ outputs_t
-        res["reported"][:, t] = reported @ outputs_t
-        for key, extra in (("planned", pg), ("actual", harvest), ("usable", harvest), ("reported", reported_grain)):
-            res[key][:, t, m.grain] += extra.sum(axis=1)
+        cell_values = {"planned": plan_t, "actual": x, "usable": x * us, "reported": reported}
+        record_output(res, t, m.grain, outputs_t, cell_values, (pg, harvest, harvest, reported_grain))
         res["stocks"][:, t] = stock
         res["stocks"][:, t, m.grain] += rural_stock.sum(axis=1)
         res["imports"][:, t] = imports
@@ -253,6 +245,34 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
             ):
                 cells[key][:, t] = value
     return Batch(**res, **reg, cells=cells)
+
+
+def close_balance(
+    m: Model, t: int, have: np.ndarray, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(imports, consumption, delivered, closing stock), each (n, P) [units], of period t from what is ``have`` after
+    production and the households' ``demand``: imports up to their limit where stocks fall short, consumption up to
+    demand, then the plan's deliveries out of the scenario as far as stocks allow."""
+    imports = np.clip(demand - have, 0.0, m.imports)
+    consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
+    stock = have + imports - consumption
+    delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
+    return imports, consumption, delivered, stock - delivered
+
+
+def record_output(
+    res: dict[str, np.ndarray],
+    t: int,
+    grain: int,
+    outputs_t: Any,
+    cells: dict[str, np.ndarray],
+    grain_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Period t's planned, actual, usable and reported output per product into ``res`` (n, T, P): the cells' (n, C)
+    ``cells`` summed by product (``outputs_t``, C × P), and grain per food region (n, G) in that order added."""
+    for (key, value), extra in zip(cells.items(), grain_rows, strict=True):
+        res[key][:, t] = value @ outputs_t
+        res[key][:, t, grain] += extra.sum(axis=1)
 
 
 def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from scipy.sparse import csr_array
 from leapplan.errors import SimulationError
 from leapplan.scenario.accounts import DUST, grain_yield, product_scales
 from leapplan.scenario.model import Period, Scenario, Sector, TechKind
+from leapplan.simulate.policies import policy_plan
 from leapplan.simulate.policy_model import PolicyArrays, policy_arrays
 
 logger = logging.getLogger(__name__)
@@ -132,28 +133,8 @@ def food_regions(s: Scenario) -> list[str]:
     return [r.id for r in s.regions if r.population > 0]
 
 
-def period_weights(s: Scenario, start: str, end: str | None) -> np.ndarray:
-    """(T,) share of each plan period a policy from ``start`` to ``end`` (inclusive) covers [-]."""
-
-    def quarter(label: str, last: bool) -> int:
-        year = int(label[:4])
-        q = int(label[5]) if len(label) > 4 else (4 if last else 1)
-        return (year - s.years[0]) * 4 + q - 1
-
-    first = quarter(start, False)
-    stop = quarter(end, True) + 1 if end is not None else 10**6
-    per = 4 if s.period is Period.year else 1
-    out = []
-    for k in range(len(s.periods)):
-        lo, hi = k * per, (k + 1) * per
-        out.append(max(0, min(hi, stop) - max(lo, first)) / per)
-    return np.array(out)
-
-
 def compile_model(s: Scenario, plan: Any | None = None) -> Model:
     """Compile ``s`` with ``plan`` (a PlanResult or an object with its tables) or, without one, its policies."""
-    from leapplan.simulate.policies import policy_plan
-
     periods = s.periods
     dt = 1.0 if s.period is Period.year else 0.25
     prods = [p.id for p in s.products]

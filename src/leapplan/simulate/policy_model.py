@@ -80,6 +80,16 @@ def quarter_mask(s: Scenario, start: str, end: str | None) -> np.ndarray:
     return out
 
 
+def covered_share(quarters: np.ndarray, s: Scenario) -> np.ndarray:
+    """(T,) share of each period the quarters of ``quarter_mask`` cover [-]."""
+    return quarters.sum(axis=1) * (0.25 if s.period is Period.year else 1.0)
+
+
+def period_weights(s: Scenario, start: str, end: str | None) -> np.ndarray:
+    """(T,) share of each plan period a policy from ``start`` to ``end`` (inclusive) covers [-]."""
+    return covered_share(quarter_mask(s, start, end), s)
+
+
 def policy_arrays(
     s: Scenario,
     cells: list[tuple[str, str]],
@@ -111,7 +121,7 @@ def policy_arrays(
     cell_index = {k: i for i, k in enumerate(cells)}
     for pol in s.policies:
         quarters = quarter_mask(s, pol.start, pol.end)
-        w = quarters.sum(axis=1) * (0.25 if s.period is Period.year else 1.0)
+        w = covered_share(quarters, s)
         if pol.kind is PolicyKind.output_target and pol.product not in (None, s.agriculture.grain_product):
             p = pidx[str(pol.product)]
             announced[:, p] = w * pol.value * dt + (1 - w) * announced[:, p]
