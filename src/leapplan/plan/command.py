@@ -114,9 +114,7 @@ def solve_with_progress(scenario: Scenario, console: Console) -> PlanResult:
     with console.status(f"planning {scenario.name}: building the LP …") as status:
 
         def show(stage: str, k: int, n: int) -> None:
-            status.update(
-                f"planning {scenario.name}: stage {k} of {n}, {stage} ({time.perf_counter() - started:.0f} s)"
-            )
+            status.update(f"planning {scenario.name}: stage {k} of {n}, {stage} ({time.perf_counter() - started:.0f} s)")
 
         return solve_plan(scenario, progress=show)
 

@@ -318,9 +318,7 @@ def define_technicians(b: Build) -> None:
     tech_agr = agr[agr["kind"] == "technicians"]
     for p in range(b.nP):
         tt.add(row(p, TR.get_indexer(zl["county"]), len(TR)), ZZ[p], -1.0)
-        tt.add(
-            row(p, TR.get_indexer(tech_agr["to_region"]), len(TR)), D[p, agr.index.get_indexer(tech_agr.index)], -1.0
-        )
+        tt.add(row(p, TR.get_indexer(tech_agr["to_region"]), len(TR)), D[p, agr.index.get_indexer(tech_agr.index)], -1.0)
     surplus = np.tile(ix.regions["staff_surplus"].reindex(TR).to_numpy(), (b.nP, 1))
     b.rows.add(b.m, tt, "<=", tt.dataarray(surplus), name="technicians")
 
@@ -384,7 +382,9 @@ def define_funds(b: Build) -> None:
         fb.add(row(pb, kb, nV), B[pb, kb], -np.tile(build["capital_cost"].to_numpy(), b.nP))
         for p in range(b.nP):
             fb.add(row(p, pv, nV), SP[p], 1.0)
-        b.rows.add(m, fb, "==", 0, name="build_funding", mask=fb.dataarray(np.tile(multi, (b.nP, 1))) > 0, scaling=1e-6)
+        b.rows.add(
+            m, fb, "==", 0, name="build_funding", mask=fb.dataarray(np.tile(multi, (b.nP, 1))) > 0, scaling=1e-6
+        )
 
 
 def define_agreements(b: Build) -> None:

@@ -69,9 +69,7 @@ def _unit(s: Scenario, technology: str) -> str:
     return next((p.unit for p in s.products if p.id == product), "")
 
 
-def explain_targets(
-    pm: PlanModel, tables: dict[str, pd.DataFrame], weak: pd.DataFrame, names: dict[str, str]
-) -> list[str]:
+def explain_targets(pm: PlanModel, tables: dict[str, pd.DataFrame], weak: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """One paragraph per row of the targets table: empty for a target met, else what is cut, the ``ACTIONS``
     reliefs worth most, and what the plan builds up to the target's year."""
     s = pm.scenario

@@ -38,6 +38,7 @@ GOODS_SATIATION = 1.25
 """The same for every other consumer good [-]."""
 
 
+
 def food_levels(s: Scenario, ix: PlanIndex, people: pd.Index) -> pd.DataFrame:
     """Per region with people: population, floor (the food floor), lower (what the plan must feed: the floor or
     the base year's grain eaten per head × consumption guardrail, the larger) and satiation, in t per period."""
@@ -149,9 +150,7 @@ def define_farming(b: Build) -> None:
     )
     mask = np.broadcast_to(reach, (b.nP, nF, nS))
     grain_inv = float(b.inv_scale([s.agriculture.grain_product])[0])
-    b.rows.add(
-        b.m, curve, "<=", curve.dataarray(rhs), name="grain_curve", scaling=grain_inv, mask=curve.dataarray(mask) > 0
-    )
+    b.rows.add(b.m, curve, "<=", curve.dataarray(rhs), name="grain_curve", scaling=grain_inv, mask=curve.dataarray(mask) > 0)
 
     share = s.guardrails.agriculture
     if share <= 0:
@@ -236,9 +235,7 @@ def define_reserve(b: Build) -> None:
         end = Terms([pd.Index(["end"], name="reserve_end")])
         end.add(np.zeros(1, dtype=np.int64), ST[-1:], 1.0)
         if b.elastic:
-            es = b.m.add_variables(
-                lower=0, upper=1, coords=[pd.Index(["end"], name="reserve_end")], name="reserve_end_short"
-            )
+            es = b.m.add_variables(lower=0, upper=1, coords=[pd.Index(["end"], name="reserve_end")], name="reserve_end_short")
             end.add(np.zeros(1, dtype=np.int64), np.asarray(es.labels.values), a.reserve)
         b.rows.add(b.m, end, ">=", a.reserve, name="reserve_end", scaling=grain_inv)
 

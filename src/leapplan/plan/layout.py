@@ -49,9 +49,7 @@ class Layout:
     node_table: np.ndarray
     """node_table[region code, product code]: node position, −1 where none."""
 
-    def node_of(
-        self, region: pd.Series | np.ndarray | list[str], product: pd.Series | np.ndarray | list[str]
-    ) -> np.ndarray:
+    def node_of(self, region: pd.Series | np.ndarray | list[str], product: pd.Series | np.ndarray | list[str]) -> np.ndarray:
         """Position of each (region, product) balance node (pooled products: the root's), −1 where none."""
         r = self.region_codes.get_indexer(pd.Index(np.asarray(region, dtype=object), dtype=object))
         k = self.product_codes.get_indexer(pd.Index(np.asarray(product, dtype=object), dtype=object))
@@ -84,9 +82,7 @@ def build_layout(s: Scenario, ix: PlanIndex) -> Layout:
     region_codes = pd.Index(sorted(active | {root}), dtype=object)  # object keys: no string-array conversion
     product_codes = pd.Index(products.index.to_numpy(dtype=object), dtype=object)
     table = np.full((len(region_codes), len(product_codes)), -1, dtype=np.int64)
-    table[region_codes.get_indexer(nodes["region"]), product_codes.get_indexer(nodes["product"])] = np.arange(
-        len(nodes)
-    )
+    table[region_codes.get_indexer(nodes["region"]), product_codes.get_indexer(nodes["product"])] = np.arange(len(nodes))
 
     kinds = {r.id: r.kind.value for r in s.regions}
     importable = [k for k in products.index if products.at[k, "import_limit"] > 0]

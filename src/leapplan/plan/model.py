@@ -164,9 +164,7 @@ def _variables(b: Build) -> None:
         mask=xr.DataArray(ix.avail.sum(axis=1) > 0, coords=[P, V]),
     )
     for name, frame in (("s", lay.flows), ("imp", lay.imports), ("exp", lay.exports)):
-        m.add_variables(
-            lower=0, coords=[P, frame.index], name=name, scaling=b.per(frame.index, b.inv_scale(frame["product"]))
-        )
+        m.add_variables(lower=0, coords=[P, frame.index], name=name, scaling=b.per(frame.index, b.inv_scale(frame["product"])))
     m.add_variables(lower=0, coords=[P, lay.farms], name="farm", scaling=1e-4)
     m.add_variables(lower=0, coords=[P, lay.farms], name="grain", scaling=grain_inv)
     campaign = b.risk is not None and b.s.simulation.harvest_draw_campaign > 0

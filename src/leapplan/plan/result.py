@@ -114,9 +114,7 @@ class PlanResult:
                     "explanation",
                 ],
             ),
-            "weak_links": _records(
-                self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent", "target", "label"]
-            ),
+            "weak_links": _records(self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent", "target", "label"]),
             "reserve": _records(self.reserve, COLUMNS["reserve"]),
             "support": _records(self.support, COLUMNS["support"]),
             "output_value": _records(self.output_value, COLUMNS["output_value"]),

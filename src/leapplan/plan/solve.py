@@ -283,9 +283,7 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
             + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
         )
     if not weak:
-        gauge = Gauge(
-            s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)"
-        )
+        gauge = Gauge(s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)")
         weak.append(weak_links(pm, gauge, names).assign(target=""))
     out = _tables(pm)
     out["targets"]["explanation"] = explain_targets(pm, out, pd.concat(weak, ignore_index=True), names)

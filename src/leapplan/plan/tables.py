@@ -14,6 +14,7 @@ EPS = 1e-7
 """Values below this (in their own unit) are reported as absent."""
 
 
+
 def _sol(pm: PlanModel, name: str) -> np.ndarray:
     """The solution of variable ``name``; by interior point, values below ``DUST`` of their scale read as 0."""
     if name not in pm.model.variables:
@@ -145,9 +146,7 @@ def consumption(pm: PlanModel) -> pd.DataFrame:
     base = np.tile(cons["households"].to_numpy(), (len(ix.periods), 1))
     more = pd.DataFrame(_sol(pm, "more"), columns=pm.model.variables["more"].labels.coords["consumer_node"].values)
     quantity = base * share + more.reindex(columns=cons.index, fill_value=0.0).to_numpy()
-    out = _long(quantity, ix.periods, cons[["region", "product"]].reset_index(drop=True)).rename(
-        columns={"value": "quantity"}
-    )
+    out = _long(quantity, ix.periods, cons[["region", "product"]].reset_index(drop=True)).rename(columns={"value": "quantity"})
     out["base"] = base.ravel()
     grain = food(pm)
     grain = grain[grain["population"] > 0]

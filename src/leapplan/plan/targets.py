@@ -167,15 +167,7 @@ def add_targets(m: Model, s: Scenario, ix: PlanIndex, rows_out: Rows, *, elastic
         counts.add(np.arange(len(T)), R, 1.0)
         r, lab, c = ref.flat()
         counts.add(r, lab, -c)
-        rows_out.add(
-            m,
-            counts,
-            ">=",
-            0.0,
-            name="reference",
-            mask=counts.dataarray(ratio) > 0,
-            scaling=counts.dataarray(1 / frame["norm"].to_numpy()),
-        )
+        rows_out.add(m, counts, ">=", 0.0, name="reference", mask=counts.dataarray(ratio) > 0, scaling=counts.dataarray(1 / frame["norm"].to_numpy()))
     if live.any():
         rows_out.add(
             m,

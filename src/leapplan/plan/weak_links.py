@@ -226,12 +226,7 @@ def weak_links(
                 name,
                 got[0],
                 got[1],
-                {
-                    "period": keys,
-                    "region": np.full(keys.shape, ""),
-                    "product": np.full(keys.shape, ""),
-                    "kind": np.full(keys.shape, family),
-                },
+                {"period": keys, "region": np.full(keys.shape, ""), "product": np.full(keys.shape, ""), "kind": np.full(keys.shape, family)},
             )
         )
     if (got := take("reserve_cover")) is not None and pm.risk is not None:
@@ -376,9 +371,6 @@ def _action(names: dict[str, str], row: Any) -> str:
 
 def _label(names: dict[str, str], row: Any) -> str:
     """'capacity · rolling mill · Yuci · 1961': the row's kind and place by name."""
-    parts = [
-        row.kind.replace("_", " "),
-        names.get(row.technology, "") if row.technology else names.get(row.product, row.product),
-    ]
+    parts = [row.kind.replace("_", " "), names.get(row.technology, "") if row.technology else names.get(row.product, row.product)]
     parts += [names.get(row.region, row.region), str(row.period)]
     return " · ".join(p for p in parts if p)

@@ -315,8 +315,7 @@ class Agriculture(_Item):
         0.0, description="State grain reserve held at the end of the base year, available to the plan [t]."
     )
     storage_loss: Share = Field(
-        0.02,
-        description="Share of the grain held in reserve lost to rot, pests and handling per year [fraction per year].",
+        0.02, description="Share of the grain held in reserve lost to rot, pests and handling per year [fraction per year]."
     )
     source: str = Field("", description="Provenance of the agriculture numbers.")
 

@@ -345,9 +345,7 @@ def _harvest(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -
         per_ha = np.divide(farm, m.farmland, out=np.zeros_like(farm), where=m.farmland > 0)
         grain = grain * labour_ratio(m.yield_x, m.yield_y, per_ha, drawn, st["harvest_draw"])
     if frictions.harvest_shocks:
-        grain = grain * weather(
-            st["harvest_sd"], st["regional_harvest_sd"], d["harvest"][:, t, None], d["harvest_region"][:, t]
-        )
+        grain = grain * weather(st["harvest_sd"], st["regional_harvest_sd"], d["harvest"][:, t, None], d["harvest_region"][:, t])
     return grain
 
 

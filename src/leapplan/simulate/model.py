@@ -427,8 +427,7 @@ def _plan_uses(
             else rows["food_per_head"].to_numpy(dtype=float) / 1000 * pop[rows["region"].map(gidx).to_numpy()] * dt
         )
         food_plan[
-            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64),
-            rows["region"].map(gidx).to_numpy(dtype=np.int64),
+            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64), rows["region"].map(gidx).to_numpy(dtype=np.int64)
         ] = eaten
     return demand, deliveries, food_plan, grain_imports
 
