@@ -91,8 +91,9 @@ def test_one_default_run_count_everywhere() -> None:
 def test_names_kept_for_a_fast_start_match_the_stage() -> None:
     from leapplan.balance.command import SolverName
     from leapplan.balance.solve import Method
-    from leapplan.simulate.command import FRICTION_NAMES
-    from leapplan.simulate.frictions import FRICTIONS
+    from leapplan.simulate.command import FRICTION_NAMES, MECHANISM_NAMES
+    from leapplan.simulate.frictions import FRICTIONS, MECHANISMS
 
     assert [m.value for m in SolverName] == [m.value for m in Method]
     assert FRICTION_NAMES == ", ".join(FRICTIONS)
+    assert MECHANISM_NAMES == ", ".join(MECHANISMS)

@@ -68,3 +68,23 @@ def test_policy_problems_are_located(tiny_raw: dict) -> None:
 def test_scenarios_without_policies_still_load() -> None:
     s = load("shanxi-1958")
     assert s.policies == [] and s.simulation.build_delay == 0.5
+
+
+def test_every_simulation_parameter_set_has_its_own_source(china: Scenario) -> None:
+    st = china.simulation
+    mine = st.model_fields_set - {"source", "sources"}
+    assert {"harvest_persistence", "harvest_season", "seed_rate", "hunger_work", "sown_area_response"} <= mine
+    for name in mine:
+        assert st.sources.get(name, "").startswith(("cited: ", "estimate: ")), name
+        assert "1958" not in st.sources[name] and "1959" not in st.sources[name], name  # nothing from the outcomes
+
+
+def test_simulation_settings_problems_are_located(tiny_raw: dict) -> None:
+    tiny_raw["simulation"] = {"harvest_season": [0.5, 0.5, 0.5, 0.0], "sources": {"weather": "estimate: x"}}
+    with pytest.raises(ScenarioError) as err:
+        parse(tiny_raw, "tiny")
+    assert "harvest_season must sum to 1, not 1.5" in str(err.value)
+    tiny_raw["simulation"] = {"sources": {"weather": "estimate: x"}}
+    with pytest.raises(ScenarioError) as err:
+        parse(tiny_raw, "tiny")
+    assert "sources: 'weather' is not a simulation parameter" in str(err.value)

@@ -50,6 +50,36 @@ def test_replay_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     rows = [r for r in data["rows"] if r["series"] == "steel produced"]
     assert [r["period"] for r in rows] == ["1958", "1959", "1960", "1961", "1962"]
     assert all("announced" in r and "leapplan" in r for r in rows)
+    wanted = {
+        f"{product} {kind}" for product in ("steel", "pig iron", "coal") for kind in ("produced", "usable", "reported")
+    }
+    wanted |= {"grain harvested", "grain usable", "grain reported", "grain procured", "gross output value"}
+    wanted |= {"food per head", "food per head, lowest region", "farm labour", "non-farm labour"}
+    assert wanted <= {r["series"] for r in data["rows"]}
+    for row in data["rows"]:
+        for name in ("announced", "leapplan"):
+            band = row[name]
+            assert band["0.05"] <= band["0.5"] <= band["0.95"], (row["series"], name)
+    assert set(data["share_below_floor"]["announced"]) == {"1958", "1959", "1960", "1961", "1962"}
+    assert 0 <= data["share_below_floor_any_year"]["announced"] <= 1
+    assert max(data["share_below_floor"]["announced"].values()) <= data["share_below_floor_any_year"]["announced"]
+    assert "investment" in data["frictions"] and "reporting_bias" in data["frictions"]
+
+
+def test_replay_without_a_mechanism_and_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import leapplan.plan
+
+    out = tmp_path / "replay"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(leapplan.plan, "solve_plan", lambda s: (_ for _ in ()).throw(SimulationError("off")), raising=False)
+        assert main(["replay", "--runs", "4", "--without", "hunger", "--without", "write_off", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Mechanisms and frictions on:" in text and "wrote" in text and "replay.json" in text
+    data = json.loads((out / "replay.json").read_text())
+    assert "hunger" not in data["frictions"] and "write_off" not in data["frictions"] and data["runs"] == 4
+    csv_lines = (out / "replay.csv").read_text().splitlines()
+    assert csv_lines[0] == "series,unit,period,trajectory,p5,median,p95" and len(csv_lines) == 1 + 2 * len(data["rows"])
+    assert (out / "replay.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(
@@ -58,6 +88,7 @@ def test_replay_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
         (["simulate", "no-such-scenario", "--runs", "2", "-w", "1"], "no such file"),
         (["simulate", "tests/data/tiny.yaml", "--runs", "2", "-w", "1", "--without", "weather"], "unknown friction"),
         (["replay", "shanxi-1958", "--runs", "2"], "has no policies to replay"),
+        (["replay", "--runs", "2", "--without", "famine"], "unknown friction 'famine'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

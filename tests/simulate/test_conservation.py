@@ -9,6 +9,7 @@ import pytest
 
 from leapplan.scenario import Scenario
 from leapplan.simulate import Frictions, compile_model, simulate_once
+from leapplan.simulate.dynamics import villages_stock0
 from leapplan.simulate.engine import draw, simulate_batch
 from leapplan.simulate.once import run_seeds
 
@@ -22,6 +23,8 @@ def check_balance(s: Scenario, plan: Any | None, runs: int = 3) -> None:
     T, C, P, _ = m.shape
     for run in range(runs):
         opening = m.stock0.copy()  # the state's grain reserve and a millionth of each product's typical size
+        if m.mode == "policies":  # and the villages' grain under the policies' dynamics
+            opening[m.grain] += villages_stock0(m, Frictions()).sum()
         for t in range(T):
             used = np.zeros(P)
             made = np.zeros(P)
@@ -34,6 +37,8 @@ def check_balance(s: Scenario, plan: Any | None, runs: int = 3) -> None:
                 for key, q in tech.byproducts.items():
                     made[products.index(key)] += x * q
             made[m.grain] += b.grain[run, t].sum()
+            if b.seed is not None:  # seed kept for the next sowing is grain used
+                used[m.grain] += b.seed[run, t]
             closing = b.stocks[run, t]
             lost = np.zeros(P)
             lost[m.grain] = opening[m.grain] * (1 - m.keep)  # grain lost in store over the period

@@ -12,7 +12,7 @@ from leapplan.scenario import Scenario
 from leapplan.simulate import compile_model, run_ensemble, simulate_once
 from leapplan.simulate.ensemble import run_chunk
 from leapplan.simulate.frictions import Frictions
-from leapplan.simulate.model import period_weights
+from leapplan.simulate.policy_model import period_weights
 
 
 def test_same_seed_same_numbers(tiny: Scenario, plan: Any) -> None:

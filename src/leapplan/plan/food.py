@@ -30,7 +30,7 @@ from leapplan.plan.model import Build, grid, row
 from leapplan.plan.terms import Terms
 from leapplan.scenario.accounts import base_food_per_head, base_grain, base_output
 from leapplan.scenario.model import Scenario
-from leapplan.simulate.harvest import RiskOutcomes, risk_outcomes
+from leapplan.simulate.harvest import RiskOutcomes, period_persistence, risk_outcomes
 
 FOOD_SATIATION = 1.2
 """Grain eaten per head above this multiple of the base year's adds nothing more to the plan's objective [-]."""
@@ -116,6 +116,7 @@ def risk_outcomes_of(b: Build) -> RiskOutcomes | None:
         RISK_SAMPLES,
         s.seed,
         judge=(harvest, margin),
+        persistence=period_persistence(st.harvest_persistence, b.ix.dt),
     )
 
 

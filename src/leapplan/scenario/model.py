@@ -476,7 +476,57 @@ class SimulationSettings(_Item):
         description="Grain the state keeps before selling procured grain back to farm regions it believes short "
         "[years of the cities' ration].",
     )
+    harvest_persistence: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0,
+        description="Year-to-year autocorrelation of the log harvest shocks, scenario-wide and regional (a "
+        "stationary AR(1) process; the plan's grain reserve covers it) [-]; 0 = independent years.",
+    )
+    harvest_season: tuple[Share, Share, Share, Share] = Field(
+        (0.25, 0.25, 0.25, 0.25),
+        description="Share of the year's grain harvested in each quarter Q1-Q4, summing to 1 [-]; under policies "
+        "each season's harvest sees the farm labour away in its quarter.",
+    )
+    seed_rate: NonNeg = Field(
+        0.0,
+        description="Seed grain sown per ha, kept from the harvest before for the next sowing [t per ha]; 0 = seed "
+        "not followed. It is part of the base year's grain per head, so the food ration is that less the seed.",
+    )
+    rural_stock: NonNeg = Field(
+        0.0, description="Grain farm households hold at the start, beyond the seed [years of their food ration]."
+    )
+    sown_area_response: NonNeg = Field(
+        0.0,
+        description="Share of a believed yield gain (the reported harvest per ha over the base year's, less 1) "
+        "that planners take back as grain land turned to other uses the next year [-].",
+    )
+    sown_area_max_cut: Share = Field(
+        0.0, description="Largest share of the grain land planners take out of grain in one year [-]."
+    )
+    hunger_work: NonNeg = Field(
+        0.0,
+        description="Share of work lost in the next period per share of grain eaten below the food floor (farm "
+        "work and the region's plants) [-].",
+    )
+    retrench_shortage: Share = Field(
+        0.1,
+        description="Shortfall (share of what was needed) of a unit's inputs, or of the state's grain for the "
+        "people it feeds, above which planners cut plans to what was there and send workers back [-].",
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Provenance of single parameters by field name ('seed NNN', 'cited: …' or 'estimate: …'), "
+        "where it differs from source.",
+    )
     source: str = Field("", description="Provenance of these parameters.")
+
+    @model_validator(mode="after")
+    def _season_and_sources(self) -> SimulationSettings:
+        if abs(sum(self.harvest_season) - 1.0) > 1e-6:
+            raise ValueError(f"harvest_season must sum to 1, not {sum(self.harvest_season):g}")
+        unknown = sorted(set(self.sources) - (set(type(self).model_fields) - {"sources", "source"}))
+        if unknown:
+            raise ValueError(f"sources: {unknown[0]!r} is not a simulation parameter")
+        return self
 
 
 class Scenario(_Item):

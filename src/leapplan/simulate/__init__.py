@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from leapplan.scenario.model import Scenario
     from leapplan.simulate.ensemble import QUANTILES, EnsembleResult, run_ensemble
-    from leapplan.simulate.frictions import FRICTIONS, Frictions
+    from leapplan.simulate.frictions import FRICTIONS, MECHANISMS, Frictions
     from leapplan.simulate.model import Model, compile_model
     from leapplan.simulate.once import SimulationResult, simulate_once
     from leapplan.simulate.replay import Replay
@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "EnsembleResult": "leapplan.simulate.ensemble",
     "run_ensemble": "leapplan.simulate.ensemble",
     "FRICTIONS": "leapplan.simulate.frictions",
+    "MECHANISMS": "leapplan.simulate.frictions",
     "Frictions": "leapplan.simulate.frictions",
     "Model": "leapplan.simulate.model",
     "compile_model": "leapplan.simulate.model",
@@ -108,6 +109,7 @@ sys.modules[__name__].__class__ = _CallablePackage
 __all__ = [
     "DEFAULT_RUNS",
     "FRICTIONS",
+    "MECHANISMS",
     "QUANTILES",
     "EnsembleResult",
     "Frictions",

@@ -30,6 +30,15 @@ FRICTION_NAMES = (
     "build_delays, learning, indigenous_quality, harvest_shocks, transport_breakdowns, harvest_labour, reporting_bias"
 )
 """For --without's help, without loading the simulation (a test checks it against ``FRICTIONS``)."""
+MECHANISM_NAMES = (
+    "investment, wear, capacity_ratchet, labour_stays, sown_area, seed_grain, mess_halls, hunger, shock_persistence, "
+    "harvest_season, retrenchment, write_off"
+)
+"""The same for the mechanisms (a test checks it against ``MECHANISMS``)."""
+WITHOUT_HELP = (
+    f"Switch a friction or mechanism off; repeatable. Frictions: {FRICTION_NAMES}. Mechanisms (policy mode; "
+    f"shock_persistence in every mode): {MECHANISM_NAMES}."
+)
 
 PROGRESS_STEPS = 20
 """The progress bar moves in about this many steps: runs go in batches of 1/20 of them (at most the model's
@@ -109,10 +118,10 @@ def simulate(
         str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: the scenario's).")] = None,
-    without: Annotated[
-        list[str] | None, typer.Option("--without", help=f"Switch a friction off; repeatable: {FRICTION_NAMES}.")
-    ] = None,
-    no_frictions: Annotated[bool, typer.Option("--no-frictions", help="Switch every friction off.")] = False,
+    without: Annotated[list[str] | None, typer.Option("--without", help=WITHOUT_HELP)] = None,
+    no_frictions: Annotated[
+        bool, typer.Option("--no-frictions", help="Switch every friction and mechanism off.")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Carry a plan out N times under frictions and print the median and 5–95 % range of every series."""
@@ -168,6 +177,11 @@ def replay(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Workers (1 = in process).")] = 1,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: the scenario's).")] = None,
+    without: Annotated[list[str] | None, typer.Option("--without", help=WITHOUT_HELP)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write replay.json, replay.csv and the chart replay.png to this folder."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Replay history: the announced policies against leapplan's feasible plan with the food floor."""
@@ -177,11 +191,41 @@ def replay(
     s = load(scenario)
     if not s.policies:
         raise SimulationError(f"{s.name} has no policies to replay; try china-1957")
-    r = run_replay(s, runs, seed=seed, workers=workers, scheduler=scheduler, progress=not json_out)
+    fr = frictions_from(without, False)
+    r = run_replay(s, runs, seed=seed, frictions=fr, workers=workers, scheduler=scheduler, progress=not json_out)
+    data = r.to_json()
+    if out is not None:
+        write_replay(out, data)
     if json_out:
-        typer.echo(json.dumps(r.to_json(), indent=1, allow_nan=False))
+        typer.echo(json.dumps(data, indent=1, allow_nan=False))
         return
     print_replay(wide_console(), r)
+    if out is not None:
+        typer.echo(f"wrote {out / 'replay.json'}, {out / 'replay.csv'} and {out / 'replay.png'}")
+
+
+def write_replay(folder: Path, data: dict[str, Any]) -> None:
+    """replay.json (``Replay.to_json()``), replay.csv (one row per series, period and trajectory) and the chart
+    replay.png in ``folder``, made if need be."""
+    import csv
+
+    from leapplan.report.charts_replay import replay_figure
+    from leapplan.report.style import render
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimulationError(f"cannot write to {folder}: {exc.strerror}") from None
+    (folder / "replay.json").write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+    with (folder / "replay.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["series", "unit", "period", "trajectory", "p5", "median", "p95"])
+        for row in data["rows"]:
+            for name in ("announced", "leapplan"):
+                if name in row:
+                    b = row[name]
+                    w.writerow([row["series"], row["unit"], row["period"], name, b["0.05"], b["0.5"], b["0.95"]])
+    (folder / "replay.png").write_bytes(render(lambda: replay_figure(data)))
 
 
 def print_replay(console: Console, r: Replay) -> None:
@@ -217,6 +261,11 @@ def print_replay(console: Console, r: Replay) -> None:
     a = ", ".join(f"{p}: {100 * v:.0f} %" for p, v in zip(periods, r.announced.share_below_floor, strict=False))
     b = ", ".join(f"{p}: {100 * v:.0f} %" for p, v in zip(periods, r.leapplan.share_below_floor, strict=False))
     console.print(f"runs with a region below the food floor of {floor:g} kg/yr — announced: {a}; leapplan: {b}")
+    console.print(
+        f"in any year — announced: {100 * r.announced.share_below_floor_any_year:.0f} %; "
+        f"leapplan: {100 * r.leapplan.share_below_floor_any_year:.0f} %. "
+        f"Mechanisms and frictions on: {', '.join(r.announced.frictions) or 'none'}"
+    )
 
 
 def _band(b: dict[str, float] | None, band: Any) -> str:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from leapplan.simulate.frictions import Frictions
-from leapplan.simulate.harvest import draw_share, labour_ratio, weather
+from leapplan.simulate.harvest import draw_share, labour_ratio, period_persistence, persistent, weather
+from leapplan.simulate.mechanisms import ratchet_factor
 from leapplan.simulate.model import Model
 
 RATION_ITERATIONS = 16
@@ -63,6 +65,15 @@ def draw(m: Model, seeds: Sequence[np.random.SeedSequence]) -> dict[str, np.ndar
     return out
 
 
+def persistent_shocks(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The draws with the harvest shocks made persistent from period to period (``harvest.persistent``, coefficient
+    ``harvest_persistence`` ^ dt per period) when shock_persistence is on; the planner covers the same process."""
+    rho = period_persistence(m.settings.get("harvest_persistence", 0.0), m.dt)
+    if not frictions.shock_persistence or rho == 0:
+        return d
+    return d | {"harvest": persistent(d["harvest"], rho), "harvest_region": persistent(d["harvest_region"], rho)}
+
+
 @dataclass
 class Batch:
     """Results of a batch of runs. Shapes: (n, T, P) per product, (n, T, G) per food region, (n, T, C) per cell."""
@@ -93,10 +104,25 @@ class Batch:
     """Grain lost in store [t]."""
     cells: dict[str, np.ndarray] | None = None
     """Per cell (detail only): planned, actual, usable, reported, capacity."""
+    farm: np.ndarray | None = None
+    """(n, T, G) farm workers over the period [persons] (policy mode with dynamics; else the model's)."""
+    people: np.ndarray | None = None
+    """(n, T, G) people each food region feeds [persons] (policy mode with dynamics; else the model's)."""
+    seed: np.ndarray | None = None
+    """(n, T) seed grain kept for the next sowing, counted in grain's intermediate use [t]."""
+    sown: np.ndarray | None = None
+    """(n, T, G) share of the farmland sown with grain [-]."""
+    opening: np.ndarray | None = None
+    """(n, P) stocks at the start, the villages' grain included [units] (policy mode with dynamics)."""
 
 
 def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], detail: bool = False) -> Batch:
     """Carry the model's plan out for the runs whose draws are ``d``."""
+    d = persistent_shocks(m, frictions, d)
+    if m.mode == "policies" and m.policy is not None and frictions.dynamic():
+        from leapplan.simulate.dynamics import simulate_policies
+
+        return simulate_policies(m, frictions, d, detail)
     n = d["delay"].shape[0]
     T, C, P, G = m.shape
     st = m.settings
@@ -170,12 +196,7 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
             demand[:, m.grain] = m.ration * m.population.sum() * dt * m.mess[t]
         else:
             demand[:, m.grain] = m.ration * pop_city * dt
-        have = supply0 + made - used
-        imports = np.clip(demand - have, 0.0, m.imports)
-        consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
-        stock = have + imports - consumption
-        delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
-        stock = stock - delivered
+        imports, consumption, delivered, stock = close_balance(m, t, supply0 + made - used, demand)
         if planning:
             eaten, resold = _feed(m, t, harvest - pg, stock)
             consumption[:, m.grain] = eaten.sum(axis=1)
@@ -194,12 +215,8 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
         if t + 1 < T:
             _ratchet(m, planned, planned_grain, t, plan_t, reported, pg, reported_grain)
 
-        res["planned"][:, t] = plan_t @ outputs_t
-        res["actual"][:, t] = x @ outputs_t
-        res["usable"][:, t] = (x * us) @ outputs_t
-        res["reported"][:, t] = reported @ outputs_t
-        for key, extra in (("planned", pg), ("actual", harvest), ("usable", harvest), ("reported", reported_grain)):
-            res[key][:, t, m.grain] += extra.sum(axis=1)
+        cell_values = {"planned": plan_t, "actual": x, "usable": x * us, "reported": reported}
+        record_output(res, t, m.grain, outputs_t, cell_values, (pg, harvest, harvest, reported_grain))
         res["stocks"][:, t] = stock
         res["stocks"][:, t, m.grain] += rural_stock.sum(axis=1)
         res["imports"][:, t] = imports
@@ -228,6 +245,34 @@ def simulate_batch(m: Model, frictions: Frictions, d: dict[str, np.ndarray], det
             ):
                 cells[key][:, t] = value
     return Batch(**res, **reg, cells=cells)
+
+
+def close_balance(
+    m: Model, t: int, have: np.ndarray, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(imports, consumption, delivered, closing stock), each (n, P) [units], of period t from what is ``have`` after
+    production and the households' ``demand``: imports up to their limit where stocks fall short, consumption up to
+    demand, then the plan's deliveries out of the scenario as far as stocks allow."""
+    imports = np.clip(demand - have, 0.0, m.imports)
+    consumption = np.clip(np.minimum(demand, have + imports), 0.0, None)
+    stock = have + imports - consumption
+    delivered = np.clip(np.minimum(m.deliveries[t], stock), 0.0, None)
+    return imports, consumption, delivered, stock - delivered
+
+
+def record_output(
+    res: dict[str, np.ndarray],
+    t: int,
+    grain: int,
+    outputs_t: Any,
+    cells: dict[str, np.ndarray],
+    grain_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Period t's planned, actual, usable and reported output per product into ``res`` (n, T, P): the cells' (n, C)
+    ``cells`` summed by product (``outputs_t``, C × P), and grain per food region (n, G) in that order added."""
+    for (key, value), extra in zip(cells.items(), grain_rows, strict=True):
+        res[key][:, t] = value @ outputs_t
+        res[key][:, t, grain] += extra.sum(axis=1)
 
 
 def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -329,7 +374,9 @@ def _feed(m: Model, t: int, deviation: np.ndarray, stock: np.ndarray) -> tuple[n
     return eaten + released, released
 
 
-def _resale(m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float) -> np.ndarray:
+def _resale(
+    m: Model, stock: np.ndarray, need: np.ndarray, believed: np.ndarray, pop_city: float | np.ndarray
+) -> np.ndarray:
     """(n, G) grain the state sells back to farm regions, taken from ``stock`` (changed in place).
 
     The state keeps ``state_reserve`` years of the cities' grain and sells the rest to farm regions whose
@@ -360,8 +407,5 @@ def _ratchet(
     """Raise next period's plan on this period's reports: by the reported over-fulfilment, and by the
     policy's ratchet where reports exceed the plan."""
     rise = m.ratchet[t + 1]
-    over = np.divide(reported, plan_t, out=np.ones_like(reported), where=plan_t > 0)
-    factor = np.maximum(1.0, over) * np.where(over > 1 + 1e-12, 1 + rise[m.cell_product], 1.0)
-    planned[:, t + 1] *= factor
-    over_g = np.divide(reported_grain, plan_grain, out=np.ones_like(reported_grain), where=plan_grain > 0)
-    planned_grain[:, t + 1] *= np.maximum(1.0, over_g) * np.where(over_g > 1 + 1e-12, 1 + rise[m.grain], 1.0)
+    planned[:, t + 1] *= ratchet_factor(reported, plan_t, rise[m.cell_product])
+    planned_grain[:, t + 1] *= ratchet_factor(reported_grain, plan_grain, rise[m.grain])

@@ -37,6 +37,8 @@ PERIOD_SERIES = (
     "output_value_actual",
     "output_value_reported",
     "output_value_usable",
+    "farm_labour",
+    "nonfarm_labour",
 )
 UNITS = {
     "food_per_head": "kg per person per year (scenario average)",
@@ -49,6 +51,8 @@ UNITS = {
     "output_value_actual": "yuan at base-year prices",
     "output_value_reported": "yuan at base-year prices",
     "output_value_usable": "yuan at base-year prices",
+    "farm_labour": "persons (farm workers, average over the period)",
+    "nonfarm_labour": "persons (the food regions' labour force less the farm workers)",
     "fulfilment": "actual / planned",
     "stocks": "product units (closing)",
 }
@@ -119,7 +123,9 @@ def run_chunk(m: Model, frictions: Frictions, seed: int, start: int, stop: int) 
     b = simulate_batch(m, frictions, draw(m, run_seeds(seed, start, stop)))
     pop = m.population.sum()
     eaten = b.eaten
-    per_head = np.divide(eaten, m.population * m.dt, out=np.full_like(eaten, np.inf), where=m.population > 0)
+    people = b.people if b.people is not None else np.broadcast_to(m.population, eaten.shape)
+    per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0)
+    farm = (b.farm if b.farm is not None else np.broadcast_to(m.farm, eaten.shape)).sum(axis=2)
     return {
         "planned": b.planned,
         "reported": b.reported,
@@ -136,6 +142,8 @@ def run_chunk(m: Model, frictions: Frictions, seed: int, start: int, stop: int) 
         "output_value_actual": b.actual @ m.prices,
         "output_value_reported": b.reported @ m.prices,
         "output_value_usable": b.usable @ m.prices,
+        "farm_labour": farm,
+        "nonfarm_labour": m.labour_force - farm,
     }
 
 

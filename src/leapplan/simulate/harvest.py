@@ -6,7 +6,9 @@ the same ones (``risk_outcomes``), so that the plan covers the harvest risk the 
 A region's harvest carried out is its planned harvest × ``weather`` × ``labour_ratio``:
 
 * weather = exp(a·Zc + b·Zr − (a² + b²)/2), with Zc the scenario-wide and Zr the region's own standard normal
-  shock, a = ``harvest_sd``, b = ``regional_harvest_sd`` (mean 1: the plan's harvest is the expected one);
+  shock, a = ``harvest_sd``, b = ``regional_harvest_sd`` (mean 1: the plan's harvest is the expected one); with
+  ``harvest_persistence`` ρ each shock is a stationary AR(1) process over the periods (``persistent``): drought
+  and flood years come in runs, Corr(Z_t, Z_t+k) = ρ^k, each Z_t still standard normal;
 * labour_ratio = y(w·(1 − d)) / y(w·(1 − d₀)), with y the yield curve [t/ha] (read off normal years, so it holds
   the usual share d₀ = ``harvest_draw`` of farm workers away at harvest), w the planned farm workers per ha and
   d = clip((harvest_draw + harvest_draw_campaign × moved) × 2U, 0, 1) the share drawn away this harvest (U uniform
@@ -20,6 +22,42 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
+
+
+def persistent(z: np.ndarray, rho: float, axis: int = 1) -> np.ndarray:
+    """The stationary AR(1) process with coefficient ``rho`` [-] driven by the independent standard normals ``z``
+    along ``axis`` (periods): Z_0 = z_0, Z_t = ρ·Z_t−1 + √(1 − ρ²)·z_t. Each Z_t is standard normal and
+    Corr(Z_t, Z_t+k) = ρ^k; ``rho`` = 0 gives ``z`` back unchanged."""
+    z = np.asarray(z, dtype=float)
+    if rho == 0:
+        return z
+    out = np.moveaxis(z.copy(), axis, 0)
+    scale = np.sqrt(1 - rho * rho)
+    for t in range(1, out.shape[0]):
+        out[t] = rho * out[t - 1] + scale * out[t]
+    return np.moveaxis(out, 0, axis)
+
+
+def period_persistence(per_year: float, dt: float) -> float:
+    """AR(1) coefficient from one period to the next [-], for ``per_year`` between consecutive years and periods of
+    ``dt`` years: per_year ** dt."""
+    return float(per_year) ** dt if per_year > 0 else 0.0
+
+
+def run_variance(length: int, rho: float) -> float:
+    """Variance of the sum of ``length`` consecutive values of the AR(1) process (``persistent``) [-]:
+    V_L = L + 2·Σ_k=1..L−1 (L − k)·ρ^k (= L for independent years, L² for ρ = 1)."""
+    k = np.arange(1, length)
+    return float(length + 2 * np.sum((length - k) * rho**k))
+
+
+def run_path(length: int, rho: float, quantile: float) -> np.ndarray:
+    """(length,) the likeliest path of ``length`` consecutive AR(1) shocks whose sum is its own ``quantile`` (in
+    standard normal units), i.e. whose sum is quantile·√V_L: the conditional mean E[Z_i | ΣZ] = ΣZ · c_i / V_L with
+    c_i = Σ_j ρ^|i−j|, which is quantile · c_i / √V_L (quantile/√L in each period when ρ = 0)."""
+    i = np.arange(length)
+    c = (float(rho) ** np.abs(i[:, None] - i[None, :])).sum(axis=1)
+    return quantile * c / np.sqrt(run_variance(length, rho))
 
 
 def weather(harvest_sd: float, regional_sd: float, common: np.ndarray, regional: np.ndarray) -> np.ndarray:
@@ -62,8 +100,9 @@ class RiskOutcomes:
     """Further share of the region's largest possible harvest lost per unit of moved share (farm workers moved
     out of the fields, relative to the base year) [-], a linear upper bound of the campaign's draw."""
     common: float
-    """The (1 − risk) quantile of the scenario-wide shock [standard normal units]; a window of L periods has the
-    shock common / √L in each, so that their sum is as bad as one run in 1/(1 − risk)."""
+    """The (1 − risk) quantile of the scenario-wide shock [standard normal units]. The shocks of a window of L
+    periods add up to common·√V_L, their sum's own (1 − risk) quantile (V_L: ``run_variance``), along the likeliest
+    path there (``run_path``): common/√L in each period when years are independent."""
 
 
 def risk_outcomes(
@@ -78,27 +117,31 @@ def risk_outcomes(
     periods: int,
     samples: int,
     seed: int,
+    persistence: float = 0.0,
     judge: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> RiskOutcomes:
     """The adverse runs of harvests the plan covers, for every window of consecutive periods: the scenario-wide
-    shocks of the window add up to their (1 − ``risk``) quantile, spread evenly over it (the likeliest way to get
-    there: one very bad year, or several bad ones in a row that drain the reserve between them); each region's own
-    shock and harvest draw are drawn at random (``samples`` draws, seeded). With ``judge`` = (harvest, margin) per
-    region [t per period], each window keeps only its worst draw, the one whose shortfalls beyond the margins add
-    up to most. ``per_ha_range`` is the least and the most farm workers per ha each region's plan can have; the
-    loss is taken at the worst of them."""
+    shocks of the window add up to their (1 − ``risk``) quantile, along the likeliest path there (``run_path``:
+    spread evenly when years are independent; one very bad year, or several bad ones in a row that drain the reserve
+    between them), each region's own shock (the same AR(1) process, ``persistence`` ρ per period) and harvest draw
+    drawn at random (``samples`` draws, seeded). With ``judge`` = (harvest, margin) per region [t per period], each
+    window keeps only its worst draw, the one whose shortfalls beyond the margins add up to most. ``per_ha_range``
+    is the least and the most farm workers per ha each region's plan can have; the loss is taken at the worst of
+    them."""
     lo, hi = (np.asarray(v, dtype=float) for v in per_ha_range)
     F = lo.size
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EED,)))
-    regional = rng.standard_normal((samples, periods, F))
+    regional = persistent(rng.standard_normal((samples, periods, F)), persistence)
     u = rng.random((samples, periods, F))
     windows = [(p, n) for p in range(periods) for n in range(1, p + 2)]
     inside = np.zeros((len(windows), periods), dtype=bool)
     for w, (p, n) in enumerate(windows):
         inside[w, p - n + 1 : p + 1] = True
     common = float(norm.ppf(1 - risk))
-    shock = common / np.sqrt([n for _, n in windows])
-    wx = weather(harvest_sd, regional_sd, shock[:, None, None, None], regional[None])  # (W, K, T, F)
+    shock = np.zeros((len(windows), periods))
+    for w, (p, n) in enumerate(windows):
+        shock[w, p - n + 1 : p + 1] = run_path(n, persistence, common)
+    wx = weather(harvest_sd, regional_sd, shock[:, None, :, None], regional[None])  # (W, K, T, F)
     drawn = draw_share(harvest_draw, 0.0, np.zeros(F), u)
     grid = np.linspace(0.0, 1.0, 41)
     per_ha = lo[:, None] + (hi - lo)[:, None] * grid[None, :]  # (F, 41)

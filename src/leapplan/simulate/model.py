@@ -17,6 +17,8 @@ from scipy.sparse import csr_array
 from leapplan.errors import SimulationError
 from leapplan.scenario.accounts import DUST, grain_yield, product_scales
 from leapplan.scenario.model import Period, Scenario, Sector, TechKind
+from leapplan.simulate.policies import policy_plan
+from leapplan.simulate.policy_model import PolicyArrays, policy_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,11 @@ class Model:
     ratchet: np.ndarray
     """(T, P) rise of next period's plan when reports exceed it [fraction]; 0 = none."""
     settings: dict[str, float]
-    """The scenario's simulation settings."""
+    """The scenario's simulation settings (the numbers among them)."""
+    labour_force: float = 0.0
+    """Labour force of the food regions [persons]."""
+    policy: PolicyArrays | None = None
+    """What policy mode's dynamics need beyond the static policy plan (``simulate.dynamics``); policy mode only."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -127,28 +133,8 @@ def food_regions(s: Scenario) -> list[str]:
     return [r.id for r in s.regions if r.population > 0]
 
 
-def period_weights(s: Scenario, start: str, end: str | None) -> np.ndarray:
-    """(T,) share of each plan period a policy from ``start`` to ``end`` (inclusive) covers [-]."""
-
-    def quarter(label: str, last: bool) -> int:
-        year = int(label[:4])
-        q = int(label[5]) if len(label) > 4 else (4 if last else 1)
-        return (year - s.years[0]) * 4 + q - 1
-
-    first = quarter(start, False)
-    stop = quarter(end, True) + 1 if end is not None else 10**6
-    per = 4 if s.period is Period.year else 1
-    out = []
-    for k in range(len(s.periods)):
-        lo, hi = k * per, (k + 1) * per
-        out.append(max(0, min(hi, stop) - max(lo, first)) / per)
-    return np.array(out)
-
-
 def compile_model(s: Scenario, plan: Any | None = None) -> Model:
     """Compile ``s`` with ``plan`` (a PlanResult or an object with its tables) or, without one, its policies."""
-    from leapplan.simulate.policies import policy_plan
-
     periods = s.periods
     dt = 1.0 if s.period is Period.year else 0.25
     prods = [p.id for p in s.products]
@@ -288,7 +274,9 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         mess=mess,
         procurement=procurement,
         ratchet=ratchet,
-        settings={k: float(v) for k, v in st.model_dump().items() if k != "source"},
+        settings={k: float(v) for k, v in st.model_dump().items() if isinstance(v, int | float)},
+        labour_force=float(sum(regions[r].labour_force for r in foods)),
+        policy=policy_arrays(s, cells, foods, base_cap, base_out, base_farm, dt) if mode == "policies" else None,
     )
 
 

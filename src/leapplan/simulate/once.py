@@ -32,7 +32,8 @@ class SimulationResult:
     """[period, region, product, planned, reported, actual, usable, fulfilment] per region and product."""
     food: pd.DataFrame
     """[period, region, population, grain_planned, grain, grain_reported, procured, resold, eaten,
-    food_per_head, floor, farm_stock] per food region (grain in t, food per head kg/person/yr)."""
+    food_per_head, floor, farm_stock, farm_workers, sown_share] per food region (grain in t, food per head
+    kg/person/yr; population: the people the region feeds, new state workers included)."""
     balance: pd.DataFrame
     """[period, product, opening, made, imports, intermediate, consumption, delivered, lost, closing] scenario-wide."""
     totals: pd.DataFrame
@@ -97,7 +98,9 @@ def _tables(s: Scenario, m: Model, b: Batch, seed: int, run: int) -> SimulationR
     series = pd.concat([cell_frame, grain], ignore_index=True)
     series = series.groupby(["period", "region", "product"], as_index=False, sort=False).sum()
     series["fulfilment"] = _ratio(series["actual"], series["planned"])
-    pop = np.tile(m.population, T)
+    pop = b.people[0].reshape(-1) if b.people is not None else np.tile(m.population, T)
+    farm = b.farm[0].reshape(-1) if b.farm is not None else m.farm.reshape(-1)
+    sown = b.sown[0].reshape(-1) if b.sown is not None else np.tile((m.farmland > 0).astype(float), T)
     eaten = b.eaten[0].reshape(-1)
     food = pd.DataFrame(
         {
@@ -113,10 +116,13 @@ def _tables(s: Scenario, m: Model, b: Batch, seed: int, run: int) -> SimulationR
             "food_per_head": np.divide(eaten, pop * m.dt, out=np.zeros_like(eaten), where=pop > 0) * 1000,
             "floor": s.guardrails.food_per_head,
             "farm_stock": b.rural_stock[0].reshape(-1),
+            "farm_workers": farm,
+            "sown_share": sown,
         }
     )
     closing = b.stocks[0]
-    opening = np.vstack([np.zeros((1, P)), closing[:-1]])
+    first = b.opening[:1] if b.opening is not None else np.zeros((1, P))
+    opening = np.vstack([first, closing[:-1]])
     balance = pd.DataFrame(
         {
             "period": np.repeat(np.array(m.periods), P),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from leapplan.scenario.model import PolicyKind, Scenario
+from leapplan.simulate.policy_model import period_weights
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ def policy_plan(
     capacity puts every unit under the same pressure. Labour moved by ``indigenous_labour`` builds indigenous
     capacity in every farm region (labour / labour per unit) and leaves the fields.
     """
-    from leapplan.simulate.model import period_weights
-
     techs = {t.id: t for t in s.technologies}
     prods = [p.id for p in s.products]
     pidx = {p: i for i, p in enumerate(prods)}

@@ -18,16 +18,25 @@ ROWS = (
     ("steel", "usable", "steel usable", "Mt", 1e-6),
     ("steel", "reported", "steel reported", "Mt", 1e-6),
     ("pig_iron", "actual", "pig iron produced", "Mt", 1e-6),
+    ("pig_iron", "usable", "pig iron usable", "Mt", 1e-6),
+    ("pig_iron", "reported", "pig iron reported", "Mt", 1e-6),
     ("coal", "actual", "coal produced", "Mt", 1e-6),
+    ("coal", "usable", "coal usable", "Mt", 1e-6),
+    ("coal", "reported", "coal reported", "Mt", 1e-6),
     ("grain", "actual", "grain harvested", "Mt", 1e-6),
+    ("grain", "usable", "grain usable", "Mt", 1e-6),
     ("grain", "reported", "grain reported", "Mt", 1e-6),
     (None, "procured", "grain procured", "Mt", 1e-6),
     (None, "resold", "grain sold back to farms", "Mt", 1e-6),
     (None, "food_per_head", "food per head", "kg/yr", 1.0),
     (None, "food_per_head_lowest", "food per head, lowest region", "kg/yr", 1.0),
     (None, "output_value_actual", "gross output value", "bn yuan", 1e-9),
+    (None, "output_value_usable", "usable output value", "bn yuan", 1e-9),
     (None, "output_value_reported", "gross output value reported", "bn yuan", 1e-9),
+    (None, "farm_labour", "farm labour", "M persons", 1e-6),
+    (None, "nonfarm_labour", "non-farm labour", "M persons", 1e-6),
 )
+"""The replay's series: (product or None, band variable, label, unit, scale from the band's unit)."""
 
 
 @dataclass(frozen=True)
@@ -57,15 +66,19 @@ class Replay:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready data: both trajectories side by side, and each ensemble's bands."""
+        """Plain JSON-ready data: both trajectories side by side per series and period (median and 5–95 % band),
+        the share of runs with a region below the food floor per period and in any period, and what was on."""
+        pair = (("announced", self.announced), ("leapplan", self.leapplan))
         return {
             "scenario": self.scenario,
+            "runs": self.announced.runs,
+            "seed": self.announced.seed,
             "leapplan_source": self.leapplan_source,
+            "food_floor": self.announced.floor,
+            "frictions": self.announced.frictions,
             "rows": self.rows(),
-            "share_below_floor": {
-                "announced": self.announced.to_json()["share_below_floor"],
-                "leapplan": self.leapplan.to_json()["share_below_floor"],
-            },
+            "share_below_floor": {name: ens.to_json()["share_below_floor"] for name, ens in pair},
+            "share_below_floor_any_year": {name: float(ens.share_below_floor_any_year) for name, ens in pair},
         }
 
 
