@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.stats import norm
+from scipy.stats import multivariate_normal, norm
 
 from leapplan.scenario import Scenario
 from leapplan.simulate import Frictions, compile_model
 from leapplan.simulate.engine import draw, persistent_shocks
-from leapplan.simulate.harvest import period_persistence, persistent, risk_outcomes, run_path, run_variance
+from leapplan.simulate.harvest import (
+    period_persistence,
+    persistent,
+    risk_outcomes,
+    run_path,
+    run_quantiles,
+    run_variance,
+)
 from leapplan.simulate.once import run_seeds
 
 
@@ -62,12 +69,23 @@ def test_risk_windows_cover_the_persistent_process() -> None:
     w = independent.windows.index((2, 3))  # the three periods ending in the last
     # no regional shock or draw: the loss in each period is 1 − exp(0.1·z − 0.005) on the window's path
     for out, rho in ((independent, 0.0), (persistent_, 0.5)):
-        path = run_path(3, rho, norm.ppf(0.05))
+        path = run_path(3, rho, run_quantiles(0.95, 3, rho, 1)[2])
         expected = 1 - np.exp(0.1 * path - 0.005)
         assert out.loss[w, 0, :, 0] == pytest.approx(expected)
     assert persistent_.loss[w].sum() > independent.loss[w].sum()
-    single = independent.windows.index((1, 1))
-    assert persistent_.loss[single, 0, 1, 0] == pytest.approx(independent.loss[single, 0, 1, 0])
+    single = independent.windows.index((0, 1))  # the first period alone: the normal quantile either way
+    assert persistent_.loss[single, 0, 0, 0] == pytest.approx(independent.loss[single, 0, 0, 0])
+    assert independent.loss[single, 0, 0, 0] == pytest.approx(1 - np.exp(0.1 * norm.ppf(0.05) - 0.005))
+
+
+def test_run_quantiles_cover_the_union_of_runs() -> None:
+    # two independent years: some run ending in the second (that year, or both) is as bad as z in 5 % of years when
+    # P(Z2 > z and (Z1 + Z2)/√2 > z) = 0.95, a bivariate normal with correlation 1/√2 (second method: scipy)
+    z = run_quantiles(0.95, 2, 0.0, 7)
+    assert z[0] == pytest.approx(norm.ppf(0.05), rel=1e-12)
+    both = multivariate_normal(mean=[0, 0], cov=[[1, 2**-0.5], [2**-0.5, 1]])
+    assert 1 - both.cdf([-z[1], -z[1]]) == pytest.approx(0.05, abs=0.002)
+    assert z[1] < z[0]  # two chances to fail ask for a lower quantile
 
 
 def test_the_simulation_draws_the_process_the_scenario_states(china: Scenario) -> None:

@@ -172,6 +172,8 @@ class Stages:
         self.count = 0
         self.expected = len(levels) + 2 if len(levels) > 1 else len(levels) + 1
         self.haulage = haulage_value(pm)
+        self.closed: set[str] = set()
+        """Units where no new capacity may be built (``close``)."""
 
     def solve(self, name: str, labels: np.ndarray, coeffs: np.ndarray, *, lexicographic: bool = True) -> str:
         """Minimise Σ coeffs × var[labels]; returns the termination condition. A ``lexicographic`` stage (one whose
@@ -208,10 +210,12 @@ class Stages:
         lvl.update(upper=xr.DataArray(self.upper.copy(), coords=lvl.labels.coords))
 
     def close(self, units: set[str], k: int) -> None:
-        """No new capacity at ``units`` from now on; levels k, k + 1, … are free again (to be solved anew)."""
+        """No new capacity at ``units`` (besides those closed before) from now on; levels k, k + 1, … are free again
+        (to be solved anew)."""
+        self.closed |= units
         self.fixings.revert()
         b = self.pm.model.variables["b"]
-        shut = np.isin(np.asarray(b.labels.coords["build"].values), list(units))
+        shut = np.isin(np.asarray(b.labels.coords["build"].values), list(self.closed))
         upper = xr.DataArray(np.where(shut[None, :], 0.0, np.inf) * np.ones(b.labels.shape), coords=b.labels.coords)
         b.update(upper=upper)
         if "b" in self.fixings.original:  # so that undoing a fixing later does not open them again
@@ -276,31 +280,24 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
     weak = _meet_targets(st, k, names)
     if weak is None:
         return diagnose(s, diag_options, build_seconds, names)
+    # 2. people and the future
+    labels, coeffs = welfare_terms(pm)
+    if not _serve_people(st, labels, coeffs, first=not levels):
+        return diagnose(s, diag_options, build_seconds, names)  # no soft level before it: the hard rows fail here
     # new capacity beside capacity of its kind that the region runs below the least use in every period it stands
-    # (built to take up capital goods a target counts, say): a linear row cannot say "if you build here, run what
-    # stands here", so the cut levels are solved again without new capacity there
-    closed: set[str] = set()
+    # (built to take up capital goods or grain a target counts, say): a linear row cannot say "if you build here,
+    # run what stands here", so the cut levels and the last stage are solved again without new capacity there. It is
+    # judged on the last stage's plan: a target's stage does not care how capacity stands in other years.
     least = s.guardrails.new_capacity_use
     for _ in range(REBUILDS if least > 0 and first_cut < len(levels) else 0):
-        idle = tables.idle_builds(pm, least) - closed
+        idle = tables.idle_builds(pm, least) - st.closed
         if not idle:
             break
-        closed |= idle
-        st.close(closed, first_cut)
+        st.close(idle, first_cut)
         weak = _meet_targets(st, first_cut, names)
         if weak is None:
             raise SolverError(f"plan {s.name!r}: leaving out idle new capacity made a met target infeasible")
-
-    # 2. people and the future
-    labels, coeffs = welfare_terms(pm)
-    cond = st.solve("people and the future", labels, coeffs)
-    if cond != "optimal":
-        if not levels and cond in ("infeasible", "infeasible_or_unbounded"):
-            return diagnose(s, diag_options, build_seconds, names)
-        raise SolverError(
-            f"HiGHS ended the last stage of plan {s.name!r} with status '{cond}'"
-            + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
-        )
+        _serve_people(st, labels, coeffs)
     if not weak:
         gauge = Gauge(
             s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)"
@@ -312,8 +309,8 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
     sol = solution_vector(pm)
     objective = {k: round(v, 2) for k, v in welfare_parts(pm, sol).items()}
     info = {**_solver_info(st.runner, build_seconds), "objective_parts": objective}
-    if closed:
-        info["no_new_capacity"] = sorted(closed)
+    if st.closed:
+        info["no_new_capacity"] = sorted(st.closed)
     return PlanResult(
         scenario=s.name,
         status=PlanStatus.targets_cut if cut else PlanStatus.feasible,
@@ -323,6 +320,21 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
         solver=info,
         **out,
     )
+
+
+def _serve_people(st: Stages, labels: np.ndarray, coeffs: np.ndarray, first: bool = False) -> bool:
+    """The last stage: maximise W with the levels held. False when it is infeasible and the ``first`` stage run
+    (so that the hard rows alone are infeasible)."""
+    pm = st.pm
+    cond = st.solve("people and the future", labels, coeffs)
+    if cond != "optimal":
+        if first and cond in ("infeasible", "infeasible_or_unbounded"):
+            return False
+        raise SolverError(
+            f"HiGHS ended the last stage of plan {pm.scenario.name!r} with status '{cond}'"
+            + (" (a technology with no capital cost and no limit?)" if cond == "unbounded" else "")
+        )
+    return True
 
 
 def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFrame] | None:

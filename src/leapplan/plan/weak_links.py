@@ -133,17 +133,19 @@ def weak_links(
         nodes = pm.nodes.loc[np.asarray(m.constraints[name].labels.coords[dim].values)]
         pp = np.repeat(P[:, None], len(nodes), axis=1)
         kind = np.where(nodes["product"].isin(transport).to_numpy(), "transport", "material")
+        # a negative gain is a product with no use for more of it: its output counts only where something takes it
+        kind = np.where(got[0] < 0, "outlet", np.broadcast_to(kind, pp.shape))
         parts.append(
             _family_rows(
                 pm,
                 name,
-                got[0],
+                np.abs(got[0]),
                 got[1],
                 {
                     "period": pp,
                     "region": np.broadcast_to(nodes["region"].to_numpy(), pp.shape),
                     "product": np.broadcast_to(nodes["product"].to_numpy(), pp.shape),
-                    "kind": np.broadcast_to(kind, pp.shape),
+                    "kind": kind,
                 },
             )
         )
@@ -264,7 +266,7 @@ def weak_links(
     if until is not None:
         frame = frame[frame["period"].astype(str).str[:4].astype(int) <= until].copy()
     if artefacts:
-        drop = frame["product"].isin(artefacts) & frame["kind"].isin(["material", "food", "imports", "exports"])
+        drop = frame["product"].isin(artefacts) & frame["kind"].isin(["material", "outlet", "food", "imports", "exports"])
         if pm.scenario.agriculture.grain_product in artefacts:
             drop |= frame["kind"] == "farm_labour"
         frame = frame[~drop].copy()
@@ -305,7 +307,7 @@ def weak_links(
 def _unit_of(pm: PlanModel, kind: str, product: str) -> str:
     products = pm.index.products
     per_year = {"capacity", "corridor"}
-    if kind in ("material", "transport", "imports", "exports", "food", "agriculture", "reserve_cover"):
+    if kind in ("material", "outlet", "transport", "imports", "exports", "food", "agriculture", "reserve_cover"):
         return str(products.at[product, "unit"]) + (" of grain" if kind in ("food", "agriculture") else "")
     if kind == "reserve":
         return "t of grain"
@@ -331,6 +333,7 @@ def _thing(pm: PlanModel, names: dict[str, str], row: Any, unit: str) -> str:
     product = names.get(row.product, row.product)
     return {
         "material": f"{unit} of {product} in {region}",
+        "outlet": f"{unit} of {product} used in {region} (output counts only where something takes it)",
         "transport": f"{unit} of freight transport",
         "exports": f"{unit} of {product} taken out of the scenario",
         "capacity": f"{unit} of {names.get(row.technology, row.technology)} in {region}",
@@ -356,6 +359,7 @@ def _action(names: dict[str, str], row: Any) -> str:
     product = names.get(row.product, row.product)
     return {
         "material": f"more {product} in {region}",
+        "outlet": f"a use for more {product} in {region}",
         "transport": "more freight transport",
         "exports": f"more {product} taken out of the scenario",
         "capacity": f"more capacity of {names.get(row.technology, row.technology)} in {region}",

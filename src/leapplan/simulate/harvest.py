@@ -60,6 +60,23 @@ def run_path(length: int, rho: float, quantile: float) -> np.ndarray:
     return quantile * c / np.sqrt(run_variance(length, rho))
 
 
+def run_quantiles(risk: float, periods: int, rho: float, seed: int, draws: int = 100_000) -> np.ndarray:
+    """(periods,) for each period p the (1 − ``risk``) quantile z_p of min over L of S_L/√V_L, S_L the sum of the
+    last L shocks of the AR(1) process up to p (L = 1 … p + 1) [standard normal units]: a run of bad harvests of
+    any length ending in p is as bad as one at z_p·√V_L in only a share 1 − risk of years. (Each run at its own
+    quantile would leave their union, the year's chance of some run too bad, above 1 − risk.) By simulation of
+    ``draws`` paths, seeded."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xA11,)))
+    z = persistent(rng.standard_normal((draws, periods)), rho)
+    out = np.empty(periods)
+    out[0] = norm.ppf(1 - risk)  # one run of one period: the normal quantile itself
+    for p in range(1, periods):
+        tail = np.cumsum(z[:, p::-1], axis=1)  # sums of the last 1, 2, … p + 1 shocks
+        sd = np.sqrt([run_variance(n, rho) for n in range(1, p + 2)])
+        out[p] = np.quantile((tail / sd).min(axis=1), 1 - risk)
+    return out
+
+
 def weather(harvest_sd: float, regional_sd: float, common: np.ndarray, regional: np.ndarray) -> np.ndarray:
     """Weather factor on the planned harvest for standard normal shocks ``common`` and ``regional`` [-] (mean 1)."""
     a, b = harvest_sd, regional_sd
@@ -121,7 +138,8 @@ def risk_outcomes(
     judge: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> RiskOutcomes:
     """The adverse runs of harvests the plan covers, for every window of consecutive periods: the scenario-wide
-    shocks of the window add up to their (1 − ``risk``) quantile, along the likeliest path there (``run_path``:
+    shocks of a window ending in p add up to z_p·√V_L (``run_quantiles``: so that in a share ``risk`` of years no
+    run ending there is worse), along the likeliest path there (``run_path``:
     spread evenly when years are independent; one very bad year, or several bad ones in a row that drain the reserve
     between them), each region's own shock (the same AR(1) process, ``persistence`` ρ per period) and harvest draw
     drawn at random (``samples`` draws, seeded). With ``judge`` = (harvest, margin) per region [t per period], each
@@ -138,9 +156,10 @@ def risk_outcomes(
     for w, (p, n) in enumerate(windows):
         inside[w, p - n + 1 : p + 1] = True
     common = float(norm.ppf(1 - risk))
+    ends = run_quantiles(risk, periods, persistence, seed)
     shock = np.zeros((len(windows), periods))
     for w, (p, n) in enumerate(windows):
-        shock[w, p - n + 1 : p + 1] = run_path(n, persistence, common)
+        shock[w, p - n + 1 : p + 1] = run_path(n, persistence, float(ends[p]))
     wx = weather(harvest_sd, regional_sd, shock[:, None, :, None], regional[None])  # (W, K, T, F)
     drawn = draw_share(harvest_draw, 0.0, np.zeros(F), u)
     grid = np.linspace(0.0, 1.0, 41)
