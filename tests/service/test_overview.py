@@ -121,6 +121,19 @@ def test_overview_fulfilment_is_audited_value_over_planned_value(
     assert (rows["city"]["planned"], rows["city"]["reported"], rows["city"]["audited"]) == (1.5e7, 7.5e7, None)
 
 
+def test_a_unit_the_plan_gives_nothing_has_a_plan_of_zero(
+    make_app: Callable[..., FastAPI], login: Callable[..., dict[str, str]]
+) -> None:
+    # PLAN without north's line: north's plan is 0 yuan (planned, nothing to make), not "no plan" (None)
+    app = make_app(plan=SimpleNamespace(scenario="tiny", status="feasible", production=PLAN.iloc[1:], targets=TARGETS))
+    p = _login(app, login, "planner")
+    rows = {r["unit"]: r for r in p.get("/api/overview").json()["fulfilment"]}
+    assert (rows["north"]["planned"], rows["north"]["fulfilment"]) == (0.0, None)
+    assert rows["south"]["planned"] == 2.5e6
+    bare = _login(make_app(), login, "planner")  # no plan at all
+    assert {r["planned"] for r in bare.get("/api/overview").json()["fulfilment"]} == {None}
+
+
 def test_completeness_counts_enterprises_that_reported(
     planner: TestClient, liaison2: TestClient, committee: TestClient
 ) -> None:

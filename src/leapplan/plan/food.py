@@ -205,13 +205,15 @@ def define_food(b: Build) -> None:
     fd = Terms([b.P, people])
     fd.add(row(pe, ke, nE), FO[pe, ke], 1.0)
     need = lv["lower"].to_numpy()
+    fd.add(row(pe, ke, nE), np.full(pe.size, b.labels("lift")[0]), -np.tile(need, b.nP))
     if b.elastic:
         fsh = b.m.add_variables(lower=0, coords=[b.P, people], name="food_short")
         fd.add(row(pe, ke, nE), np.asarray(fsh.labels.values)[pe, ke], np.tile(need, b.nP))
     b.rows.add(b.m, fd, ">=", fd.dataarray(np.tile(need, (b.nP, 1))), name="food_floor", scaling=grain_inv)
     if b.elastic:  # the diagnosis asks only what gives; nobody is better fed in it
-        fed = b.m.variables["fed"]
-        fed.update(upper=xr.DataArray(np.zeros(fed.labels.shape), coords=fed.labels.coords))
+        for name in ("fed", "lift"):
+            v = b.m.variables[name]
+            v.update(upper=xr.DataArray(np.zeros(v.labels.shape), coords=v.labels.coords))
         return
     fed = Terms([b.P, pd.Index(people, name="fed_region")])
     fed.add(row(pe, ke, nE), FO[pe, ke], 1.0)

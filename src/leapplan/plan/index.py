@@ -138,7 +138,7 @@ def _units(s: Scenario) -> pd.DataFrame:
                 row = rows.setdefault(
                     (r.id, t.id, o), {"base": 0.0, "base_output": 0.0, "staff": 0.0, "buildable": 0.0}
                 )
-                row["buildable"] = 1.0
+                row["buildable"] = float(t.buildable)
     keys = sorted(rows)
     frame = pd.DataFrame([rows[k] for k in keys])
     frame["region"] = [k[0] for k in keys]

@@ -9,6 +9,7 @@ Variables (all ≥ 0, quantities per period unless noted):
   farm[period, farm]       farm workers in a region [persons], grain[period, farm] grain output [t]
   food[period, people]     grain eaten by households [t]; fed[period, people] the part above the guardrail that
                            counts as better fed (up to satiation) [t]
+  lift                     share above the guardrail that every region is fed in every period [-]
   more[period, node]       household consumption of a consumer good above the base year's per head [units]
   dump[period, grain node] grain nobody eats, stores or uses [t]
   put, take[period, people] grain into / out of the state reserve at a region [t]; stock[period] the reserve at
@@ -148,7 +149,7 @@ def grid(nP: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _variables(b: Build) -> None:
     """Every variable of the plan LP (see the module docstring)."""
-    from leapplan.plan.food import consumer_nodes, grain_nodes
+    from leapplan.plan.food import FOOD_SATIATION, consumer_nodes, grain_nodes
 
     m, ix, lay, P = b.m, b.ix, b.lay, b.P
     units = ix.units
@@ -185,6 +186,7 @@ def _variables(b: Build) -> None:
         )
     for name in ("food", "fed", "put", "take"):
         m.add_variables(lower=0, coords=[P, lay.people], name=name, scaling=grain_inv)
+    m.add_variables(lower=0, upper=FOOD_SATIATION - 1, coords=[pd.Index(["all"], name="lift")], name="lift")
     m.add_variables(lower=0, coords=[P], name="stock", scaling=grain_inv)
     cnodes = consumer_nodes(b)
     m.add_variables(

@@ -118,6 +118,11 @@ class Technology(_Item):
     lifetime: Positive = Field(description="Service life of new capacity [years].")
     usable_share: Share = Field(1.0, description="Share of output that is of usable quality [-].")
     plant_size: Positive = Field(description="Annual capacity of one typical new plant [units per year].")
+    buildable: bool = Field(
+        True,
+        description="Whether the plan may build new capacity of it; false for a way of producing that grows only with"
+        " what the scenario counts elsewhere (sidelines worked by the farm labour, say).",
+    )
     source: str = Field("", description="Provenance of this row's numbers.")
 
 

@@ -59,8 +59,17 @@ def _value_rows(ctx: Context, user: Principal, unit: str, period: str) -> list[d
     scope = user.reads(ctx.tree)
     kids = [k for k in kids if scope is None or k in scope]
     wanted = set(kids)
+    # a unit the active plan gives nothing to make still has a plan: zero, not "no plan"
+    planned_here = ctx.plan is not None
     sums: dict[str, dict[str, Any]] = {
-        k: {"planned": 0.0, "reported": 0.0, "audited": 0.0, "audited_any": False, "pending": 0, "has_plan": False}
+        k: {
+            "planned": 0.0,
+            "reported": 0.0,
+            "audited": 0.0,
+            "audited_any": False,
+            "pending": 0,
+            "has_plan": planned_here and ctx.tree.kind[k] != "network",
+        }
         for k in kids
     }
     for r in rollup(ctx, user, period=period, unit=None, product=None, group="region"):

@@ -423,6 +423,7 @@
       let words;
       if (r.audited === null) words = auditedWords(r);
       else if (r.planned === null) words = "no plan";
+      else if (!r.planned) words = "not planned";
       else words = pct(r.fulfilment === null ? 0 : r.fulfilment);
       const cls = r.audited === null ? (words === "flagged" ? "low" : "dim") : r.fulfilment !== null && r.fulfilment < 0.9 ? "low" : "";
       g.append(svg("text", { x: W - textW + 8, y: y + 20, class: cls }, words));
