@@ -30,7 +30,7 @@ ELASTIC: tuple[tuple[str, float, str], ...] = (
     ("grain_short", 10.0, "the agriculture guardrail (each region's grain)"),
     ("agriculture_short", 10.0, "the agriculture guardrail (agriculture's output value)"),
     ("reserve_short", 10.0, "the grain reserve that covers harvest risk"),
-    ("reserve_end_short", 10.0, "the reserve the plan hands on"),
+    ("reserve_floor_short", 10.0, "the reserve kept in every period (for bad harvests, not planned use)"),
     ("shortage", 100.0, "household consumption, base-year deliveries / material balance"),
 )
 """Slack variables of the elastic LP: name, weight in the objective, what gives when it is positive."""

@@ -205,7 +205,7 @@ def define_food(b: Build) -> None:
     fd = Terms([b.P, people])
     fd.add(row(pe, ke, nE), FO[pe, ke], 1.0)
     need = lv["lower"].to_numpy()
-    fd.add(row(pe, ke, nE), np.full(pe.size, b.labels("lift")[0]), -np.tile(need, b.nP))
+    fd.add(row(pe, ke, nE), b.labels("lift")[pe], -np.tile(need, b.nP))
     if b.elastic:
         fsh = b.m.add_variables(lower=0, coords=[b.P, people], name="food_short")
         fd.add(row(pe, ke, nE), np.asarray(fsh.labels.values)[pe, ke], np.tile(need, b.nP))
@@ -242,15 +242,15 @@ def define_reserve(b: Build) -> None:
     grain_inv = float(b.inv_scale([a.grain_product])[0])
     b.rows.add(b.m, res, "==", res.dataarray(rhs), name="reserve", scaling=grain_inv)
     if a.reserve > 0:
-        # the plan hands on at least the reserve it was given: the last year does not eat the future's store
-        end = Terms([pd.Index(["end"], name="reserve_end")])
-        end.add(np.zeros(1, dtype=np.int64), ST[-1:], 1.0)
+        # the reserve is for bad harvests: a plan made for expected harvests never eats into it, in any period,
+        # and hands on at least the reserve it was given
+        Ei = pd.Index(b.P, name="reserve_floor")
+        end = Terms([Ei])
+        end.add(np.arange(b.nP), ST, 1.0)
         if b.elastic:
-            es = b.m.add_variables(
-                lower=0, upper=1, coords=[pd.Index(["end"], name="reserve_end")], name="reserve_end_short"
-            )
-            end.add(np.zeros(1, dtype=np.int64), np.asarray(es.labels.values), a.reserve)
-        b.rows.add(b.m, end, ">=", a.reserve, name="reserve_end", scaling=grain_inv)
+            es = b.m.add_variables(lower=0, upper=1, coords=[Ei], name="reserve_floor_short")
+            end.add(np.arange(b.nP), np.asarray(es.labels.values), a.reserve)
+        b.rows.add(b.m, end, ">=", a.reserve, name="reserve_floor", scaling=grain_inv)
 
 
 def define_risk(b: Build) -> None:

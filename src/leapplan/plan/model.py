@@ -9,7 +9,7 @@ Variables (all ≥ 0, quantities per period unless noted):
   farm[period, farm]       farm workers in a region [persons], grain[period, farm] grain output [t]
   food[period, people]     grain eaten by households [t]; fed[period, people] the part above the guardrail that
                            counts as better fed (up to satiation) [t]
-  lift                     share above the guardrail that every region is fed in every period [-]
+  lift[period]             share above the guardrail by which every region is fed in that period [-]
   more[period, node]       household consumption of a consumer good above the base year's per head [units]
   dump[period, grain node] grain nobody eats, stores or uses [t]
   put, take[period, people] grain into / out of the state reserve at a region [t]; stock[period] the reserve at
@@ -186,7 +186,7 @@ def _variables(b: Build) -> None:
         )
     for name in ("food", "fed", "put", "take"):
         m.add_variables(lower=0, coords=[P, lay.people], name=name, scaling=grain_inv)
-    m.add_variables(lower=0, upper=FOOD_SATIATION - 1, coords=[pd.Index(["all"], name="lift")], name="lift")
+    m.add_variables(lower=0, upper=FOOD_SATIATION - 1, coords=[P], name="lift")
     m.add_variables(lower=0, coords=[P], name="stock", scaling=grain_inv)
     cnodes = consumer_nodes(b)
     m.add_variables(

@@ -2,16 +2,16 @@
 
 After the targets (each priority level's shortfall minimised and held, see ``solve.py``), one stage maximises
 
-    W = w_food · π_g · F · lift  +  Σ_p [ w_food · π_g · Σ_r fed[p, r]  +  w_goods · Σ_n π_n · more[p, n] ]
+    W = Σ_p [ w_food · π_g · (F · lift[p] + Σ_r fed[p, r])  +  w_goods · Σ_n π_n · more[p, n] ]
         − w_cost  · Σ_p [ Σ_v c_v · b[p, v]  +  Σ_e π^imp_e · imp[p, e]  +  ω · Σ_u l_u · x[p, u] ]
         − w_waste · Σ_p Σ_u π_u · x[p, u]  −  w_freight · π_t · Σ_p [ Σ_f dist_f · s[p, f] + Σ_a tkm_a · d[p, a] ]
         − w_dump  · Σ_p π_g · Σ_n dump[p, n]
 
 in yuan at base-year prices (π the products' base-year prices, c the capital cost per unit of capacity, l the labour
 per unit of output and ω a worker's opportunity cost, what a farm worker grew in the base year):
-grain eaten above the guardrails (up to satiation) first, and twice over the share ``lift`` by which every region in
-every period eats above them (food[p, r] ≥ (1 + lift) × guardrail[p, r]; F the guardrails' grain summed over regions
-and periods): the worst-fed region and year are lifted first, then other household consumption above the base year's
+grain eaten above the guardrails (up to satiation) first, and twice over the share ``lift[p]`` by which every region
+eats above them in period p (food[p, r] ≥ (1 + lift[p]) × guardrail[p, r]; F the guardrails' grain summed over
+regions): the worst-fed regions are lifted first, then other household consumption above the base year's
 per head (up to satiation), less the funds, imports and industrial labour the plan spends, less gross output and
 freight (output and
 transport nobody needs, cross-hauling and a needlessly low usable share all cost), less grain left to rot.
@@ -105,11 +105,11 @@ def labour_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lifted_food(pm: PlanModel) -> float:
-    """Grain the guardrails ask of all regions over all periods, what one unit of ``lift`` feeds on top [t]."""
+    """Grain the guardrails ask of all regions in a period, what one unit of ``lift[p]`` feeds on top [t]."""
     from leapplan.plan.food import food_levels
 
     people = pm.layout.people
-    return float(food_levels(pm.scenario, pm.index, people)["lower"].sum()) * len(pm.index.periods) if len(people) else 0.0
+    return float(food_levels(pm.scenario, pm.index, people)["lower"].sum()) if len(people) else 0.0
 
 
 def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +122,7 @@ def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.n
     goods_price = ix.products["price"].reindex([str(k).split("/")[-1] for k in goods]).to_numpy()
     parts = [
         (_labels(pm, "fed").ravel(), np.full(_labels(pm, "fed").size, -w.food * grain_price)),
-        (_labels(pm, "lift").ravel(), np.full(1, -w.food * grain_price * lifted_food(pm))),
+        (_labels(pm, "lift").ravel(), np.full(nP, -w.food * grain_price * lifted_food(pm))),
         (_labels(pm, "more").ravel(), -w.goods * np.tile(goods_price, nP)),
         (_labels(pm, "dump").ravel(), np.full(_labels(pm, "dump").size, w.dump * grain_price)),
     ]

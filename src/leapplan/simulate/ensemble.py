@@ -175,11 +175,11 @@ def run_ensemble(
     size = batch_size(m, batch)
     chunks = [(a, min(a + size, runs)) for a in range(0, runs, size)]
     results: list[dict[str, np.ndarray] | None] = [None] * len(chunks)
-    with _progress(progress, len(chunks), f"simulating {runs:,} runs of {scenario.name}") as advance:
+    with _progress(progress, runs, f"simulating {runs:,} runs of {scenario.name}") as advance:
         if scheduler is None and workers == 1:
             for k, (a, b) in enumerate(chunks):
                 results[k] = run_chunk(m, fr, seed, a, b)
-                advance()
+                advance(b - a)
             used = 1
         else:
             used = _on_dask(m, fr, seed, chunks, results, workers, scheduler, advance)
@@ -242,8 +242,9 @@ def _nanquantile(values: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 @contextmanager
 def _progress(show: bool, total: int, label: str) -> Iterator[Any]:
+    """A progress bar on stderr counting ``total`` runs; yields ``advance(n)``, n the runs just finished."""
     if not show:
-        yield lambda: None
+        yield lambda n: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -257,7 +258,7 @@ def _progress(show: bool, total: int, label: str) -> Iterator[Any]:
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        yield lambda n: bar.advance(task, n)
 
 
 def tune_malloc() -> bool:
@@ -323,8 +324,9 @@ def _on_dask(
                 for k, (a, b) in enumerate(chunks)
             }
             for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                advance()
+                k = futures[future]
+                results[k] = future.result()
+                advance(chunks[k][1] - chunks[k][0])
             return n_workers
         finally:
             client.close()
