@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -26,6 +27,13 @@ def _fmt(v: object) -> str:
             return "–"
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     return str(v)
+
+
+def _short(v: object) -> str:
+    """A quantity in four significant digits with M (million) or bn (billion) from a million up; JSON keeps it exact."""
+    if isinstance(v, float) and math.isfinite(v) and abs(v) >= 1e6:
+        return f"{v / 1e9:,.4g} bn" if abs(v) >= 1e9 else f"{v / 1e6:,.4g} M"
+    return _fmt(v)
 
 
 def print_plan(result: PlanResult, console: Console) -> None:
@@ -47,18 +55,23 @@ def print_plan(result: PlanResult, console: Console) -> None:
             f"for {_fmt(result.objective)} yuan of funds and imports (the plan's cost), all at base-year prices "
             "over the plan years."
         )
-    t = Table(title="Targets (usable output: gross output × the usable-quality share)")
+    t = Table(
+        title="Targets (usable output: gross output × the usable-quality share)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for c in ("target", "year", "prio", "required", "achievable", "cut", "cut %", "unit"):
-        t.add_column(c, justify="right" if c not in ("target", "unit") else "left", no_wrap=c != "target")
+        t.add_column(c, justify="left" if c in ("target", "unit") else "right", no_wrap=True)
     for row in result.targets.itertuples(index=False):
         share = getattr(row, "cut_share", float("nan"))
         t.add_row(
             str(row.id),
             str(row.year),
             "hard" if row.hard else str(row.priority),
-            _fmt(row.required),
-            _fmt(row.achievable),
-            _fmt(row.cut),
+            _short(row.required),
+            _short(row.achievable),
+            _short(row.cut),
             _fmt(100 * share),
             str(row.unit),
         )
@@ -71,8 +84,8 @@ def print_plan(result: PlanResult, console: Console) -> None:
         food = result.food
         people = food[food.get("population", 1) > 0] if "population" in food else food
         low = people.groupby("period")["food_per_head"].min()
-        r = Table(title="Food and the state grain reserve")
-        for c in ("period", "least food per head", "floor", "reserve at end", "bad-year cover needed"):
+        r = Table(title="Food and the state grain reserve", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for c in ("period", "least per head", "floor", "reserve at end", "cover for bad years"):
             r.add_column(c, justify="right", no_wrap=True)
         for row in reserve.itertuples(index=False):
             r.add_row(

@@ -3,6 +3,8 @@ own stage, in the target's unit), and what the plan builds to reach what it reac
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from leapplan.plan.model import PlanModel
@@ -26,9 +28,28 @@ def names_of(s: Scenario, pm: PlanModel) -> dict[str, str]:
     }
     fund = {f.id: f.name for f in s.funds} | {a.id: f"agreement {a.id}" for z in s.zones for a in z.agreements}
     for c in pm.index.fund_classes:
-        titles = [fund.get(f, f) for f in c.funds]
-        names[c.id] = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+        names[c.id] = fund_names([fund.get(f, f) for f in c.funds])
     return names
+
+
+def fund_names(titles: list[str]) -> str:
+    """Funds' names in one phrase, a fund given for several years once with its years: ["Budget 1958", "Budget
+    1959", "Loans"] → "Budget 1958–1959 and Loans"."""
+    years: dict[str, list[str]] = {}
+    for t in titles:
+        m = re.fullmatch(r"(.*\S)\s+((?:1[89]|20)\d\d)", t)
+        base, year = (m.group(1), m.group(2)) if m else (t, "")
+        years.setdefault(base, []).append(year)
+    parts = []
+    for base, ys in years.items():
+        ys = sorted(y for y in ys if y)
+        if not ys:
+            parts.append(base)
+        elif len(ys) >= 2 and [int(y) for y in ys] == list(range(int(ys[0]), int(ys[-1]) + 1)):
+            parts.append(f"{base} {ys[0]}–{ys[-1]}")
+        else:
+            parts.append(f"{base} {', '.join(ys)}")
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _number(v: float) -> str:
