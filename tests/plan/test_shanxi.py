@@ -76,6 +76,11 @@ def test_shanxi_builds_what_it_uses_and_hauls_nothing_to_and_fro(shanxi: Scenari
             idle += float(grp["cost"].sum())
     # capacity that never runs at a tenth of what it could make: at most 5 % of what the plan spends on building
     assert idle <= 0.05 * float(builds["cost"].sum())
+    # a build paid from several funds is listed once per fund, and no fund's part is dust
+    whole = builds.groupby(["period", "unit"])["new_capacity"].transform("sum")
+    assert (builds["new_capacity"] >= 1e-6 * whole).all()
+    cost = builds["new_capacity"] * builds["technology"].map({t.id: t.capital_cost for t in shanxi.technologies})
+    np.testing.assert_allclose(builds["cost"], cost, rtol=1e-9)
     # no product hauled both ways on a link in the same period (more than a thousandth of the link's load)
     sh = plan.shipments
     fwd = sh.set_index(["period", "link", "from_region", "to_region", "product"])["quantity"]

@@ -409,7 +409,8 @@ def builds(pm: PlanModel) -> pd.DataFrame:
                 if share[p] <= 0:
                     continue
                 for j in cols:
-                    if values[p, j] * share[p] > EPS:
+                    # a fund paying less than a millionth of a build is the solver's dust, not a source to list
+                    if values[p, j] * share[p] > EPS and share[p] > DUST:
                         rows.append((period, keys.at[j, "unit"], f, values[p, j] * share[p]))
     paid = pd.DataFrame(rows, columns=["period", "unit", "fund", "paid"])
     cost = b * build["capital_cost"].to_numpy()
@@ -419,9 +420,11 @@ def builds(pm: PlanModel) -> pd.DataFrame:
     frame = frame.merge(paid, on=["period", "unit"], how="left")
     frame["fund"] = frame["fund"].fillna("")
     frame["paid"] = frame["paid"].fillna(0.0)
-    split = np.where(frame["cost"] > EPS, frame["paid"] / frame["cost"].where(frame["cost"] > EPS, 1.0), 1.0)
+    # each build's capacity and cost split among the funds that paid for it, in proportion to what each paid
+    paid_all = frame.groupby(["period", "unit"])["paid"].transform("sum")
+    split = np.where(paid_all > EPS, frame["paid"] / paid_all.where(paid_all > EPS, 1.0), 1.0)
     frame["new_capacity"] *= split
-    frame["cost"] = np.where(frame["cost"] > EPS, frame["paid"], 0.0)
+    frame["cost"] *= split
     info = build.reindex(frame["unit"])
     for column in ("region", "technology", "ownership", "product", "kind"):
         frame[column] = info[column].to_numpy()
