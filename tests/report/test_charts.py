@@ -98,6 +98,10 @@ def test_names_district_walks_up_to_below_the_root(shanxi: Scenario) -> None:
 def test_weak_link_label_skips_empty_parts() -> None:
     row = pd.Series({"kind": "technicians", "product": "", "region": "north", "period": "1958"})
     assert weak_link_label(row) == "technicians · north · 1958"
+    # the plan's own label names what the ids do not (a fund class's id is not a name)
+    fund = pd.Series({"kind": "funds", "product": "F2", "period": "1958", "label": "funds · Provincial budget · 1958"})
+    assert weak_link_label(fund) == "funds · Provincial budget · 1958"
+    assert weak_link_label(fund.drop("label")) == "funds · F2 · 1958"
 
 
 def test_every_chart_has_plain_numbers_and_labelled_axes(shanxi_fake: tuple) -> None:

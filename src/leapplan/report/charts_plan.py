@@ -294,7 +294,10 @@ def food_figure(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> Figure:
 
 def weak_link_label(row: pd.Series, names: dict[str, str] | None = None) -> str:
     """'material · Chemical fertilizer · Taiyuan · 1958' from a weak-link row (empty parts left out; ids shown by
-    their names when ``names`` maps them)."""
+    their names when ``names`` maps them); the plan's own ``label`` when it gives one (it names funds too)."""
+    label = row.get("label")
+    if isinstance(label, str) and label.strip():
+        return label
     names = names or {}
     parts = [str(row.get(c, "")) for c in ("kind", "product", "region", "period")]
     return " · ".join(names.get(p, p) for p in parts if p and p not in ("nan", "None"))

@@ -296,7 +296,7 @@ def _sections(
 ) -> list[Section]:
     wl_cols = [
         c
-        for c in ("kind", "product", "region", "period", "shadow_price", "unit", "explanation")
+        for c in ("target", "kind", "period", "explanation", "shadow_price", "unit")  # names in words, not ids
         if c in plan.weak_links.columns
     ]
     targets = targets_frame(s, plan)
