@@ -30,7 +30,9 @@ def test_weak_links_name_the_road_and_the_coal(corridor_plan) -> None:  # type: 
     assert top.loc["corridor", "region"] == "ab"
     assert top.loc["material", "shadow_price"] == pytest.approx(0.5, rel=1e-6)
     assert (top.loc["material", "region"], top.loc["material", "product"]) == ("b", "coal")
-    assert top.loc[["material", "corridor"], "value_of_one_percent"].to_numpy() == pytest.approx([15.0, 14.85], rel=1e-6)
+    assert top.loc[["material", "corridor"], "value_of_one_percent"].to_numpy() == pytest.approx(
+        [15.0, 14.85], rel=1e-6
+    )
     assert top.loc["corridor", "unit"] == "t per t/yr of corridor capacity"
     assert "adds 0.495 t of iron_1958" in top.loc["corridor", "explanation"]
     # coal in county A is plentiful: worth nothing, so not a weak link

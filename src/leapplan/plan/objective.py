@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leapplan.plan import upgrades
 from leapplan.plan.model import PlanModel
 
 
@@ -55,13 +56,14 @@ def _labels(pm: PlanModel, name: str) -> np.ndarray:
 
 
 def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and coefficients of funds spent on new capacity + imports [yuan]."""
+    """Labels and coefficients of funds spent on new capacity, on upgrades and on imports [yuan]."""
     ix = pm.index
     build = ix.units[ix.units["buildable"]]
     nP = len(ix.periods)
     price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
-    labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel()])
-    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP)])
+    up_labels, up_costs = upgrades.cost_terms(pm)
+    labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel(), up_labels])
+    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP), up_costs])
     return labels, coeffs
 
 
@@ -109,7 +111,9 @@ def lifted_food(pm: PlanModel) -> float:
     from leapplan.plan.food import food_levels
 
     people = pm.layout.people
-    return float(food_levels(pm.scenario, pm.index, people)["lower"].sum()) * len(pm.index.periods) if len(people) else 0.0
+    return (
+        float(food_levels(pm.scenario, pm.index, people)["lower"].sum()) * len(pm.index.periods) if len(people) else 0.0
+    )
 
 
 def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.ndarray]:

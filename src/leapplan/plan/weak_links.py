@@ -266,7 +266,9 @@ def weak_links(
     if until is not None:
         frame = frame[frame["period"].astype(str).str[:4].astype(int) <= until].copy()
     if artefacts:
-        drop = frame["product"].isin(artefacts) & frame["kind"].isin(["material", "outlet", "food", "imports", "exports"])
+        drop = frame["product"].isin(artefacts) & frame["kind"].isin(
+            ["material", "outlet", "food", "imports", "exports"]
+        )
         if pm.scenario.agriculture.grain_product in artefacts:
             drop |= frame["kind"] == "farm_labour"
         frame = frame[~drop].copy()
