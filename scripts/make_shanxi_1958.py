@@ -1360,6 +1360,39 @@ def _funds(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return funds
 
 
+RECTIFY = (
+    "seed 002 ('rectify and improve the small indigenous furnaces and gradually establish small modern furnaces'); "
+    "seed 004 ('small foreign groups'); estimate: rebuilt on the old site, keeping the yard, the ore and coal "
+    "stores, the blowing equipment and part of the crew, at about 60 % of a new small modern plant's cost and half "
+    "its building time; the small modern plant needs about a tenth of the indigenous plant's workers per t"
+)
+UPGRADES = [
+    dict(
+        id="iron_indigenous_to_small_modern",
+        name="Indigenous iron furnaces rectified as small modern blast furnaces",
+        from_technology="iron_indigenous",
+        to_technology="iron_small_modern",
+        cost=70.0,
+        time=0.25,
+        capacity_ratio=1.0,
+        workforce_kept=0.1,
+        source=RECTIFY,
+    ),
+    dict(
+        id="steel_indigenous_to_small_converter",
+        name="Indigenous steel hearths rectified as small side-blown converters",
+        from_technology="steel_indigenous",
+        to_technology="steel_small_converter",
+        cost=90.0,
+        time=0.25,
+        capacity_ratio=1.0,
+        workforce_kept=0.1,
+        source=RECTIFY,
+    ),
+]
+"""Upgrade paths from indigenous to small modern plants (costs and times estimates)."""
+
+
 def build() -> dict[str, Any]:
     """The scenario as plain data."""
     regions = _region_rows()
@@ -1389,6 +1422,7 @@ def build() -> dict[str, Any]:
         ],
         technologies=TECHS,
         enterprises=_enterprise_rows(regions),
+        upgrades=UPGRADES,
         networks=_networks(regions),
         zones=_zones(regions),
         funds=_funds(regions),
