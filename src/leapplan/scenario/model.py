@@ -425,6 +425,33 @@ class Guardrails(_Item):
         return self
 
 
+class SeasonalProfile(_Item):
+    shares: tuple[Share, Share, Share, Share] = Field(
+        description="Share of the year's amount falling in each quarter Q1-Q4, summing to 1 [-]."
+    )
+    source: str = Field("", description="Provenance of the shares.")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SeasonalProfile:
+        if abs(sum(self.shares) - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, not {sum(self.shares):g}")
+        return self
+
+
+class Seasons(_Item):
+    """How a year's farming and eating fall over its quarters (used when ``period`` is 'quarter')."""
+
+    farm_labour: SeasonalProfile = Field(
+        description="Share of the year's farm work done in each quarter: in a quarter with share f the fields need "
+        "4 f times the farm workers the year's yield curve counts [-]."
+    )
+    harvest: SeasonalProfile = Field(description="Share of the year's grain harvested in each quarter [-].")
+    consumption: SeasonalProfile = Field(
+        description="Share of the year's grain eaten by households in each quarter (the food floor and the "
+        "consumption guardrail follow it) [-]."
+    )
+
+
 class PolicyKind(StrEnum):
     """What a policy does when the simulation carries it out (see ``Policy.value`` for its unit)."""
 
@@ -588,6 +615,11 @@ class Scenario(_Item):
     )
     simulation: SimulationSettings = Field(
         default_factory=SimulationSettings, description="Parameters of the simulation's frictions."
+    )
+    seasons: Seasons | None = Field(
+        None,
+        description="Seasonal profiles of a quarterly scenario (farm work, harvest, eating); none = every quarter "
+        "alike (see ``leapplan scenario export --period quarter``).",
     )
     notes: str = Field("", description="Free text about the scenario and its sources.")
 
