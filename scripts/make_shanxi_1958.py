@@ -1393,6 +1393,24 @@ UPGRADES = [
 """Upgrade paths from indigenous to small modern plants (costs and times estimates)."""
 
 
+SEASONS = dict(
+    farm_labour=dict(
+        shares=[0.19, 0.27, 0.27, 0.27],
+        source="estimate: north China dry farming: winter (Q1) has manuring and water works only; spring sowing and "
+        "the June wheat harvest (Q2), hoeing and the first autumn crops (Q3) and the autumn harvest, threshing and "
+        "wheat sowing (Q4) keep the fields busy; the peak quarter (1.08 × the year's farm workers) must stay within "
+        "the rural labour force at the base year's farm share of 0.85",
+    ),
+    harvest=dict(
+        shares=[0.0, 0.2, 0.45, 0.35],
+        source="estimate: winter wheat, about a fifth of Shanxi's grain and mostly in the south, cut in June; millet, "
+        "sorghum, maize and potatoes brought in from September to October",
+    ),
+    consumption=dict(shares=[0.25, 0.25, 0.25, 0.25], source="estimate: grain rationed evenly over the year"),
+)
+"""How Shanxi's farm year falls over the quarters (used by the quarterly variant, scripts/make_shanxi_1958_quarterly.py)."""
+
+
 def build() -> dict[str, Any]:
     """The scenario as plain data."""
     regions = _region_rows()
@@ -1439,6 +1457,7 @@ def build() -> dict[str, Any]:
             "(estimate), Shanxi's ~3.0 Mt harvest giving ~300,000 t; storage loss: 2 % a year in the "
             "granaries of the time (estimate)",
         ),
+        seasons=SEASONS,
         guardrails=dict(
             food_per_head=165,
             min_farm_share=0.6,

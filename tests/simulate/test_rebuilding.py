@@ -33,7 +33,9 @@ def _capacity(s, plan, fr: Frictions, tech: str) -> float:  # type: ignore[no-un
 def test_rebuilt_capacity_as_planned_without_frictions(upgraded) -> None:  # type: ignore[no-untyped-def]
     s, plan = upgraded
     assert _capacity(s, plan, Frictions.none(), "modern") == pytest.approx(REBUILT, rel=1e-6)
-    assert _capacity(s, plan, Frictions.none(), "furnace") == pytest.approx(1000 - REBUILT + 1500 + 0.9 * REBUILT, rel=1e-6)
+    assert _capacity(s, plan, Frictions.none(), "furnace") == pytest.approx(
+        1000 - REBUILT + 1500 + 0.9 * REBUILT, rel=1e-6
+    )
 
 
 def test_kept_workforce_starts_the_rebuilt_plant_higher(upgraded) -> None:  # type: ignore[no-untyped-def]

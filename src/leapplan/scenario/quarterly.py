@@ -2,7 +2,8 @@
 
 Every rate in a scenario is stated per year (capacities, limits, consumption per head, the yield curve), and the
 planner and the simulation take a quarter's share of each, so converting changes only:
-  * ``period`` becomes 'quarter' (targets stay stated by year: a year's target counts its four quarters);
+  * ``period`` becomes 'quarter' (targets stay stated by year: a year's target counts its four quarters); over a
+    shorter horizon, the targets due and the funds coming after it are left out;
   * ``seasons`` holds the profiles of farm work, harvest and eating (the scenario's own, or those given);
   * the simulation's ``harvest_season`` follows the harvest profile;
   * the state grain store at the start, ``agriculture.reserve``, gains the working stock that carries the
@@ -48,15 +49,22 @@ def to_quarters(
             f"{s.name} has no seasons: add a 'seasons' table (farm_labour, harvest, consumption shares by quarter, "
             "each with its source) to make it quarterly"
         )
-    reserve = s.agriculture.reserve + working_stock(s, seasons)
+    horizon = horizon or s.horizon
+    last = s.base_year + horizon
+    stock = working_stock(s, seasons)
+    reserve = s.agriculture.reserve + stock
+    source = f"{s.agriculture.source}; quarterly: the reserve includes a working stock of {stock:,.0f} t to the first "
+    source += "harvest (the base year's grain by the seasons' harvest and eating, leapplan.scenario.quarterly)"
     return s.model_copy(
         update={
             "name": name or f"{s.name}-quarterly",
             "title": f"{s.title} (by quarter)" if s.title else s.title,
             "period": Period.quarter,
-            "horizon": horizon or s.horizon,
+            "horizon": horizon,
+            "targets": [x for x in s.targets if x.year <= last],
+            "funds": [f for f in s.funds if f.available_from <= last],
             "seasons": seasons,
-            "agriculture": s.agriculture.model_copy(update={"reserve": reserve}),
+            "agriculture": s.agriculture.model_copy(update={"reserve": reserve, "source": source.lstrip("; ")}),
             "simulation": s.simulation.model_copy(update={"harvest_season": seasons.harvest.shares}),
         }
     )
