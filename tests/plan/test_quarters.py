@@ -85,3 +85,17 @@ def test_stocks_last_from_one_harvest_to_the_next() -> None:
     closing = _by_period(r.reserve, "closing")
     expected = [150, 50, 300, 200, 100, 0, 350, 250]
     assert [closing[p] for p in s.periods] == pytest.approx(expected, abs=1e-5)
+
+
+def test_simulation_carries_the_stock_through_the_lean_quarters() -> None:
+    # the harvest-quarter plan carried out as written: nobody below the floor in any quarter, the grain harvested
+    # only in Q3 and Q4 (100 t and 400 t), and the 200 t store spent by Q2 and handed on at the end
+    from leapplan.simulate import Frictions, simulate
+
+    raw = quarterly_raw(capacity=1000, reserve=200)
+    raw["seasons"] = seasons((0.1, 0.2, 0.2, 0.5), (0.0, 0.0, 0.2, 0.8)).model_dump()
+    s = build(raw)
+    ens = simulate(s, solve_plan(s), runs=2, frictions=Frictions.none())
+    assert ens.share_below_floor.tolist() == [0, 0, 0, 0]
+    grain = ens.bands["grain"].sel(quantile=0.5).values
+    assert grain.tolist() == pytest.approx([0, 0, 100, 400], abs=1e-6)
