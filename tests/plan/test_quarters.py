@@ -99,3 +99,16 @@ def test_simulation_carries_the_stock_through_the_lean_quarters() -> None:
     assert ens.share_below_floor.tolist() == [0, 0, 0, 0]
     grain = ens.bands["grain"].sel(quantile=0.5).values
     assert grain.tolist() == pytest.approx([0, 0, 100, 400], abs=1e-6)
+
+
+@pytest.mark.parametrize(("agriculture", "iron"), [(0.0, 1000.0), (1.0, 750.0)])
+def test_agriculture_guardrail_by_the_harvest_quarters(agriculture: float, iron: float) -> None:
+    # people eat 200 kg (50 t a quarter), 100 t in store: food alone needs W ≥ 250 (Q3's 0.2 W feeds Q3), so Q4
+    # needs 500 farm workers and 500 are left for 625 t of iron, more than the 250 t the furnaces make. Keeping
+    # the base year's 500 t of grain (500 farm workers on 1,000 ha), harvested 0.2 in Q3 and 0.8 in Q4, takes
+    # W = 500 and all hands in Q4: 750 t.
+    raw = quarterly_raw(capacity=1000, reserve=100)
+    raw["guardrails"].update(food_per_head=200, agriculture=agriculture)
+    raw["seasons"] = seasons((0.1, 0.2, 0.2, 0.5), (0.0, 0.0, 0.2, 0.8)).model_dump()
+    r = solve_plan(build(raw))
+    assert r.targets.set_index("id").loc["iron_1958", "achievable"] == pytest.approx(iron, rel=1e-6)

@@ -141,6 +141,7 @@ def define_farming(b: Build) -> None:
     floor_farm = np.tile(fr["labour_force"].to_numpy() * s.guardrails.min_farm_share, (b.nP, 1))
     b.rows.add(b.m, mf, ">=", mf.dataarray(floor_farm), name="min_farm", scaling=1e-4)
 
+    grain_inv = float(b.inv_scale([s.agriculture.grain_product])[0])
     if seasons.seasonal(s):
         seasons.define_curve(b)
     else:
@@ -160,7 +161,6 @@ def define_farming(b: Build) -> None:
             ix.segments["end"].to_numpy()[None, :] >= lo[:, None] - 1e-12
         )
         mask = np.broadcast_to(reach, (b.nP, nF, nS))
-        grain_inv = float(b.inv_scale([s.agriculture.grain_product])[0])
         b.rows.add(
             b.m,
             curve,
