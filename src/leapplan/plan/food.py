@@ -296,7 +296,8 @@ def define_risk(b: Build) -> None:
     floor = np.where(at >= 0, lv["floor"].to_numpy()[np.clip(at, 0, None)], 0.0)
     _, hi = _per_ha_range(b)
     land = fr["farmland"].to_numpy()
-    gmax = np.interp(hi, *(np.array(v, dtype=float) for v in zip(*s.agriculture.yield_curve, strict=True)))
+    xs, ys = (np.array(v, dtype=float) for v in zip(*s.agriculture.yield_curve, strict=True))
+    gmax = np.interp(hi, xs, ys)
     gmax = gmax * land * fr["factor"].to_numpy() * b.step
     coords = [
         pd.Index(np.arange(W), name="window"),
