@@ -1368,27 +1368,30 @@ RECTIFY = (
 )
 UPGRADES = [
     dict(
-        id="iron_indigenous_to_small_modern",
-        name="Indigenous iron furnaces rectified as small modern blast furnaces",
-        from_technology="iron_indigenous",
-        to_technology="iron_small_modern",
-        cost=70.0,
+        id=f"{old}_to_{new.removeprefix(old.split('_')[0] + '_')}",
+        name=name,
+        from_technology=old,
+        to_technology=new,
+        cost=cost,
         time=0.25,
         capacity_ratio=1.0,
         workforce_kept=0.1,
         source=RECTIFY,
-    ),
-    dict(
-        id="steel_indigenous_to_small_converter",
-        name="Indigenous steel hearths rectified as small side-blown converters",
-        from_technology="steel_indigenous",
-        to_technology="steel_small_converter",
-        cost=90.0,
-        time=0.25,
-        capacity_ratio=1.0,
-        workforce_kept=0.1,
-        source=RECTIFY,
-    ),
+    )
+    for old, new, name, cost in (
+        (
+            "iron_indigenous",
+            "iron_small_modern",
+            "Indigenous iron furnaces rectified as small modern blast furnaces",
+            70.0,
+        ),
+        (
+            "steel_indigenous",
+            "steel_small_converter",
+            "Indigenous steel hearths rectified as small side-blown converters",
+            90.0,
+        ),
+    )
 ]
 """Upgrade paths from indigenous to small modern plants (costs and times estimates)."""
 
