@@ -4,6 +4,7 @@
     python benchmarks/plan.py --large         # adds 400 counties (minutes)
     python benchmarks/plan.py --sizes 25 --methods simplex ipm
     python benchmarks/plan.py --default       # shanxi-1958's whole plan against the planner before issue 18
+    python benchmarks/plan.py --quarterly     # shanxi-1958-quarterly's whole plan beside shanxi-1958's (baseline)
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -194,6 +195,41 @@ def full_plan(counties: int, method: str = "auto") -> dict[str, Any]:
     }
 
 
+def named_plan(name: str) -> dict[str, Any]:
+    """The whole ``solve_plan`` of the embedded scenario ``name``, with its number of plan periods."""
+    from leapplan.plan import solve_plan
+    from leapplan.scenario import load
+
+    s = load(name)
+    t0 = time.perf_counter()
+    r = solve_plan(s)
+    return {
+        "status": r.status.value,
+        "total_s": time.perf_counter() - t0,
+        "periods": len(s.periods),
+        **{k: r.solver[k] for k in ("build_seconds", "solve_seconds", "variables", "constraints")},
+    }
+
+
+def quarterly() -> None:
+    """shanxi-1958-quarterly (8 quarters) beside the baseline shanxi-1958 (5 years), each in a fresh child process."""
+    runs = {name: run_child(["named", name]) for name in ("shanxi-1958", "shanxi-1958-quarterly")}
+    for name, r in runs.items():
+        if "total_s" not in r:
+            print(f"{name} solve_plan: {r['status']}")
+            continue
+        print(
+            f"{name} solve_plan: {r['status']}, {r['total_s']:.1f} s for {r['periods']} periods "
+            f"(build {r['build_seconds']:.2f} s, solve {r['solve_seconds']:.1f} s, {r['variables']} variables, "
+            f"{r['constraints']} rows)"
+        )
+    year, quarter = runs.values()
+    if "total_s" in year and "total_s" in quarter:
+        whole = quarter["total_s"] / year["total_s"]
+        per = whole * year["periods"] / quarter["periods"]
+        print(f"ratio quarterly / yearly (baseline): {whole:.2f} for the whole plan, {per:.2f} per plan period")
+
+
 BEFORE = "333470c"
 """The last commit before issue 18's planner: the baseline of ``--default`` (its stages paired on two threads)."""
 
@@ -247,14 +283,22 @@ def main() -> None:
         action="store_true",
         help="only the default scenario's whole plan, against the planner before issue 18 (a few minutes)",
     )
+    parser.add_argument(
+        "--quarterly", action="store_true", help="only shanxi-1958-quarterly's whole plan beside shanxi-1958's"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
     warnings.simplefilter("ignore")
     if a.child:
-        if a.child[0] == "full":
+        if a.child[0] == "named":
+            print(json.dumps(named_plan(a.child[1])))
+        elif a.child[0] == "full":
             print(json.dumps(full_plan(int(a.child[1]), *a.child[2:])))
         else:
             print(json.dumps(child(int(a.child[0]), a.child[1])))
+        return
+    if a.quarterly:
+        quarterly()
         return
     if a.default:
         runs = {

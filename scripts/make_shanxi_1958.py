@@ -1360,6 +1360,60 @@ def _funds(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return funds
 
 
+RECTIFY = (
+    "seed 002 ('rectify and improve the small indigenous furnaces and gradually establish small modern furnaces'); "
+    "seed 004 ('small foreign groups'); estimate: rebuilt on the old site, keeping the yard, the ore and coal "
+    "stores, the blowing equipment and part of the crew, at about 60 % of a new small modern plant's cost and half "
+    "its building time; the small modern plant needs about a tenth of the indigenous plant's workers per t"
+)
+UPGRADES = [
+    dict(
+        id=f"{old}_to_{new.removeprefix(old.split('_')[0] + '_')}",
+        name=name,
+        from_technology=old,
+        to_technology=new,
+        cost=cost,
+        time=0.25,
+        capacity_ratio=1.0,
+        workforce_kept=0.1,
+        source=RECTIFY,
+    )
+    for old, new, name, cost in (
+        (
+            "iron_indigenous",
+            "iron_small_modern",
+            "Indigenous iron furnaces rectified as small modern blast furnaces",
+            70.0,
+        ),
+        (
+            "steel_indigenous",
+            "steel_small_converter",
+            "Indigenous steel hearths rectified as small side-blown converters",
+            90.0,
+        ),
+    )
+]
+"""Upgrade paths from indigenous to small modern plants (costs and times estimates)."""
+
+
+SEASONS = dict(
+    farm_labour=dict(
+        shares=[0.19, 0.27, 0.27, 0.27],
+        source="estimate: north China dry farming: winter (Q1) has manuring and water works only; spring sowing and "
+        "the June wheat harvest (Q2), hoeing and the first autumn crops (Q3) and the autumn harvest, threshing and "
+        "wheat sowing (Q4) keep the fields busy; the peak quarter (1.08 × the year's farm workers) must stay within "
+        "the rural labour force at the base year's farm share of 0.85",
+    ),
+    harvest=dict(
+        shares=[0.0, 0.2, 0.45, 0.35],
+        source="estimate: winter wheat, about a fifth of Shanxi's grain and mostly in the south, cut in June; millet, "
+        "sorghum, maize and potatoes brought in from September to October",
+    ),
+    consumption=dict(shares=[0.25, 0.25, 0.25, 0.25], source="estimate: grain rationed evenly over the year"),
+)
+"""How Shanxi's farm year falls over the quarters (used by the quarterly variant, scripts/make_shanxi_1958_quarterly.py)."""
+
+
 def build() -> dict[str, Any]:
     """The scenario as plain data."""
     regions = _region_rows()
@@ -1389,6 +1443,7 @@ def build() -> dict[str, Any]:
         ],
         technologies=TECHS,
         enterprises=_enterprise_rows(regions),
+        upgrades=UPGRADES,
         networks=_networks(regions),
         zones=_zones(regions),
         funds=_funds(regions),
@@ -1405,6 +1460,7 @@ def build() -> dict[str, Any]:
             "(estimate), Shanxi's ~3.0 Mt harvest giving ~300,000 t; storage loss: 2 % a year in the "
             "granaries of the time (estimate)",
         ),
+        seasons=SEASONS,
         guardrails=dict(
             food_per_head=165,
             min_farm_share=0.6,

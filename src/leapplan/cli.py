@@ -237,11 +237,28 @@ def scenario_list(json_out: JsonOpt = False) -> None:
 def scenario_export(
     name: Annotated[str, typer.Argument(help="Embedded scenario name, file or folder.")],
     directory: Annotated[Path, typer.Argument(help="Folder to write (scenario.yaml + CSV tables).")],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            metavar="quarter",
+            help="'quarter': write the yearly scenario as a quarterly one with its seasons "
+            "(leapplan.scenario.quarterly.to_quarters).",
+        ),
+    ] = None,
+    horizon: Annotated[int | None, typer.Option(min=1, max=50, help="Plan years of the quarterly scenario.")] = None,
 ) -> None:
     """Write a scenario to a folder of YAML plus CSV tables."""
     from leapplan.scenario import load, save
+    from leapplan.scenario.quarterly import to_quarters
 
+    if period not in (None, "quarter"):
+        raise LeapplanError(f"--period {period!r}: the only conversion is to 'quarter'")
+    if horizon is not None and period is None:
+        raise LeapplanError("--horizon goes with --period quarter")
     s = load(name)
+    if period == "quarter":
+        s = to_quarters(s, horizon=horizon)
     if directory.exists() and any(directory.iterdir()):
         raise LeapplanError(f"{directory} exists and is not empty; choose a new folder")
     save(s, directory)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leapplan.plan import upgrades
 from leapplan.plan.model import Build, grid, row
 from leapplan.plan.terms import Terms
 
@@ -179,6 +180,7 @@ def define_capacity(b: Build) -> None:
         au = U.get_indexer(asg["unit"])
         for p in range(b.nP):
             cap.add(row(p, au, nU), b.labels("n")[p], -b.step * asg["gain"].to_numpy())
+    upgrades.add_capacity(b, cap, nU)
     base = np.tile(units["base"].to_numpy() * b.step, (b.nP, 1))
     b.rows.add(b.m, cap, "<=", cap.dataarray(base), name="capacity", scaling=b.per(U, b.inv_scale(units["product"])))
 
@@ -301,10 +303,11 @@ def define_technicians(b: Build) -> None:
     ix = b.ix
     build = ix.units[ix.units["buildable"]]
     tech_units = build[build["technicians"] > 0]
-    if not len(tech_units):
+    rebuilt = upgrades.technician_regions(b)
+    if not len(tech_units) and not rebuilt:
         return
     V = pd.Index(build.index)
-    TR = pd.Index(sorted(set(tech_units["region"])), name="tech_region")
+    TR = pd.Index(sorted(set(tech_units["region"]) | rebuilt), name="tech_region")
     tt = Terms([b.P, TR])
     vpos = V.get_indexer(tech_units.index)
     tri = TR.get_indexer(tech_units["region"])
@@ -321,6 +324,7 @@ def define_technicians(b: Build) -> None:
         tt.add(
             row(p, TR.get_indexer(tech_agr["to_region"]), len(TR)), D[p, agr.index.get_indexer(tech_agr.index)], -1.0
         )
+    upgrades.add_technicians(b, tt, TR)
     surplus = np.tile(ix.regions["staff_surplus"].reindex(TR).to_numpy(), (b.nP, 1))
     b.rows.add(b.m, tt, "<=", tt.dataarray(surplus), name="technicians")
 
@@ -374,10 +378,12 @@ def define_funds(b: Build) -> None:
             if p > 0:
                 fc.add(row(p, cls_n, len(Cls)), CA[p - 1], -1.0)
         avail = np.diff(avail, axis=0, prepend=0.0)
-        b.rows.add(m, fc, "==", fc.dataarray(avail), name="funds", scaling=1e-7)
     multi = V.isin(pairs["unit"]) & (build["capital_cost"].to_numpy() > 0)
-    if multi.any():
-        fb = Terms([b.P, V])
+    fb = Terms([b.P, V]) if multi.any() else None
+    if len(ix.fund_classes):
+        upgrades.add_funds(b, fc, Cls, V, fb)
+        b.rows.add(m, fc, "==", fc.dataarray(avail), name="funds", scaling=1e-7)
+    if fb is not None:
         nV = len(V)
         pv = V.get_indexer(pairs["unit"])
         pb, kb = grid(b.nP, nV)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from leapplan.plan import seasons
 from leapplan.plan.index import PlanIndex
 from leapplan.plan.model import Build, grid, row
 from leapplan.plan.terms import Terms
@@ -140,37 +141,48 @@ def define_farming(b: Build) -> None:
     floor_farm = np.tile(fr["labour_force"].to_numpy() * s.guardrails.min_farm_share, (b.nP, 1))
     b.rows.add(b.m, mf, ">=", mf.dataarray(floor_farm), name="min_farm", scaling=1e-4)
 
-    Sg = pd.Index(ix.segments.index, name="segment")
-    nS = len(Sg)
-    curve = Terms([b.P, farms, Sg])
-    land = fr["farmland"].to_numpy() * fr["factor"].to_numpy()
-    rhs = np.zeros((b.nP, nF, nS))
-    for k, (icpt, slope) in enumerate(zip(ix.segments["intercept"], ix.segments["slope"], strict=True)):
-        rows = (pf * nF + kf) * nS + k
-        curve.add(rows, GR[pf, kf], 1.0)
-        curve.add(rows, FA[pf, kf], -b.step * slope * fr["factor"].to_numpy()[kf])
-        rhs[:, :, k] = b.step * icpt * land
-    # the curve is the least of its lines; only lines of segments the farm workers per ha can reach matter
-    lo, hi = _per_ha_range(b)
-    reach = (ix.segments["start"].to_numpy()[None, :] <= hi[:, None] + 1e-12) & (
-        ix.segments["end"].to_numpy()[None, :] >= lo[:, None] - 1e-12
-    )
-    mask = np.broadcast_to(reach, (b.nP, nF, nS))
     grain_inv = float(b.inv_scale([s.agriculture.grain_product])[0])
-    b.rows.add(
-        b.m, curve, "<=", curve.dataarray(rhs), name="grain_curve", scaling=grain_inv, mask=curve.dataarray(mask) > 0
-    )
+    if seasons.seasonal(s):
+        seasons.define_curve(b)
+    else:
+        Sg = pd.Index(ix.segments.index, name="segment")
+        nS = len(Sg)
+        curve = Terms([b.P, farms, Sg])
+        land = fr["farmland"].to_numpy() * fr["factor"].to_numpy()
+        rhs = np.zeros((b.nP, nF, nS))
+        for k, (icpt, slope) in enumerate(zip(ix.segments["intercept"], ix.segments["slope"], strict=True)):
+            rows = (pf * nF + kf) * nS + k
+            curve.add(rows, GR[pf, kf], 1.0)
+            curve.add(rows, FA[pf, kf], -b.step * slope * fr["factor"].to_numpy()[kf])
+            rhs[:, :, k] = b.step * icpt * land
+        # the curve is the least of its lines; only lines of segments the farm workers per ha can reach matter
+        lo, hi = _per_ha_range(b)
+        reach = (ix.segments["start"].to_numpy()[None, :] <= hi[:, None] + 1e-12) & (
+            ix.segments["end"].to_numpy()[None, :] >= lo[:, None] - 1e-12
+        )
+        mask = np.broadcast_to(reach, (b.nP, nF, nS))
+        b.rows.add(
+            b.m,
+            curve,
+            "<=",
+            curve.dataarray(rhs),
+            name="grain_curve",
+            scaling=grain_inv,
+            mask=curve.dataarray(mask) > 0,
+        )
 
     share = s.guardrails.agriculture
     if share <= 0:
         return
+    _, harvest, _ = seasons.factors(s, ix)
     base = base_grain(s).reindex(farms, fill_value=0.0).to_numpy() * share * b.step
+    floor = np.outer(harvest, base)
     gf = Terms([b.P, pd.Index(farms, name="grain_farm")])
     gf.add(row(pf, kf, nF), GR[pf, kf], 1.0)
     if b.elastic:
         gs = b.m.add_variables(lower=0, upper=1, coords=[b.P, farms], name="grain_short")
-        gf.add(row(pf, kf, nF), np.asarray(gs.labels.values)[pf, kf], np.tile(base, b.nP))
-    b.rows.add(b.m, gf, ">=", gf.dataarray(np.tile(base, (b.nP, 1))), name="grain_floor", scaling=grain_inv)
+        gf.add(row(pf, kf, nF), np.asarray(gs.labels.values)[pf, kf], floor.ravel())
+    b.rows.add(b.m, gf, ">=", gf.dataarray(floor), name="grain_floor", scaling=grain_inv)
 
     price = ix.products["price"]
     grain_price = float(price[s.agriculture.grain_product])
@@ -185,10 +197,12 @@ def define_farming(b: Build) -> None:
         av.add(np.full(farm_made.size, p), X[p, farm_made], coeff)
     frame = base_output(s, usable=True)
     need = float(frame.loc[frame["sector"] == "agriculture", "value"].sum()) * share * b.step
+    grain_value = float(base.sum()) * grain_price
+    needs = need + grain_value * (harvest - 1.0)  # the grain in it comes in by the harvest's seasons
     if b.elastic:
         vs = b.m.add_variables(lower=0, upper=1, coords=[Pi], name="agriculture_short")
-        av.add(np.arange(b.nP), np.asarray(vs.labels.values), need)
-    b.rows.add(b.m, av, ">=", need, name="agriculture_value", scaling=1.0 / max(need, 1.0))
+        av.add(np.arange(b.nP), np.asarray(vs.labels.values), needs)
+    b.rows.add(b.m, av, ">=", av.dataarray(needs), name="agriculture_value", scaling=1.0 / max(need, 1.0))
 
 
 def define_food(b: Build) -> None:
@@ -204,12 +218,13 @@ def define_food(b: Build) -> None:
     grain_inv = float(b.inv_scale([b.s.agriculture.grain_product])[0])
     fd = Terms([b.P, people])
     fd.add(row(pe, ke, nE), FO[pe, ke], 1.0)
-    need = lv["lower"].to_numpy()
-    fd.add(row(pe, ke, nE), b.labels("lift")[pe], -np.tile(need, b.nP))
+    eat = seasons.factors(b.s, b.ix)[2]
+    need = np.outer(eat, lv["lower"].to_numpy())
+    fd.add(row(pe, ke, nE), b.labels("lift")[pe], -need.ravel())
     if b.elastic:
         fsh = b.m.add_variables(lower=0, coords=[b.P, people], name="food_short")
-        fd.add(row(pe, ke, nE), np.asarray(fsh.labels.values)[pe, ke], np.tile(need, b.nP))
-    b.rows.add(b.m, fd, ">=", fd.dataarray(np.tile(need, (b.nP, 1))), name="food_floor", scaling=grain_inv)
+        fd.add(row(pe, ke, nE), np.asarray(fsh.labels.values)[pe, ke], need.ravel())
+    b.rows.add(b.m, fd, ">=", fd.dataarray(need), name="food_floor", scaling=grain_inv)
     if b.elastic:  # the diagnosis asks only what gives; nobody is better fed in it
         for name in ("fed", "lift"):
             v = b.m.variables[name]
@@ -218,8 +233,9 @@ def define_food(b: Build) -> None:
     fed = Terms([b.P, pd.Index(people, name="fed_region")])
     fed.add(row(pe, ke, nE), FO[pe, ke], 1.0)
     fed.add(row(pe, ke, nE), FE[pe, ke], -1.0)
-    b.rows.add(b.m, fed, ">=", fed.dataarray(np.tile(need, (b.nP, 1))), name="fed", scaling=grain_inv)
-    b.m.variables["fed"].update(upper=b.per(people, (lv["satiation"] - lv["lower"]).clip(lower=0.0).to_numpy()))
+    b.rows.add(b.m, fed, ">=", fed.dataarray(need), name="fed", scaling=grain_inv)
+    room = np.outer(eat, (lv["satiation"] - lv["lower"]).clip(lower=0.0).to_numpy())
+    b.m.variables["fed"].update(upper=xr.DataArray(room, coords=[b.P, people]))
 
 
 def define_reserve(b: Build) -> None:
@@ -242,14 +258,17 @@ def define_reserve(b: Build) -> None:
     grain_inv = float(b.inv_scale([a.grain_product])[0])
     b.rows.add(b.m, res, "==", res.dataarray(rhs), name="reserve", scaling=grain_inv)
     if a.reserve > 0:
-        # the reserve is for bad harvests: a plan made for expected harvests never eats into it, in any period,
-        # and hands on at least the reserve it was given
-        Ei = pd.Index(b.P, name="reserve_floor")
+        # the reserve is for bad harvests: a plan made for expected harvests never eats into it from one year's end
+        # to the next, and hands on at least the reserve it was given (within a year, a quarterly plan draws on the
+        # store between harvests)
+        ends = np.array([p for p, label in enumerate(b.P) if not str(label).endswith(("Q1", "Q2", "Q3"))] or [b.nP - 1])
+        ends = np.union1d(ends, [b.nP - 1])
+        Ei = pd.Index(np.asarray(b.P)[ends], name="reserve_floor")
         end = Terms([Ei])
-        end.add(np.arange(b.nP), ST, 1.0)
+        end.add(np.arange(ends.size), ST[ends], 1.0)
         if b.elastic:
             es = b.m.add_variables(lower=0, upper=1, coords=[Ei], name="reserve_floor_short")
-            end.add(np.arange(b.nP), np.asarray(es.labels.values), a.reserve)
+            end.add(np.arange(ends.size), np.asarray(es.labels.values), a.reserve)
         b.rows.add(b.m, end, ">=", a.reserve, name="reserve_floor", scaling=grain_inv)
 
 
@@ -275,6 +294,7 @@ def define_risk(b: Build) -> None:
         mv.add(row(pf, kf, nF), FA[pf, kf], 1.0)
         b.rows.add(b.m, mv, ">=", mv.dataarray(np.tile(base_farm, (b.nP, 1))), name="moved", scaling=1e-4)
     lv = food_levels(b.s, b.ix, b.lay.people)
+    _, harvest, eat = seasons.factors(s, ix)
     at = lay.people.get_indexer(farms)  # the farm region's households, −1 where it has none
     floor = np.where(at >= 0, lv["floor"].to_numpy()[np.clip(at, 0, None)], 0.0)
     _, hi = _per_ha_range(b)
@@ -297,10 +317,11 @@ def define_risk(b: Build) -> None:
             un.add(rows[live], UN[w, k, pf, kf][live], 1.0)
             un.add(rows[live], GR[pf, kf][live], -risk.loss[w, k].ravel()[live])
             if campaign:
-                un.add(rows[live], MV[pf, kf][live], -(risk.campaign_loss[w, k] * gmax[None, :]).ravel()[live])
+                drawn = risk.campaign_loss[w, k] * gmax[None, :] * harvest[:, None]  # hands away at harvest only
+                un.add(rows[live], MV[pf, kf][live], -drawn.ravel()[live])
             ok = live & has
             un.add(rows[ok], FO[pf[ok], at[kf][ok]], 1.0)
-    rhs = np.broadcast_to(floor, (W, K, b.nP, nF))
+    rhs = np.broadcast_to(eat[None, None, :, None] * floor, (W, K, b.nP, nF))
     mask = np.broadcast_to(risk.inside[:, None, :, None], (W, K, b.nP, nF))
     b.rows.add(b.m, un, ">=", un.dataarray(rhs), name="risk", scaling=grain_inv, mask=un.dataarray(mask) > 0)
     # what a run leaves uncovered comes out of the reserve: at the end of the run's last period the stock the plan

@@ -21,6 +21,7 @@ Variables (all ≥ 0, quantities per period unless noted):
   n[period, assignment]    network technicians a hub keeps at a member [persons]
   z[period, zone_link]     zone-centre technicians sent to a member county [persons]
   d[period, agreement]     deliveries under a zone agreement [agreement unit]
+  up[period, path]         capacity of an existing unit rebuilt as another technology (``upgrades.py``) [units/yr]
   short[target]            relative shortfall of a target [-];  slack[agreement] of an agreement [-]
   reference[target]        the reference metric a ratio_to_metric target counts [metric unit]
 With ``elastic=True`` (diagnosis of an infeasible plan) the guardrails and balances get slacks too.
@@ -215,10 +216,12 @@ def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanMod
     """Build the plan LP (without objective) for scenario ``s`` laid out by ``ix``."""
     from leapplan.plan import constraints as c
     from leapplan.plan import food as f
+    from leapplan.plan import upgrades as u
 
     b = Build(m=Model(sparse=True), s=s, ix=ix, lay=build_layout(s, ix), rows=Rows(), elastic=elastic)
     b.risk = f.risk_outcomes_of(b)
     _variables(b)
+    u.define_upgrades(b)
     c.define_balances(b)
     c.define_agreement_supply(b)
     c.define_capacity(b)

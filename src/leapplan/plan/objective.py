@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leapplan.plan import seasons, upgrades
 from leapplan.plan.model import PlanModel
 
 
@@ -55,13 +56,14 @@ def _labels(pm: PlanModel, name: str) -> np.ndarray:
 
 
 def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and coefficients of funds spent on new capacity + imports [yuan]."""
+    """Labels and coefficients of funds spent on new capacity, on upgrades and on imports [yuan]."""
     ix = pm.index
     build = ix.units[ix.units["buildable"]]
     nP = len(ix.periods)
     price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
-    labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel()])
-    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP)])
+    up_labels, up_costs = upgrades.cost_terms(pm)
+    labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel(), up_labels])
+    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP), up_costs])
     return labels, coeffs
 
 
@@ -122,7 +124,7 @@ def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.n
     goods_price = ix.products["price"].reindex([str(k).split("/")[-1] for k in goods]).to_numpy()
     parts = [
         (_labels(pm, "fed").ravel(), np.full(_labels(pm, "fed").size, -w.food * grain_price)),
-        (_labels(pm, "lift").ravel(), np.full(nP, -w.food * grain_price * lifted_food(pm))),
+        (_labels(pm, "lift").ravel(), -w.food * grain_price * lifted_food(pm) * seasons.factors(pm.scenario, ix)[2]),
         (_labels(pm, "more").ravel(), -w.goods * np.tile(goods_price, nP)),
         (_labels(pm, "dump").ravel(), np.full(_labels(pm, "dump").size, w.dump * grain_price)),
     ]

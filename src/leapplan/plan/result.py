@@ -49,6 +49,21 @@ COLUMNS: dict[str, list[str]] = {
     "trade": ["period", "region", "product", "imports", "exports", "deliveries"],
     "consumption": ["period", "region", "product", "quantity", "base", "unit"],
     "reserve": ["period", "opening", "put", "take", "loss", "closing", "cover_needed", "margin", "risk"],
+    "upgrades": [
+        "period",
+        "region",
+        "ownership",
+        "upgrade",
+        "from_technology",
+        "to_technology",
+        "product",
+        "rebuilt",
+        "new_capacity",
+        "in_service",
+        "cost",
+        "workers_kept",
+        "workers_released",
+    ],
 }
 """The columns every table has (extra columns allowed)."""
 
@@ -89,6 +104,8 @@ class PlanResult:
     """Household consumption per region and good (grain eaten included) against the base year's per head."""
     reserve: pd.DataFrame = field(default_factory=lambda: empty_table("reserve"))
     """The state grain reserve per period and the harvest shortfall it covers."""
+    upgrades: pd.DataFrame = field(default_factory=lambda: empty_table("upgrades"))
+    """Existing plants rebuilt as another technology (``Scenario.upgrades``)."""
     solver: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -147,7 +164,7 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 
 TABLES = [f.name for f in fields(PlanResult) if f.name in COLUMNS]
-OPTIONAL = ("builds", "trade", "consumption", "reserve")
+OPTIONAL = ("builds", "trade", "consumption", "reserve", "upgrades")
 """Tables a plan written by an earlier leapplan may lack (read as empty)."""
 
 

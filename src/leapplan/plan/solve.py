@@ -403,6 +403,7 @@ def _tables(pm: PlanModel) -> dict[str, pd.DataFrame]:
         "production": tables.production(pm),
         "capacity": tables.capacity(pm),
         "builds": tables.builds(pm),
+        "upgrades": tables.upgrade_table(pm),
         "shipments": tables.shipments(pm),
         "trade": tables.trade(pm),
         "labour": tables.labour(pm),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leapplan.plan import upgrades
 from leapplan.plan.model import PlanModel
-from leapplan.plan.result import COLUMNS
+from leapplan.plan.result import COLUMNS, empty_table
 from leapplan.plan.weak_links import solution_vector
 from leapplan.scenario.accounts import COLLECTIVE, DUST
 
@@ -82,6 +83,7 @@ def capacity(pm: PlanModel) -> pd.DataFrame:
     new[:, build] = b
     in_service = np.tile(u["base"].to_numpy(), (nP, 1))
     in_service[:, build] += np.einsum("qpv,qv->pv", ix.avail, b)
+    in_service += upgrades.capacity_change(upgrades.paths_of(pm.scenario, ix), _sol(pm, upgrades.NAME), u.index)
     n = _sol(pm, "n")
     if n.size:
         pos = u.index.get_indexer(ix.assignments["unit"])
@@ -92,6 +94,31 @@ def capacity(pm: PlanModel) -> pd.DataFrame:
         ["capacity", "new_capacity"]
     ].sum()
     return frame[(frame["capacity"] > EPS) | (frame["new_capacity"] > EPS)].reset_index(drop=True)
+
+
+def upgrade_table(pm: PlanModel) -> pd.DataFrame:
+    """Plants rebuilt as another technology: per period the rebuilding starts, region, owner and upgrade, the old
+    capacity taken out, the new capacity it becomes, the first period the new capacity serves, what it cost and the
+    workers kept and let go [units per year; yuan; persons]."""
+    ix = pm.index
+    paths = upgrades.paths_of(pm.scenario, ix)
+    up = _sol(pm, upgrades.NAME)
+    if not up.size:
+        return empty_table("upgrades")
+    f = paths.frame
+    frame = _long(up, ix.periods, f.reset_index()).rename(columns={"value": "rebuilt"})
+    frame["start"] = np.repeat(ix.start, len(f))
+    frame = frame[frame["rebuilt"] > EPS].reset_index(drop=True)
+    frame["new_capacity"] = frame["rebuilt"] * frame["ratio"]
+    frame["cost"] = frame["new_capacity"] * frame["cost"]
+    ready = frame["start"] + frame["time"]
+    later = ready.to_numpy()[:, None] < ix.start[None, :] + ix.dt - 1e-9
+    first = np.where(later.any(axis=1), later.argmax(axis=1), -1)
+    frame["in_service"] = np.where(first >= 0, np.asarray(ix.periods)[np.clip(first, 0, None)], "")
+    workers = frame["rebuilt"] * frame["labour"]  # at full use of the old capacity [persons]
+    frame["workers_kept"] = workers * frame["kept"]
+    frame["workers_released"] = workers - frame["workers_kept"]
+    return frame[COLUMNS["upgrades"]]
 
 
 def shipments(pm: PlanModel) -> pd.DataFrame:
@@ -375,6 +402,9 @@ def _class_spend(pm: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
     v = build.index.get_indexer(sole.index)
     cost = b[:, v] * build["capital_cost"].to_numpy()[v]
     rows.append((cost, sole.to_numpy(), np.asarray(sole.index)))
+    paid_up = _upgrade_money(pm)
+    one = paid_up.columns.isin(sole.index)
+    rows.append((paid_up.to_numpy()[:, one], sole.reindex(paid_up.columns[one]).to_numpy(), paid_up.columns[one]))
     pairs = ix.spend_pairs
     if len(pairs):
         rows.append((_sol(pm, "spend"), pairs["fund_class"].to_numpy(), pairs["unit"].to_numpy()))
@@ -388,6 +418,17 @@ def _class_spend(pm: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
         }
     )
     return values, keys
+
+
+def _upgrade_money(pm: PlanModel) -> pd.DataFrame:
+    """Funds spent on upgrades per period (rows) and unit of the new technology (columns) [yuan]."""
+    paths = upgrades.paths_of(pm.scenario, pm.index)
+    up = _sol(pm, upgrades.NAME)
+    f = paths.frame
+    if not up.size:
+        return pd.DataFrame(np.zeros((len(pm.index.periods), 0)))
+    money = pd.DataFrame(up * (f["cost"] * f["ratio"]).to_numpy(), columns=f["to_unit"].to_numpy())
+    return money.T.groupby(level=0, sort=False).sum().T
 
 
 def builds(pm: PlanModel) -> pd.DataFrame:

@@ -21,8 +21,9 @@ PLAN_TABLES: tuple[str, ...] = (
     "funds",
 )
 """The plan's result tables, in the order the report lists them."""
-OPTIONAL_PLAN_TABLES: tuple[str, ...] = ("builds", "trade", "consumption", "reserve")
-"""Tables a plan may have too: new capacity and who paid, imports and exports, households, the grain reserve."""
+OPTIONAL_PLAN_TABLES: tuple[str, ...] = ("builds", "trade", "consumption", "reserve", "upgrades")
+"""Tables a plan may have too: new capacity and who paid, imports and exports, households, the grain reserve,
+plants rebuilt as another technology."""
 
 
 class PlanLike(Protocol):

@@ -73,3 +73,46 @@ def builds_by_kind(s: Scenario, plan: PlanLike) -> pd.DataFrame:
     out["technology"] = [tech[t].name if t in tech else t for t in out["technology"]]
     out["plants"] = out["plants"].round().astype(int)
     return out[columns]
+
+
+def upgrades_by_region(s: Scenario, plan: PlanLike) -> pd.DataFrame:
+    """What the plan rebuilds, per region and upgrade: old capacity rebuilt and the new capacity it becomes [product
+    unit per year], when the rebuilding starts and the new plant first serves, what it costs [yuan] and the workers
+    kept and let go [persons], largest first."""
+    u = getattr(plan, "upgrades", None)
+    columns = [
+        "region",
+        "upgrade",
+        "rebuilt",
+        "new_capacity",
+        "unit",
+        "start",
+        "in_service",
+        "cost",
+        "kept",
+        "released",
+    ]
+    if not isinstance(u, pd.DataFrame) or u.empty:
+        return pd.DataFrame(columns=columns)
+    tech = {t.id: t for t in s.technologies}
+    units = {p.id: p.unit for p in s.products}
+    names = {r.id: r.name for r in s.regions}
+    out = u.groupby(["region", "from_technology", "to_technology"], as_index=False, sort=False).agg(
+        rebuilt=("rebuilt", "sum"),
+        new_capacity=("new_capacity", "sum"),
+        start=("period", lambda p: str(min(map(str, p)))),
+        in_service=("in_service", lambda p: str(min(map(str, p)))),
+        cost=("cost", "sum"),
+        kept=("workers_kept", "sum"),
+        released=("workers_released", "sum"),
+    )
+    out = out.sort_values("cost", ascending=False).reset_index(drop=True)
+    out["upgrade"] = [
+        f"{tech[a].name if a in tech else a} → {tech[b].name if b in tech else b}"
+        for a, b in zip(out["from_technology"], out["to_technology"], strict=True)
+    ]
+    out["unit"] = [f"{units.get(tech[b].product, '')}/yr" if b in tech else "" for b in out["to_technology"]]
+    out["region"] = [names.get(r, r) for r in out["region"]]
+    for column in ("kept", "released"):
+        out[column] = out[column].round().astype(int)
+    return out[columns]

@@ -304,6 +304,7 @@ def _sections(
     cuts = [esc(x) for x in plan.targets.get("explanation", pd.Series(dtype=object)) if isinstance(x, str) and x]
     risk = plan_views.food_risk(s, plan, ensemble)
     builds = plan_views.builds_by_kind(s, plan)
+    rebuilt = plan_views.upgrades_by_region(s, plan)
     g = s.guardrails
     prov = provenance(s)
     n_est = int(prov["estimate"].sum() + prov["partly_estimate"].sum())
@@ -424,8 +425,34 @@ def _sections(
                         limit=20,
                     ),
                 ),
+                *(
+                    [
+                        (
+                            "What the plan rebuilds, by region: old plants rebuilt as another kind",
+                            table_html(
+                                rebuilt,
+                                headers=[
+                                    "region",
+                                    "rebuilt as",
+                                    "old capacity rebuilt",
+                                    "new capacity",
+                                    "unit",
+                                    "starts",
+                                    "first serves",
+                                    f"cost ({s.currency})",
+                                    "workers kept",
+                                    "workers let go",
+                                ],
+                                limit=30,
+                            ),
+                        )
+                    ]
+                    if len(rebuilt)
+                    else []
+                ),
             ],
-            ["plan_support", "plan_funds", "plan_shipments", "plan_builds"],
+            ["plan_support", "plan_funds", "plan_shipments", "plan_builds"]
+            + (["plan_upgrades"] if len(rebuilt) else []),
         ),
         Section(
             "simulation",

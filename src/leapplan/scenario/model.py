@@ -145,6 +145,33 @@ class Enterprise(_Item):
         return self
 
 
+class Upgrade(_Item):
+    """A way to rebuild plants of one technology as plants of another making the same product (an indigenous
+    furnace rectified into a small modern one): the site, part of the workforce and some of the equipment are kept,
+    so it costs less and takes less time than building anew."""
+
+    id: str = Field(description="Unique id, e.g. 'iron_indigenous_to_small_modern'.")
+    name: str = Field("", description="Display name.")
+    from_technology: str = Field(description="Id of the technology of the plants rebuilt.")
+    to_technology: str = Field(description="Id of the technology they become (same product).")
+    cost: NonNeg = Field(
+        description="Funds to rebuild one unit of annual capacity [yuan per unit of the new technology's annual "
+        "capacity]; paid from the funds that may build the new technology."
+    )
+    time: NonNeg = Field(
+        description="Time from closing the old plant to the rebuilt plant's first output [years] (the old "
+        "capacity is out of service from the start of the period the rebuilding starts)."
+    )
+    capacity_ratio: Positive = Field(
+        1.0, description="Annual capacity of the rebuilt plant per unit of old annual capacity rebuilt [-]."
+    )
+    workforce_kept: Share = Field(
+        description="Share of the old plant's workers who stay on in the rebuilt one [-]; in the simulation the "
+        "rebuilt capacity starts this share of the way from ramp_start to full output."
+    )
+    source: str = Field("", description="Provenance of this row's numbers.")
+
+
 class SupportEffect(_Item):
     capacity_gain: NonNeg = Field(
         description="Rise in a member's effective capacity per technician on site [fraction per person]."
@@ -398,6 +425,33 @@ class Guardrails(_Item):
         return self
 
 
+class SeasonalProfile(_Item):
+    shares: tuple[Share, Share, Share, Share] = Field(
+        description="Share of the year's amount falling in each quarter Q1-Q4, summing to 1 [-]."
+    )
+    source: str = Field("", description="Provenance of the shares.")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SeasonalProfile:
+        if abs(sum(self.shares) - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, not {sum(self.shares):g}")
+        return self
+
+
+class Seasons(_Item):
+    """How a year's farming and eating fall over its quarters (used when ``period`` is 'quarter')."""
+
+    farm_labour: SeasonalProfile = Field(
+        description="Share of the year's farm work done in each quarter: in a quarter with share f the fields need "
+        "4 f times the farm workers the year's yield curve counts [-]."
+    )
+    harvest: SeasonalProfile = Field(description="Share of the year's grain harvested in each quarter [-].")
+    consumption: SeasonalProfile = Field(
+        description="Share of the year's grain eaten by households in each quarter (the food floor and the "
+        "consumption guardrail follow it) [-]."
+    )
+
+
 class PolicyKind(StrEnum):
     """What a policy does when the simulation carries it out (see ``Policy.value`` for its unit)."""
 
@@ -546,6 +600,9 @@ class Scenario(_Item):
     products: list[Product] = Field(description="Products with units and prices.")
     technologies: list[Technology] = Field(description="Ways of producing each product.")
     enterprises: list[Enterprise] = Field(default_factory=list, description="Existing plants in the base year.")
+    upgrades: list[Upgrade] = Field(
+        default_factory=list, description="Ways to rebuild existing plants of one technology as another."
+    )
     networks: list[Network] = Field(default_factory=list, description="Industrial networks with commander hubs.")
     zones: list[Zone] = Field(default_factory=list, description="Urban-rural collaboration zones.")
     funds: list[FundSource] = Field(default_factory=list, description="Money available to build capacity.")
@@ -558,6 +615,11 @@ class Scenario(_Item):
     )
     simulation: SimulationSettings = Field(
         default_factory=SimulationSettings, description="Parameters of the simulation's frictions."
+    )
+    seasons: Seasons | None = Field(
+        None,
+        description="Seasonal profiles of a quarterly scenario (farm work, harvest, eating); none = every quarter "
+        "alike (see ``leapplan scenario export --period quarter``).",
     )
     notes: str = Field("", description="Free text about the scenario and its sources.")
 

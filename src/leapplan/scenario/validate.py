@@ -37,6 +37,7 @@ def check(s: Scenario) -> list[Problem]:
         "funds",
         "links",
         "targets",
+        "upgrades",
     ):
         out += _duplicates(field, [item.id for item in getattr(s, field)])
     out += _duplicates("zones[*].agreements", [a.id for z in s.zones for a in z.agreements])
@@ -44,6 +45,7 @@ def check(s: Scenario) -> list[Problem]:
     _regions(s, refs, out)
     _technologies(s, refs, out)
     _enterprises(s, refs)
+    _upgrades(s, refs, out)
     _networks(s, refs, out)
     _zones(s, refs, out)
     _funds(s, refs, out)
@@ -209,6 +211,23 @@ def _enterprises(s: Scenario, refs: _Refs) -> None:
     for i, e in enumerate(s.enterprises):
         refs.region(f"enterprises[{i}].region", e.region)
         refs.technology(f"enterprises[{i}].technology", e.technology)
+
+
+def _upgrades(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
+    for i, u in enumerate(s.upgrades):
+        known = [refs.technology(f"upgrades[{i}].{f}", getattr(u, f)) for f in ("from_technology", "to_technology")]
+        if not all(known):
+            continue
+        old, new = refs.technologies[u.from_technology], refs.technologies[u.to_technology]
+        if old.id == new.id:
+            out.append(Problem(f"upgrades[{i}].to_technology", "rebuilds a technology as itself"))
+        elif old.product != new.product:
+            out.append(
+                Problem(
+                    f"upgrades[{i}].to_technology",
+                    f"makes {new.product!r}, not {old.product!r} like {old.id!r}: an upgrade keeps the product",
+                )
+            )
 
 
 def _networks(s: Scenario, refs: _Refs, out: list[Problem]) -> None:

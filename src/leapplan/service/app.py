@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import accounts, calendar, deliveries, overview, reports, rollup
+from leapplan.service import accounts, calendar, deliveries, overview, reports, rollup, years
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
@@ -314,7 +314,16 @@ def _routes(app: FastAPI) -> None:
         product: IdParam = None,
         group: IdParam = "region",
         children: bool = False,
+        by: IdParam = "period",
     ) -> JSONResponse:
+        if by == "year":  # a quarterly plan's reports summed by year
+            return _json(
+                years.rollup_years(
+                    ctx, user, year=period, unit=unit, product=product, group=group or "region", children=children
+                )
+            )
+        if by not in (None, "period"):
+            raise ApiError(422, f"by must be 'period' or 'year', not {by!r}")
         return _json(
             rollup.rollup(
                 ctx, user, period=period, unit=unit, product=product, group=group or "region", children=children

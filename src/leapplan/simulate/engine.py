@@ -25,6 +25,7 @@ from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.harvest import draw_share, labour_ratio, period_persistence, persistent, weather
 from leapplan.simulate.mechanisms import ratchet_factor
 from leapplan.simulate.model import Model
+from leapplan.simulate.rebuilding import carried_out as rebuilt_change
 
 RATION_ITERATIONS = 16
 """Fixed number of rationing iterations (fixed, so results do not depend on the batch)."""
@@ -326,6 +327,9 @@ def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.nd
             else:
                 eff = 1.0
             cap[:, t] += new * on * eff
+    if m.rebuilt is not None:
+        delay = d["delay"] if frictions.build_delays else None
+        cap += rebuilt_change(m.rebuilt, st, m.learning_time, dt, delay, frictions.learning)
     cap = np.minimum(cap, m.capacity)
     if frictions.transport_breakdowns and m.transport.any():
         lost = np.clip(st["transport_breakdown"] * 2 * d["transport"], 0, 1)

@@ -17,8 +17,10 @@ from scipy.sparse import csr_array
 from leapplan.errors import SimulationError
 from leapplan.scenario.accounts import DUST, grain_yield, product_scales
 from leapplan.scenario.model import Period, Scenario, Sector, TechKind
+from leapplan.simulate import rebuilding
 from leapplan.simulate.policies import policy_plan
 from leapplan.simulate.policy_model import PolicyArrays, policy_arrays
+from leapplan.simulate.rebuilding import Rebuilt
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +123,8 @@ class Model:
     """Labour force of the food regions [persons]."""
     policy: PolicyArrays | None = None
     """What policy mode's dynamics need beyond the static policy plan (``simulate.dynamics``); policy mode only."""
+    rebuilt: Rebuilt | None = None
+    """Capacity the plan rebuilds from plants of another technology (``simulate.rebuilding``); plan mode only."""
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -167,6 +171,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
     if plan is not None:
         mode = "plan"
         cells, planned, capacity, new_cap, farm, learn_fast = _plan_tables(s, plan, base_cap, foods, base_farm)
+        rebuilt = rebuilding.from_plan(s, plan, list(periods), cells, dt)
         harvest = np.stack([grain_of(farm[t]) for t in range(T)]) * dt
         harvest = _plan_grain(plan, periods, foods, harvest)
         planned_grain = harvest
@@ -180,6 +185,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         planned_grain, mess, procurement, ratchet = pp.planned_grain, pp.mess, pp.procurement, pp.ratchet
         learn_fast = np.zeros((T, len(cells)), dtype=bool)
         harvest = np.stack([grain_of(farm[t]) for t in range(T)]) * dt
+        rebuilt = None
 
     C = len(cells)
     cell_tech = [t for _, t in cells]
@@ -244,6 +250,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         transport=np.array([techs[t].product in transport_products for t in cell_tech], dtype=bool),
         build_time=np.array([techs[t].build_time for t in cell_tech]),
         learning_time=learning,
+        rebuilt=rebuilt,
         inputs=inputs,
         outputs=outputs,
         byproducts=byproducts,

@@ -1,0 +1,93 @@
+"""Upgrades carried out: plants the plan rebuilds as another technology (the plan's ``upgrades`` table).
+
+The plan's capacity table already has the old plants out of service from the period the rebuilding starts and the
+rebuilt capacity in service ``time`` later. Carried out, the rebuilt capacity comes like new capacity does: late
+by the build-delay friction (exponential, mean ``build_delay`` × the upgrade's time) and ramping up by the learning
+friction, but from a higher start, since part of the workforce stays on: output starts at
+``ramp_start + workforce_kept × (1 − ramp_start)`` of full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leapplan.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """Capacity rebuilt per period and cell, with the upgrade's time and the workforce it keeps."""
+
+    started: np.ndarray
+    """(T, C) new capacity whose rebuilding starts in the period [units per year]."""
+    periods: np.ndarray
+    """(C,) periods from the start of rebuilding to the planned first output [-]."""
+    time: np.ndarray
+    """(C,) the upgrade's time [years]."""
+    kept: np.ndarray
+    """(C,) share of the workforce kept [-]."""
+
+
+def from_plan(s: Scenario, plan: Any, periods: list[str], cells: list[tuple[str, str]], dt: float) -> Rebuilt | None:
+    """The rebuilt capacity of ``plan`` on the simulation's cells; None when the plan rebuilds nothing."""
+    table = getattr(plan, "upgrades", None)
+    if not isinstance(table, pd.DataFrame) or table.empty or not s.upgrades:
+        return None
+    by_id = {u.id: u for u in s.upgrades}
+    tidx = {p: i for i, p in enumerate(periods)}
+    cidx = {c: i for i, c in enumerate(cells)}
+    T, C = len(periods), len(cells)
+    started = np.zeros((T, C))
+    time = np.zeros(C)
+    kept = np.zeros(C)
+    for period, region, upgrade, tech, cap in zip(
+        table["period"].astype(str),
+        table["region"],
+        table["upgrade"],
+        table["to_technology"],
+        table["new_capacity"],
+        strict=True,
+    ):
+        c = cidx.get((region, tech))
+        u = by_id.get(upgrade)
+        if c is None or u is None or period not in tidx:
+            continue
+        started[tidx[period], c] += float(cap)
+        time[c], kept[c] = u.time, u.workforce_kept  # one upgrade leads to a technology in a region
+    if not started.any():
+        return None
+    return Rebuilt(started, np.ceil(time / dt - 1e-9).astype(np.int64), time, kept)
+
+
+def carried_out(
+    r: Rebuilt,
+    settings: dict[str, float],
+    learning_time: np.ndarray,
+    dt: float,
+    delay: np.ndarray | None,
+    learning: bool,
+) -> np.ndarray:
+    """(n, T, C) capacity in service the rebuilding changes, carried out less the plan's own figure (the plan's
+    capacity table has the rebuilt capacity on time and at full output) [units per year]. ``delay`` (n, T, C): the
+    runs' standard exponential draws, or None without build delays."""
+    T, C = r.started.shape
+    n = 1 if delay is None else delay.shape[0]
+    out = np.zeros((n, T, C))
+    ramp0 = settings["ramp_start"] + r.kept * (1 - settings["ramp_start"])
+    lag = np.zeros((n, T, C)) if delay is None else np.floor(delay * (settings["build_delay"] * r.time / dt) + 1e-9)
+    for s in range(T):
+        new = r.started[s]
+        if not new.any():
+            continue
+        planned = s + r.periods
+        arrive = planned + lag[:, s]
+        for t in range(s, T):
+            out[:, t] -= new * (t >= planned)
+            age = t - arrive
+            eff = 1 - (1 - ramp0) * np.exp(-np.maximum(age, 0) * dt / learning_time[t]) if learning else 1.0
+            out[:, t] += new * (age >= 0) * eff
+    return out
