@@ -1,0 +1,264 @@
+"""Re-plan from what happened: the past fixed from (audited) reports, the remaining periods solved again.
+
+The state at the end of a period, read from the plan in force and the reports of its enterprises:
+
+* **Output in the past periods**, per (period, region, technology): the plan's figure, moved by each reporting
+  enterprise's departure from its part of it (its share of the region's base capacity of that technology, the
+  share the audit apportions a plan by): ``plan + Σ (figure − share × plan)``. A figure is the audit's estimate
+  (``audit.estimate``: a report failing the capacity or material-balance check enters at that check's bound) or,
+  with ``basis='reported'``, the report as it stands. Output no enterprise reports (new plants) stays as planned.
+* **Building in the past periods**: as the plan started it (the reports say nothing of construction), so capacity
+  under construction and the funds it took stand as planned.
+* **Capacity in service**: an enterprise report may carry ``in_service`` [product units per year], the capacity
+  standing at the end of the period; what is missing from the enterprise's capacity is out of service in every
+  later period (a failed plant reports 0).
+
+The LP of the whole horizon is then built as for a plan and solved by the same stages with the same targets,
+guardrails and objective (``solve_plan`` with an ``adjust`` hook), so the remaining periods are planned around
+what happened, and what the past leaves in stocks, reserves and funds follows from the balances of the past
+periods. Past output enters as an upper bound (``Σ x ≤ what happened``): what happened need not fit the plan's
+balances (coal mined for iron that was never made has no use in them), and output beyond what the balances take
+has no effect on later periods; past building enters fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from leapplan.audit.estimate import audited_figures
+from leapplan.errors import AuditError
+from leapplan.plan.index import SEP
+from leapplan.plan.model import PlanModel
+from leapplan.plan.result import PlanResult
+from leapplan.plan.solve import Progress, solve_plan
+from leapplan.plan.terms import Terms
+from leapplan.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+Basis = Literal["audited", "reported"]
+GROUP = ["period", "region", "technology", "product"]
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What has happened up to the end of ``period`` (see the module docstring)."""
+
+    period: str
+    """The last period that has happened (its label, e.g. '1958')."""
+    past: list[str]
+    """The periods up to and including ``period``."""
+    output: pd.DataFrame
+    """[period, region, technology, product, planned, quantity]: output of every (region, technology) that made
+    anything in a past period, by the plan and as it happened [product units in the period]."""
+    builds: pd.DataFrame
+    """[period, unit, new_capacity]: new capacity started in the past periods [product units per year]."""
+    lost: pd.DataFrame
+    """[unit, enterprise, lost]: capacity out of service from the next period on [product units per year]."""
+    figures: pd.DataFrame
+    """The enterprise reports of the past periods: report_id, unit, period, product, reported, audited, basis, used."""
+    flags: pd.DataFrame
+    """The audit's flags on the reports."""
+    basis: Basis
+
+    def apply(self, pm: PlanModel) -> None:
+        """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
+        _fix_output(pm, self)
+        _fix_builds(pm, self)
+        _take_out(pm, self)
+
+
+def read_state(
+    scenario: Scenario,
+    plan: PlanResult,
+    reports: pd.DataFrame,
+    *,
+    period: str | None = None,
+    basis: Basis = "audited",
+) -> PlanState:
+    """The state at the end of ``period`` (default: the latest period reported) from ``plan`` and ``reports``
+    (columns as for ``leapplan audit``, optionally ``in_service``). Raises AuditError on bad reports or period."""
+    periods = list(scenario.periods)
+    figures, flags = audited_figures(scenario, reports, plan.production, support=plan.support)
+    if period is None:
+        if figures.empty:
+            raise AuditError("no enterprise reports: nothing to re-plan from (give --period to re-plan anyway)")
+        period = max(figures["period"].astype(str), key=periods.index)
+    if period not in periods:
+        raise AuditError(f"unknown period {period!r} (the scenario's periods are {', '.join(periods)})")
+    k = periods.index(period)
+    if k == len(periods) - 1:
+        raise AuditError(f"{period} is the plan's last period: nothing is left to re-plan")
+    past = periods[: k + 1]
+    figures = figures[figures["period"].astype(str).isin(past)].copy()
+    figures["used"] = figures["audited"] if basis == "audited" else figures["reported"]
+    ent = {e.id: e for e in scenario.enterprises}
+    return PlanState(
+        period=period,
+        past=past,
+        output=_past_output(scenario, plan, figures, past),
+        builds=_past_builds(plan, past),
+        lost=_lost(reports, ent, period),
+        figures=figures.reset_index(drop=True),
+        flags=flags,
+        basis=basis,
+    )
+
+
+def _past_output(scenario: Scenario, plan: PlanResult, figures: pd.DataFrame, past: list[str]) -> pd.DataFrame:
+    prod = plan.production.assign(period=plan.production["period"].astype(str))
+    planned = prod[prod["period"].isin(past)].groupby(GROUP, as_index=False)["quantity"].sum()
+    planned = planned.rename(columns={"quantity": "planned"})
+    techs = {t.id: t.product for t in scenario.technologies}
+    ent = pd.DataFrame(
+        {
+            "unit": [e.id for e in scenario.enterprises],
+            "region": [e.region for e in scenario.enterprises],
+            "technology": [e.technology for e in scenario.enterprises],
+            "capacity": [e.capacity for e in scenario.enterprises],
+        }
+    )
+    ent["share"] = ent["capacity"] / ent.groupby(["region", "technology"])["capacity"].transform("sum")
+    ent["product"] = ent["technology"].map(techs)
+    rep = figures.merge(ent[["unit", "region", "technology", "share"]], on="unit")
+    rep = rep.merge(planned, on=GROUP, how="left").fillna({"planned": 0.0})
+    rep["departure"] = rep["used"] - rep["share"] * rep["planned"]
+    moved = rep.groupby(GROUP, as_index=False)["departure"].sum()
+    out = planned.merge(moved, on=GROUP, how="outer").fillna({"planned": 0.0, "departure": 0.0})
+    out["quantity"] = (out["planned"] + out["departure"]).clip(lower=0.0)
+    return out.drop(columns="departure").sort_values(GROUP, ignore_index=True)
+
+
+def _past_builds(plan: PlanResult, past: list[str]) -> pd.DataFrame:
+    b = plan.builds
+    if not len(b):
+        return pd.DataFrame({"period": [], "unit": [], "new_capacity": []})
+    b = b.assign(period=b["period"].astype(str))
+    b = b[b["period"].isin(past)]
+    unit = b["region"].astype(str) + SEP + b["technology"].astype(str) + SEP + b["ownership"].astype(str)
+    return b.assign(unit=unit).groupby(["period", "unit"], as_index=False)["new_capacity"].sum()
+
+
+def _lost(reports: pd.DataFrame, ent: dict[str, Any], period: str) -> pd.DataFrame:
+    empty = pd.DataFrame({"unit": [], "enterprise": [], "lost": []})
+    if "in_service" not in reports.columns:
+        return empty
+    r = reports[reports["period"].astype(str) == period]
+    r = r[r["in_service"].notna() & r["unit"].astype(str).isin(list(ent))]
+    rows = []
+    for eid, value in zip(r["unit"].astype(str), r["in_service"], strict=True):
+        v = pd.to_numeric(value, errors="coerce")
+        if not np.isfinite(v) or v < 0:
+            raise AuditError(f"{eid} in {period}: in_service {value!r} is not a capacity (a number ≥ 0)")
+        e = ent[eid]
+        lost = max(e.capacity - float(v), 0.0)
+        if lost > 0:
+            rows.append((SEP.join((e.region, e.technology, str(e.ownership))), eid, lost))
+    return pd.DataFrame(rows, columns=["unit", "enterprise", "lost"]) if rows else empty
+
+
+def _fix_output(pm: PlanModel, state: PlanState) -> None:
+    """Rows Σ x[p, u] over the units of (region, technology) ≤ the state's output, for every past period and
+    every (region, technology) of the plan (0 where nothing was made)."""
+    u = pm.index.units
+    periods = list(pm.index.periods)
+    X = np.asarray(pm.model.variables["x"].labels.values)
+    groups = (u["region"] + SEP + u["technology"]).to_numpy()
+    names, col = np.unique(groups, return_inverse=True)
+    ks = [periods.index(p) for p in state.past]
+    G = pd.Index([f"{periods[k]}{SEP}{g}" for k in ks for g in names], name="past_output")
+    terms = Terms([G])
+    n = len(names)
+    for j, k in enumerate(ks):
+        terms.add(j * n + col, X[k], 1.0)
+    want = pd.Series(0.0, index=G)
+    o = state.output
+    keys = o["period"].astype(str) + SEP + o["region"] + SEP + o["technology"]
+    known = keys.isin(G)
+    if (~known & (o["quantity"] > 0)).any():
+        raise AuditError(f"output of {', '.join(keys[~known])} has no unit in the plan")
+    want[keys[known].to_numpy()] = o["quantity"][known].to_numpy()
+    product = pd.Series(u["product"].to_numpy(), index=groups).groupby(level=0).first().reindex(names)
+    scale = pm.index.products["scale"].reindex(product.to_numpy()).to_numpy()
+    pm.rows.add(
+        pm.model,
+        terms,
+        "<=",
+        terms.dataarray(want.to_numpy()),
+        name="past_output",
+        scaling=terms.dataarray(np.tile(1.0 / scale, len(ks))),
+    )
+
+
+def _fix_builds(pm: PlanModel, state: PlanState) -> None:
+    """New capacity started in the past periods fixed at the state's (bounds lower = upper)."""
+    b = pm.model.variables["b"]
+    V = pd.Index(b.labels.coords["build"].values)
+    periods = list(pm.index.periods)
+    lower = np.array(np.broadcast_to(np.asarray(b.lower.values, dtype=float), b.labels.shape))
+    upper = np.array(np.broadcast_to(np.asarray(b.upper.values, dtype=float), b.labels.shape))
+    ks = [periods.index(p) for p in state.past]
+    lower[ks, :] = 0.0
+    upper[ks, :] = 0.0
+    for period, unit, value in state.builds[["period", "unit", "new_capacity"]].itertuples(index=False):
+        j = V.get_indexer([unit])[0]
+        if j < 0:
+            raise AuditError(f"the plan builds {unit} in {period}, which the scenario cannot build")
+        k = periods.index(str(period))
+        lower[k, j] = upper[k, j] = float(value)
+    b.update(lower=xr.DataArray(lower, coords=b.labels.coords), upper=xr.DataArray(upper, coords=b.labels.coords))
+
+
+def _take_out(pm: PlanModel, state: PlanState) -> None:
+    """Capacity out of service after the state's period: the capacity rows of the units concerned, again, with
+    the base capacity less what was lost (rows 'in_service')."""
+    if state.lost.empty:
+        return
+    u = pm.index.units
+    lost = state.lost.groupby("unit")["lost"].sum()
+    keep = u.index.isin(lost.index)
+    U = pd.Index(u.index[keep], name="unit")
+    terms = pm.rows["capacity"].columns(keep, U)
+    periods = list(pm.index.periods)
+    after = np.arange(len(periods)) > periods.index(state.period)
+    base = u["base"].to_numpy()[keep]
+    rhs = (base[None, :] - np.where(after[:, None], lost.reindex(U).to_numpy()[None, :], 0.0)) * pm.index.dt
+    scale = pm.index.products["scale"].reindex(u["product"].to_numpy()[keep]).to_numpy()
+    pm.rows.add(
+        pm.model,
+        terms,
+        "<=",
+        terms.dataarray(np.maximum(rhs, 0.0)),
+        name="in_service",
+        scaling=terms.dataarray(np.tile(1.0 / scale, (len(periods), 1))),
+    )
+
+
+def replan(
+    scenario: Scenario,
+    state: PlanState,
+    *,
+    solver_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
+    guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened."""
+    log.info(
+        "re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis
+    )
+    result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply)
+    result.solver["replan"] = {
+        "after": state.period,
+        "basis": state.basis,
+        "fixed_periods": state.past,
+        "reports": len(state.figures),
+        "replaced_by_audit": int((state.figures["basis"] != "reported").sum()),
+        "capacity_out_of_service": float(state.lost["lost"].sum()) if len(state.lost) else 0.0,
+    }
+    return result
