@@ -66,12 +66,19 @@ class PlanState:
     flags: pd.DataFrame
     """The audit's flags on the reports."""
     basis: Basis
+    grain: pd.DataFrame | None = None
+    """[period, region, quantity]: grain harvested in the past periods where known (the simulation's loop) [t];
+    the plan's grain in a past period is at most this."""
+    lost_for: int | None = None
+    """Periods after ``period`` that ``lost`` lasts (None: every later period)."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
         _fix_output(pm, self)
         _fix_builds(pm, self)
         _take_out(pm, self)
+        _fix_grain(pm, self)
+        _release_guardrails(pm, self)
 
 
 def read_state(
@@ -216,28 +223,82 @@ def _fix_builds(pm: PlanModel, state: PlanState) -> None:
 
 
 def _take_out(pm: PlanModel, state: PlanState) -> None:
-    """Capacity out of service after the state's period: the capacity rows of the units concerned, again, with
-    the base capacity less what was lost (rows 'in_service')."""
+    """Capacity out of service after the state's period: the capacity rows of the units of each (region,
+    technology) concerned, summed, again with their base capacity less what was lost (rows 'in_service')."""
     if state.lost.empty:
         return
     u = pm.index.units
-    lost = state.lost.groupby("unit")["lost"].sum()
-    keep = u.index.isin(lost.index)
-    U = pd.Index(u.index[keep], name="unit")
-    terms = pm.rows["capacity"].columns(keep, U)
+    group = (u["region"] + SEP + u["technology"]).to_numpy()
+    parts = state.lost["unit"].astype(str).str.split(SEP)
+    lost = state.lost.assign(group=parts.str[0] + SEP + parts.str[1]).groupby("group")["lost"].sum()
+    missing = set(lost.index) - set(group)
+    if missing:
+        raise AuditError(f"capacity out of service at {', '.join(sorted(missing))}, which the plan does not have")
+    G = pd.Index(lost.index, name="in_service")
+    at = G.get_indexer(group)
     periods = list(pm.index.periods)
-    after = np.arange(len(periods)) > periods.index(state.period)
-    base = u["base"].to_numpy()[keep]
-    rhs = (base[None, :] - np.where(after[:, None], lost.reindex(U).to_numpy()[None, :], 0.0)) * pm.index.dt
-    scale = pm.index.products["scale"].reindex(u["product"].to_numpy()[keep]).to_numpy()
+    nP, nU, nG = len(periods), len(u), len(G)
+    rows, labels, coeffs = pm.rows["capacity"].flat()
+    p, k = rows // nU, at[rows % nU]
+    terms = Terms([pm.index.periods, G])
+    terms.add(np.where(k >= 0, p * nG + k, -1), labels, coeffs)
+    first = periods.index(state.period) + 1
+    last = nP if state.lost_for is None else min(nP, first + state.lost_for)
+    during = (np.arange(nP) >= first) & (np.arange(nP) < last)
+    base = pd.Series(u["base"].to_numpy(), index=group).groupby(level=0).sum().reindex(G).to_numpy()
+    rhs = (base[None, :] - np.where(during[:, None], lost.to_numpy()[None, :], 0.0)) * pm.index.dt
+    product = pd.Series(u["product"].to_numpy(), index=group).groupby(level=0).first().reindex(G).to_numpy()
+    scale = pm.index.products["scale"].reindex(product).to_numpy()
     pm.rows.add(
         pm.model,
         terms,
         "<=",
         terms.dataarray(np.maximum(rhs, 0.0)),
         name="in_service",
-        scaling=terms.dataarray(np.tile(1.0 / scale, (len(periods), 1))),
+        scaling=terms.dataarray(np.tile(1.0 / scale, (nP, 1))),
     )
+
+
+def _fix_grain(pm: PlanModel, state: PlanState) -> None:
+    """Grain harvested in a past period at most what the state says (bounds)."""
+    if state.grain is None or not len(state.grain):
+        return
+    v = pm.model.variables["grain"]
+    periods = list(pm.index.periods)
+    farms = pd.Index(v.labels.coords["farm"].values)
+    upper = np.array(np.broadcast_to(np.asarray(v.upper.values, dtype=float), v.labels.shape))
+    for period, region, quantity in state.grain[["period", "region", "quantity"]].itertuples(index=False):
+        j = farms.get_indexer([region])[0]
+        if j >= 0:
+            upper[periods.index(str(period)), j] = max(float(quantity), 0.0)
+    v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
+
+
+GUARDRAILS = ("food_floor", "min_farm", "grain_floor", "agriculture_value", "risk", "reserve_cover")
+"""Guardrail rows that hold in the periods ahead only: in the past, food, farm labour, harvests and the reserve's
+cover were what they were (a bad harvest there makes no re-plan infeasible)."""
+
+
+def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
+    """The GUARDRAILS rows of the past periods left out: each family is added again from its terms, masked
+    there (its rows are frozen, so it is replaced rather than changed)."""
+    periods = [str(p) for p in pm.index.periods]
+    m = pm.model
+    for name in GUARDRAILS:
+        if name not in m.constraints or name not in pm.rows.families:
+            continue
+        c = m.constraints[name]
+        labels = c.labels
+        dims = [d for d in labels.dims if [str(v) for v in labels.coords[d].values] == periods]
+        if not dims:
+            continue
+        ahead = xr.DataArray(~np.isin(periods, state.past), coords={dims[0]: labels.coords[dims[0]]})
+        mask = (labels >= 0) & ahead
+        sign = str(np.asarray(c.sign.values).ravel()[0])
+        rhs = c.rhs.fillna(0.0)  # NaN where the family was masked already
+        scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
+        m.remove_constraints(name)
+        pm.rows.add(m, pm.rows[name], sign, rhs, name=name, mask=mask, scaling=scaling)
 
 
 def replan(
