@@ -71,6 +71,9 @@ class PlanState:
     the plan's grain in a past period is at most this."""
     lost_for: int | None = None
     """Periods after ``period`` that ``lost`` lasts (None: every later period)."""
+    eaten: pd.DataFrame | None = None
+    """[period, region, quantity]: grain households ate in the past periods where known [t]; the plan's is at
+    least this (so that the reserve left is what eating it left)."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
@@ -78,6 +81,7 @@ class PlanState:
         _fix_builds(pm, self)
         _take_out(pm, self)
         _fix_grain(pm, self)
+        _fix_eaten(pm, self)
         _release_guardrails(pm, self)
 
 
@@ -272,6 +276,21 @@ def _fix_grain(pm: PlanModel, state: PlanState) -> None:
         if j >= 0:
             upper[periods.index(str(period)), j] = max(float(quantity), 0.0)
     v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
+
+
+def _fix_eaten(pm: PlanModel, state: PlanState) -> None:
+    """Grain eaten in a past period at least what the state says (bounds)."""
+    if state.eaten is None or not len(state.eaten):
+        return
+    v = pm.model.variables["food"]
+    periods = list(pm.index.periods)
+    people = pd.Index(v.labels.coords[v.labels.dims[1]].values)
+    lower = np.array(np.broadcast_to(np.asarray(v.lower.values, dtype=float), v.labels.shape))
+    for period, region, quantity in state.eaten[["period", "region", "quantity"]].itertuples(index=False):
+        j = people.get_indexer([region])[0]
+        if j >= 0:
+            lower[periods.index(str(period)), j] = max(float(quantity), 0.0)
+    v.update(lower=xr.DataArray(lower, coords=v.labels.coords))
 
 
 GUARDRAILS = ("food_floor", "min_farm", "grain_floor", "agriculture_value", "risk", "reserve_cover")

@@ -4,10 +4,10 @@ Three loops, run on the same draws so that they differ only in how the plan is r
 
 * ``audited``: after each period (but the last) the run is re-planned from the audited state: past output at the
   audit's figure (a cell that uses inputs is held to what its inputs allow, which is what it made; a cell without
-  inputs to its capacity in service), the harvest as it was, and the capacity short of the plan's out of service
-  for the next period;
+  inputs to its capacity in service), the harvest and what people ate as they were, and the capacity short of the
+  plan's out of service for the next period;
 * ``reported``: re-planned from the reports as they stand (the historical ratchet): output and harvests as
-  reported, capacity as planned;
+  reported, people fed as planned, capacity as planned;
 * ``none``: never re-planned.
 
 A run is simulated again from its start with the plan in force, its past periods spliced from the earlier versions
@@ -107,10 +107,12 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         bound = np.where(has_inputs[None, :], b.cells["actual"][0, : t + 1], b.cells["capacity"][0, : t + 1] * m.dt)
         figure = np.minimum(reported, bound)
         grain = b.grain[0, : t + 1]
+        eaten = b.eaten[0, : t + 1]
         short = np.clip(m.capacity[t] - b.cells["capacity"][0, t], 0.0, None)
     else:
         figure = reported
         grain = b.grain_reported[0, : t + 1]
+        eaten = m.food_plan[: t + 1]
         short = np.zeros(len(techs))
     output = pd.DataFrame(
         {
@@ -141,6 +143,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
             "quantity": grain.ravel(),
         }
     )
+    eaten_frame = grain_frame.assign(quantity=eaten.ravel())
     empty = pd.DataFrame({c: [] for c in ["report_id", "unit", "period", "product", "reported", "audited", "basis"]})
     return PlanState(
         period=periods[t],
@@ -153,6 +156,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         basis="audited" if basis == "audited" else "reported",
         grain=grain_frame,
         lost_for=1,
+        eaten=eaten_frame,
     )
 
 
