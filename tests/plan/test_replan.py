@@ -199,7 +199,9 @@ def test_bad_requests_get_one_message(
 
     scen, v1, csv = _files(tmp_path, scenario, plan, reports())
     out = tmp_path / "v2"
-    code = main(["replan", "--plan", str(v1), "--reports", str(csv), "--scenario", str(scen), "--out", str(out), *extra])
+    code = main(
+        ["replan", "--plan", str(v1), "--reports", str(csv), "--scenario", str(scen), "--out", str(out), *extra]
+    )
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
@@ -216,6 +218,8 @@ def test_a_new_version_never_overwrites(tmp_path: Path, scenario: Scenario, plan
     assert (v1 / "production.csv").read_text() == before
     bad = tmp_path / "bad.csv"
     bad.write_text("report_id,unit,period,product,produced\nr1,a_works,1958,iron,-5\n")
-    code = main(["replan", "--plan", str(v1), "--reports", str(bad), "--scenario", str(scen), "--out", str(tmp_path / "x")])
+    code = main(
+        ["replan", "--plan", str(v1), "--reports", str(bad), "--scenario", str(scen), "--out", str(tmp_path / "x")]
+    )
     assert code == 2
     assert "negative" in capsys.readouterr().err

@@ -329,9 +329,7 @@ def replan(
 ) -> PlanResult:
     """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
     guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened."""
-    log.info(
-        "re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis
-    )
+    log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
     result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply)
     result.solver["replan"] = {
         "after": state.period,

@@ -219,8 +219,8 @@ class Stages:
         # a build a re-plan fixed (``adjust``: lower = upper) stays: what the past started is not undone
         lo, up = self.fixings.original["b"] if "b" in self.fixings.original else (b.lower, b.upper)
         lower = np.broadcast_to(np.asarray(lo.values, dtype=float), b.labels.shape)
-        upper = np.broadcast_to(np.asarray(up.values, dtype=float), b.labels.shape)
-        upper = xr.DataArray(np.where(shut[None, :], lower, upper), coords=b.labels.coords)
+        open_upper = np.broadcast_to(np.asarray(up.values, dtype=float), b.labels.shape)
+        upper = xr.DataArray(np.where(shut[None, :], lower, open_upper), coords=b.labels.coords)
         b.update(upper=upper)
         if "b" in self.fixings.original:  # so that undoing a fixing later does not open them again
             self.fixings.original["b"] = (self.fixings.original["b"][0], upper)

@@ -250,7 +250,9 @@ def print_loops(console: Console, result: Any, source: str) -> None:
             f"{100 * r.gap:+.1f} %",
         )
     console.print(t)
-    made = ", ".join(f"{k} {v} ({result.failed[k]} infeasible, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items())
+    made = ", ".join(
+        f"{k} {v} ({result.failed[k]} infeasible, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
+    )
     console.print(f"re-plans: {made}; {result.seconds:.1f} s in all on {result.workers} worker(s)")
 
 

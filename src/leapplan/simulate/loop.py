@@ -331,7 +331,6 @@ def _on_dask(
     ):
         scen, pl = client.scatter([s, plan], broadcast=True)
         futures = [
-            client.submit(closed_loop_run, scen, pl, fr, seed, r, loop, solver_options, pure=False)
-            for loop, r in tasks
+            client.submit(closed_loop_run, scen, pl, fr, seed, r, loop, solver_options, pure=False) for loop, r in tasks
         ]
         return list(client.gather(futures))
