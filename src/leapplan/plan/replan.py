@@ -18,7 +18,9 @@ guardrails and objective (``solve_plan`` with an ``adjust`` hook), so the remain
 what happened, and what the past leaves in stocks, reserves and funds follows from the balances of the past
 periods. Past output enters as an upper bound (``Σ x ≤ what happened``): what happened need not fit the plan's
 balances (coal mined for iron that was never made has no use in them), and output beyond what the balances take
-has no effect on later periods; past building enters fixed.
+has no effect on later periods; past building enters fixed. The guardrails (``GUARDRAILS``) hold in the periods
+ahead only. The simulation's loop (``simulate.loop``) also knows the past harvests and what people ate, and
+fixes them too (``grain``, ``eaten``).
 """
 
 from __future__ import annotations
