@@ -267,32 +267,28 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
 
 def _fix_grain(pm: PlanModel, state: PlanState) -> None:
     """Grain harvested in a past period at most what the state says (bounds)."""
-    if state.grain is None or not len(state.grain):
-        return
-    v = pm.model.variables["grain"]
-    periods = list(pm.index.periods)
-    farms = pd.Index(v.labels.coords["farm"].values)
-    upper = np.array(np.broadcast_to(np.asarray(v.upper.values, dtype=float), v.labels.shape))
-    for period, region, quantity in state.grain[["period", "region", "quantity"]].itertuples(index=False):
-        j = farms.get_indexer([region])[0]
-        if j >= 0:
-            upper[periods.index(str(period)), j] = max(float(quantity), 0.0)
-    v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
+    _bound_regions(pm, "grain", state.grain, "upper")
 
 
 def _fix_eaten(pm: PlanModel, state: PlanState) -> None:
     """Grain eaten in a past period at least what the state says (bounds)."""
-    if state.eaten is None or not len(state.eaten):
+    _bound_regions(pm, "food", state.eaten, "lower")
+
+
+def _bound_regions(pm: PlanModel, name: str, frame: pd.DataFrame | None, side: str) -> None:
+    """Set the ``side`` bound of variable ``name`` [period, region] to ``frame``'s quantity [period, region,
+    quantity] (regions the variable does not have are left out)."""
+    if frame is None or not len(frame):
         return
-    v = pm.model.variables["food"]
+    v = pm.model.variables[name]
     periods = list(pm.index.periods)
-    people = pd.Index(v.labels.coords[v.labels.dims[1]].values)
-    lower = np.array(np.broadcast_to(np.asarray(v.lower.values, dtype=float), v.labels.shape))
-    for period, region, quantity in state.eaten[["period", "region", "quantity"]].itertuples(index=False):
-        j = people.get_indexer([region])[0]
-        if j >= 0:
-            lower[periods.index(str(period)), j] = max(float(quantity), 0.0)
-    v.update(lower=xr.DataArray(lower, coords=v.labels.coords))
+    regions = pd.Index(v.labels.coords[v.labels.dims[1]].values)
+    bound = np.array(np.broadcast_to(np.asarray(getattr(v, side).values, dtype=float), v.labels.shape))
+    j = regions.get_indexer(frame["region"])
+    k = np.array([periods.index(str(p)) for p in frame["period"]], dtype=np.int64)
+    ok = j >= 0
+    bound[k[ok], j[ok]] = np.maximum(frame["quantity"].to_numpy(dtype=float)[ok], 0.0)
+    v.update(**{side: xr.DataArray(bound, coords=v.labels.coords)})
 
 
 GUARDRAILS = ("food_floor", "min_farm", "grain_floor", "agriculture_value", "risk", "reserve_cover")
