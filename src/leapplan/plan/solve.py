@@ -261,11 +261,7 @@ REBUILDS = 2
 
 
 def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adjust | None = None) -> PlanResult:
-    from functools import partial
-
-    from leapplan.plan.diagnose import diagnose as diagnose_plain
-
-    diagnose = partial(diagnose_plain, adjust=adjust)
+    from leapplan.plan.diagnose import diagnose
 
     options = dict(options)
     fix_columns = bool(options.pop("fix_columns", True))
@@ -280,7 +276,7 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adj
     build_seconds = time.perf_counter() - t0
     names = names_of(s, pm)
     if pm.empty_rows:
-        return diagnose(s, diag_options, build_seconds, names)
+        return diagnose(s, diag_options, build_seconds, names, adjust)
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
     st = Stages(pm, options, levels, fix_columns, progress)
@@ -292,18 +288,20 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adj
         # the sum's optimal face is not the levels' lexicographic one: nothing is fixed after it
         every = st.level_objective(list(range(len(levels))))
         if st.solve("every priority at once", *every, lexicographic=False) != "optimal":
-            return diagnose(s, diag_options, build_seconds, names)
+            return diagnose(s, diag_options, build_seconds, names, adjust)
         while k < len(levels) and st.value(k) <= MET:
             st.skipped(k, "met in the first stage")
             k += 1
     first_cut = k
     weak = _meet_targets(st, k, names)
     if weak is None:
-        return diagnose(s, diag_options, build_seconds, names)
+        return diagnose(s, diag_options, build_seconds, names, adjust)
     # 2. people and the future
     labels, coeffs = welfare_terms(pm)
     if not _serve_people(st, labels, coeffs, first=not levels):
-        return diagnose(s, diag_options, build_seconds, names)  # no soft level before it: the hard rows fail here
+        return diagnose(
+            s, diag_options, build_seconds, names, adjust
+        )  # no soft level before it: the hard rows fail here
     # new capacity beside capacity of its kind that the region runs below the least use in every period it stands
     # (built to take up capital goods or grain a target counts, say): a linear row cannot say "if you build here,
     # run what stands here", so the cut levels and the last stage are solved again without new capacity there. It is

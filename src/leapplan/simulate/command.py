@@ -134,6 +134,8 @@ def simulate(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Carry a plan out N times under frictions and print the median and 5–95 % range of every series."""
+    if replan is not None and replan not in ("audited", "reported", "none", "all"):
+        raise SimulationError(f"--replan {replan!r}: give audited, reported, none or all")
     err = Console(stderr=True)
     with err.status("loading the scenario …") if not json_out else nullcontext():
         from leapplan.scenario import load
@@ -199,8 +201,6 @@ def _closed_loop(
     from leapplan.simulate.loop import LOOPS, run_loops
 
     loops = LOOPS if replan == "all" else (replan,)
-    if replan != "all" and replan not in LOOPS:
-        raise SimulationError(f"--replan {replan!r}: give audited, reported, none or all")
     if plan is None:
         raise SimulationError(f"--replan needs a plan to revise ({source})")
     if scheduler is not None:
