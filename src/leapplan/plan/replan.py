@@ -85,6 +85,7 @@ class PlanState:
         _fix_grain(pm, self)
         _fix_eaten(pm, self)
         _release_guardrails(pm, self)
+        _release_past_demand(pm, self)
 
 
 def read_state(
@@ -316,6 +317,29 @@ def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
         scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
         m.remove_constraints(name)
         pm.rows.add(m, pm.rows[name], sign, rhs, name=name, mask=mask, scaling=scaling)
+
+
+def _release_past_demand(pm: PlanModel, state: PlanState) -> None:
+    """In the past periods the balances' households and base-year deliveries took what was left: their rows
+    (``balance`` and ``pool``, equalities supply − uses = demand) become 0 ≤ supply − uses ≤ demand there."""
+    periods = [str(p) for p in pm.index.periods]
+    m = pm.model
+    for name in ("balance", "pool"):
+        if name not in m.constraints or name not in pm.rows.families:
+            continue
+        c = m.constraints[name]
+        labels = c.labels
+        dim = labels.dims[0]
+        past = xr.DataArray(np.isin(periods, state.past), coords={dim: labels.coords[dim]})
+        live = labels >= 0
+        rhs = c.rhs.fillna(0.0)
+        scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
+        terms = pm.rows[name]
+        m.remove_constraints(name)
+        pm.rows.add(m, terms, "==", rhs, name=name, mask=live & ~past, scaling=scaling)
+        pm.rows.add(m, terms, ">=", 0.0, name=f"{name}_past_low", mask=live & past, scaling=scaling)
+        pm.rows.add(m, terms, "<=", rhs, name=f"{name}_past_high", mask=live & past, scaling=scaling)
+        pm.rows.families[name] = terms
 
 
 def replan(
