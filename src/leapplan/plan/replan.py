@@ -19,7 +19,8 @@ what happened, and what the past leaves in stocks, reserves and funds follows fr
 periods. Past output enters as an upper bound (``Σ x ≤ what happened``): what happened need not fit the plan's
 balances (coal mined for iron that was never made has no use in them), and output beyond what the balances take
 has no effect on later periods; past building enters fixed. The guardrails (``GUARDRAILS``) hold in the periods
-ahead only. The simulation's loop (``simulate.loop``) also knows the past harvests and what people ate, and
+ahead only, and in the past the households and the base year's deliveries took what was left (the balances
+hold as 0 ≤ supply − uses ≤ demand there). The simulation's loop (``simulate.loop``) also knows the past harvests and what people ate, and
 fixes them too (``grain``, ``eaten``).
 """
 
