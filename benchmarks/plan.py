@@ -5,6 +5,8 @@
     python benchmarks/plan.py --sizes 25 --methods simplex ipm
     python benchmarks/plan.py --default       # shanxi-1958's whole plan against the planner before issue 18
     python benchmarks/plan.py --quarterly     # shanxi-1958-quarterly's whole plan beside shanxi-1958's (baseline)
+    python benchmarks/plan.py --replan 25     # a re-plan after the first period against the full plan (issue 14)
+    python benchmarks/plan.py --replan shanxi-1958
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -273,6 +275,39 @@ def run_child(args: list[str]) -> dict[str, Any]:
     return {"status": f"failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else 'no output'}"}
 
 
+def replan_against_full(which: str) -> None:
+    """A full plan, then a re-plan after its first period from the audited state of one simulated run (all
+    frictions), in this process; prints both times, their ratio and what a closed-loop ensemble would take."""
+    from leapplan.plan import solve_plan
+    from leapplan.plan.replan import replan
+    from leapplan.scenario import load
+    from leapplan.simulate.engine import simulate_batch
+    from leapplan.simulate.frictions import Frictions
+    from leapplan.simulate.loop import run_draws, sim_state
+    from leapplan.simulate.model import compile_model
+    from leapplan.simulate.once import run_seeds
+
+    s = _scenario(int(which)) if which.isdigit() else load(which)
+    t0 = time.perf_counter()
+    plan = solve_plan(s)
+    full_s = time.perf_counter() - t0
+    m = compile_model(s, plan)
+    b = simulate_batch(m, Frictions(), run_draws(s, m, run_seeds(s.seed, 0, 1)), detail=True)
+    state = sim_state(s, plan, m, b, 0, "audited")
+    t0 = time.perf_counter()
+    new = replan(s, state)
+    replan_s = time.perf_counter() - t0
+    T = len(s.periods)
+    stages = len(new.solver.get("stages", []))
+    print(f"{s.name}: full plan {plan.status.value} {full_s:.1f} s ({len(plan.solver.get('stages', []))} LPs)")
+    print(f"  re-plan after {state.period}: {new.status.value} {replan_s:.1f} s ({stages} LPs)")
+    print(f"  ratio re-plan / full plan: {replan_s / full_s:.2f}")
+    print(
+        f"  a closed loop of 50 runs over {T} periods re-plans {50 * (T - 1)} times: about "
+        f"{50 * (T - 1) * replan_s / 60:.0f} min on one worker, {50 * (T - 1) * replan_s / 120:.0f} min on two"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100])
@@ -286,9 +321,15 @@ def main() -> None:
     parser.add_argument(
         "--quarterly", action="store_true", help="only shanxi-1958-quarterly's whole plan beside shanxi-1958's"
     )
+    parser.add_argument(
+        "--replan", metavar="SCENARIO", help="a re-plan against a full plan: synthetic counties (e.g. 25) or a name"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
     warnings.simplefilter("ignore")
+    if a.replan:
+        replan_against_full(a.replan)
+        return
     if a.child:
         if a.child[0] == "named":
             print(json.dumps(named_plan(a.child[1])))

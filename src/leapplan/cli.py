@@ -220,6 +220,44 @@ def audit(
     audit_command(reports=reports, scenario=scenario, plan=plan, json_out=json_out)
 
 
+@app.command("replan")
+def replan(
+    plan_dir: Annotated[Path, typer.Option("--plan", help="The plan in force (a folder from `leapplan plan --out`).")],
+    reports: Annotated[
+        Path,
+        typer.Option(
+            "--reports",
+            help="CSV of reports up to the end of the period (as for `leapplan audit`; an optional in_service column "
+            "gives an enterprise's capacity still standing, units per year).",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan version (new or empty).")],
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Scenario name or path (default: the plan's scenario).")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="The last period that has happened (default: the latest reported).")
+    ] = None,
+    reported: Annotated[
+        bool,
+        typer.Option("--reported", help="Take the reports as they stand, not as audited (the historical ratchet)."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the version record (what changed) as JSON.")] = False,
+) -> None:
+    """Re-plan the remaining periods from audited reports; write the new version and say what changed."""
+    with err.status("loading the planner …") if not as_json else nullcontext():
+        from leapplan.plan.replan_command import replan as replan_command
+    replan_command(
+        plan_dir=plan_dir,
+        reports=reports,
+        out=out,
+        scenario=scenario,
+        period=period,
+        reported=reported,
+        as_json=as_json,
+    )
+
+
 @scenario_app.command("list")
 def scenario_list(json_out: JsonOpt = False) -> None:
     """List the embedded scenarios."""

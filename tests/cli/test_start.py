@@ -62,7 +62,11 @@ def _params(command: Any) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize(
     ("name", "module", "function"),
-    [("plan", "leapplan.plan.command", "plan"), ("audit", "leapplan.audit.command", "audit")],
+    [
+        ("plan", "leapplan.plan.command", "plan"),
+        ("audit", "leapplan.audit.command", "audit"),
+        ("replan", "leapplan.plan.replan_command", "replan"),
+    ],
 )
 def test_commands_declared_in_cli_match_their_implementation(name: str, module: str, function: str) -> None:
     """cli.py declares `plan` and `audit` itself (their modules load the planner and pandas); same options."""

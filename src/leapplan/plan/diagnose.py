@@ -8,6 +8,7 @@ elastic LP's optimum says which give and by how much, and its duals name what bl
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,12 +60,21 @@ def diagnosis_objective(pm: PlanModel) -> LinearExpression:
     return t.expression(m).sum()
 
 
-def diagnose(s: Scenario, options: dict[str, Any], build_seconds: float, names: dict[str, str]) -> PlanResult:
-    """Least violation of the hard rows (elastic LP); the answer names what is violated and what blocks it."""
+def diagnose(
+    s: Scenario,
+    options: dict[str, Any],
+    build_seconds: float,
+    names: dict[str, str],
+    adjust: Callable[[PlanModel], None] | None = None,
+) -> PlanResult:
+    """Least violation of the hard rows (elastic LP); the answer names what is violated and what blocks it.
+    ``adjust`` is the re-plan's hook of ``solve_plan`` (applied to the elastic LP too)."""
     from leapplan.plan.solve import _solver_info, _tables, method_for
 
     t0 = time.perf_counter()
     pm = build_model(s, build_index(s), elastic=True)
+    if adjust is not None:
+        adjust(pm)
     build_seconds += time.perf_counter() - t0
     m = pm.model
     tf = pm.targets.frame

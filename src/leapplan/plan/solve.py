@@ -216,7 +216,11 @@ class Stages:
         self.fixings.revert()
         b = self.pm.model.variables["b"]
         shut = np.isin(np.asarray(b.labels.coords["build"].values), list(self.closed))
-        upper = xr.DataArray(np.where(shut[None, :], 0.0, np.inf) * np.ones(b.labels.shape), coords=b.labels.coords)
+        # a build a re-plan fixed (``adjust``: lower = upper) stays: what the past started is not undone
+        lo, up = self.fixings.original["b"] if "b" in self.fixings.original else (b.lower, b.upper)
+        lower = np.broadcast_to(np.asarray(lo.values, dtype=float), b.labels.shape)
+        open_upper = np.broadcast_to(np.asarray(up.values, dtype=float), b.labels.shape)
+        upper = xr.DataArray(np.where(shut[None, :], lower, open_upper), coords=b.labels.coords)
         b.update(upper=upper)
         if "b" in self.fixings.original:  # so that undoing a fixing later does not open them again
             self.fixings.original["b"] = (self.fixings.original["b"][0], upper)
@@ -231,22 +235,32 @@ class Stages:
         self.hold(k, v)
 
 
+Adjust = Callable[[PlanModel], None]
+"""Called with the built LP before any stage runs (and with the elastic LP of a diagnosis), to fix what has
+already happened: a re-plan (``replan.py``) fixes past output and building and takes failed capacity out."""
+
+
 def solve_plan(
-    scenario: Scenario, *, solver_options: dict[str, Any] | None = None, progress: Progress | None = None
+    scenario: Scenario,
+    *,
+    solver_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    adjust: Adjust | None = None,
 ) -> PlanResult:
     """Plan ``scenario``: targets met in priority order with least shortfall, then what serves people best (grain
-    eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts."""
+    eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts;
+    ``adjust(pm)`` may fix bounds and add rows to the LP before the first."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
     with linopy.options as opts:
         opts(semantics="v1")
-        return _solve(scenario, options, progress or (lambda *_: None))
+        return _solve(scenario, options, progress or (lambda *_: None), adjust)
 
 
 REBUILDS = 2
 """Most times the cut levels are solved again with idle new capacity left out (``_solve``)."""
 
 
-def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResult:
+def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adjust | None = None) -> PlanResult:
     from leapplan.plan.diagnose import diagnose
 
     options = dict(options)
@@ -255,12 +269,14 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
     t0 = time.perf_counter()
     ix = build_index(s)
     pm = build_model(s, ix)
+    if adjust is not None:
+        adjust(pm)
     levels = _levels(pm)
     _add_levels(pm, levels)
     build_seconds = time.perf_counter() - t0
     names = names_of(s, pm)
     if pm.empty_rows:
-        return diagnose(s, diag_options, build_seconds, names)
+        return diagnose(s, diag_options, build_seconds, names, adjust)
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
     st = Stages(pm, options, levels, fix_columns, progress)
@@ -272,18 +288,20 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress) -> PlanResu
         # the sum's optimal face is not the levels' lexicographic one: nothing is fixed after it
         every = st.level_objective(list(range(len(levels))))
         if st.solve("every priority at once", *every, lexicographic=False) != "optimal":
-            return diagnose(s, diag_options, build_seconds, names)
+            return diagnose(s, diag_options, build_seconds, names, adjust)
         while k < len(levels) and st.value(k) <= MET:
             st.skipped(k, "met in the first stage")
             k += 1
     first_cut = k
     weak = _meet_targets(st, k, names)
     if weak is None:
-        return diagnose(s, diag_options, build_seconds, names)
+        return diagnose(s, diag_options, build_seconds, names, adjust)
     # 2. people and the future
     labels, coeffs = welfare_terms(pm)
     if not _serve_people(st, labels, coeffs, first=not levels):
-        return diagnose(s, diag_options, build_seconds, names)  # no soft level before it: the hard rows fail here
+        return diagnose(
+            s, diag_options, build_seconds, names, adjust
+        )  # no soft level before it: the hard rows fail here
     # new capacity beside capacity of its kind that the region runs below the least use in every period it stands
     # (built to take up capital goods or grain a target counts, say): a linear row cannot say "if you build here,
     # run what stands here", so the cut levels and the last stage are solved again without new capacity there. It is

@@ -122,9 +122,20 @@ def simulate(
     no_frictions: Annotated[
         bool, typer.Option("--no-frictions", help="Switch every friction and mechanism off.")
     ] = False,
+    replan: Annotated[
+        str | None,
+        typer.Option(
+            "--replan",
+            help="Close the loop: each period re-plan every run from the audited state ('audited'), from the "
+            "reports as they stand ('reported'), or never ('none'); 'all' runs the three side by side on the same "
+            "draws. Each re-plan solves the plan LP again, so keep --runs small.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Carry a plan out N times under frictions and print the median and 5–95 % range of every series."""
+    if replan is not None and replan not in ("audited", "reported", "none", "all"):
+        raise SimulationError(f"--replan {replan!r}: give audited, reported, none or all")
     err = Console(stderr=True)
     with err.status("loading the scenario …") if not json_out else nullcontext():
         from leapplan.scenario import load
@@ -144,6 +155,9 @@ def simulate(
             plan, source = plan_or_none(s)
         if plan is None:
             source = f"the scenario's policies: {source}"
+    if replan is not None:
+        _closed_loop(s, plan, source, replan, runs, seed, fr, workers, scheduler, json_out)
+        return
     result = run_ensemble(
         s,
         plan,
@@ -169,6 +183,77 @@ def simulate(
         from leapplan.scenario.summary import targets_table
 
         print_targets(console, plan.targets, {t["id"]: t["counts"] for t in targets_table(s)})
+
+
+def _closed_loop(
+    s: Any,
+    plan: Any | None,
+    source: str,
+    replan: str,
+    runs: int,
+    seed: int | None,
+    fr: Frictions,
+    workers: int,
+    scheduler: str | None,
+    json_out: bool,
+) -> None:
+    """``simulate --replan``: the loops side by side (``simulate.loop``)."""
+    from leapplan.simulate.loop import LOOPS, run_loops
+
+    loops = LOOPS if replan == "all" else (replan,)
+    if plan is None:
+        raise SimulationError(f"--replan needs a plan to revise ({source})")
+    if scheduler is not None:
+        raise SimulationError("--replan runs on a local Dask cluster (--workers); --scheduler is not supported with it")
+    err = Console(stderr=True)
+    with err.status(f"{runs} runs × {len(loops)} loops, re-planned each period …") if not json_out else nullcontext():
+        result = run_loops(s, plan, runs, loops=loops, seed=seed, frictions=fr, workers=workers)
+    if json_out:
+        typer.echo(json.dumps({**result.to_json(), "plan": source}, indent=1, default=str))
+        return
+    print_loops(wide_console(), result, source)
+
+
+def print_loops(console: Console, result: Any, source: str) -> None:
+    """The loops side by side, period by period (medians over runs; below floor: share of runs)."""
+    from rich.table import Table
+
+    t = Table(
+        title=f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)",
+        title_justify="left",
+    )
+    heads = [
+        "loop",
+        "period",
+        "output (real)",
+        "fulfilment real",
+        "usable",
+        "least food/head",
+        "runs below floor",
+        "built",
+        "idle capacity",
+        "reported − real",
+    ]
+    for h in heads:
+        t.add_column(h, justify="left" if h in ("loop", "period") else "right", no_wrap=True)
+    for r in result.table.itertuples(index=False):
+        t.add_row(
+            r.loop,
+            str(r.period),
+            f"{r.output_real / 1e6:,.1f} M",
+            f"{100 * r.fulfilment_real:.1f} %",
+            f"{100 * r.fulfilment_usable:.1f} %",
+            f"{r.food_lowest:,.0f} kg",
+            f"{100 * r.below_floor:.0f} %",
+            f"{r.built / 1e6:,.2f} M/yr",
+            f"{100 * r.idle:.1f} %",
+            f"{100 * r.gap:+.1f} %",
+        )
+    console.print(t)
+    made = ", ".join(
+        f"{k} {v} ({result.failed[k]} infeasible, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
+    )
+    console.print(f"re-plans: {made}; {result.seconds:.1f} s in all on {result.workers} worker(s)")
 
 
 def replay(

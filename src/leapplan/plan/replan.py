@@ -1,0 +1,367 @@
+"""Re-plan from what happened: the past fixed from (audited) reports, the remaining periods solved again.
+
+The state at the end of a period, read from the plan in force and the reports of its enterprises:
+
+* **Output in the past periods**, per (period, region, technology): the plan's figure, moved by each reporting
+  enterprise's departure from its part of it (its share of the region's base capacity of that technology, the
+  share the audit apportions a plan by): ``plan + Σ (figure − share × plan)``. A figure is the audit's estimate
+  (``audit.estimate``: a report failing the capacity or material-balance check enters at that check's bound) or,
+  with ``basis='reported'``, the report as it stands. Output no enterprise reports (new plants) stays as planned.
+* **Building in the past periods**: as the plan started it (the reports say nothing of construction), so capacity
+  under construction and the funds it took stand as planned.
+* **Capacity in service**: an enterprise report may carry ``in_service`` [product units per year], the capacity
+  standing at the end of the period; what is missing from the enterprise's capacity is out of service in every
+  later period (a failed plant reports 0).
+
+The LP of the whole horizon is then built as for a plan and solved by the same stages with the same targets,
+guardrails and objective (``solve_plan`` with an ``adjust`` hook), so the remaining periods are planned around
+what happened, and what the past leaves in stocks, reserves and funds follows from the balances of the past
+periods. Past output enters as an upper bound (``Σ x ≤ what happened``): what happened need not fit the plan's
+balances (coal mined for iron that was never made has no use in them), and output beyond what the balances take
+has no effect on later periods; past building enters fixed. The guardrails (``GUARDRAILS``) hold in the periods
+ahead only, and in the past the households and the base year's deliveries took what was left (the balances
+hold as 0 ≤ supply − uses ≤ demand there). The simulation's loop (``simulate.loop``) also knows the past harvests and what people ate, and
+fixes them too (``grain``, ``eaten``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from leapplan.audit.estimate import audited_figures
+from leapplan.errors import AuditError
+from leapplan.plan.index import SEP
+from leapplan.plan.model import PlanModel
+from leapplan.plan.result import PlanResult
+from leapplan.plan.solve import Progress, solve_plan
+from leapplan.plan.terms import Terms
+from leapplan.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+Basis = Literal["audited", "reported"]
+GROUP = ["period", "region", "technology", "product"]
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What has happened up to the end of ``period`` (see the module docstring)."""
+
+    period: str
+    """The last period that has happened (its label, e.g. '1958')."""
+    past: list[str]
+    """The periods up to and including ``period``."""
+    output: pd.DataFrame
+    """[period, region, technology, product, planned, quantity]: output of every (region, technology) that made
+    anything in a past period, by the plan and as it happened [product units in the period]."""
+    builds: pd.DataFrame
+    """[period, unit, new_capacity]: new capacity started in the past periods [product units per year]."""
+    lost: pd.DataFrame
+    """[unit, enterprise, lost]: capacity out of service from the next period on [product units per year]."""
+    figures: pd.DataFrame
+    """The enterprise reports of the past periods: report_id, unit, period, product, reported, audited, basis, used."""
+    flags: pd.DataFrame
+    """The audit's flags on the reports."""
+    basis: Basis
+    grain: pd.DataFrame | None = None
+    """[period, region, quantity]: grain harvested in the past periods where known (the simulation's loop) [t];
+    the plan's grain in a past period is at most this."""
+    lost_for: int | None = None
+    """Periods after ``period`` that ``lost`` lasts (None: every later period)."""
+    eaten: pd.DataFrame | None = None
+    """[period, region, quantity]: grain households ate in the past periods where known [t]; the plan's is at
+    least this (so that the reserve left is what eating it left)."""
+
+    def apply(self, pm: PlanModel) -> None:
+        """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
+        _fix_output(pm, self)
+        _fix_builds(pm, self)
+        _take_out(pm, self)
+        _fix_grain(pm, self)
+        _fix_eaten(pm, self)
+        _release_guardrails(pm, self)
+        _release_past_demand(pm, self)
+
+
+def read_state(
+    scenario: Scenario,
+    plan: PlanResult,
+    reports: pd.DataFrame,
+    *,
+    period: str | None = None,
+    basis: Basis = "audited",
+) -> PlanState:
+    """The state at the end of ``period`` (default: the latest period reported) from ``plan`` and ``reports``
+    (columns as for ``leapplan audit``, optionally ``in_service``). Raises AuditError on bad reports or period."""
+    periods = list(scenario.periods)
+    figures, flags = audited_figures(scenario, reports, plan.production, support=plan.support)
+    if period is None:
+        if figures.empty:
+            raise AuditError("no enterprise reports: nothing to re-plan from (give --period to re-plan anyway)")
+        period = max(figures["period"].astype(str), key=periods.index)
+    if period not in periods:
+        raise AuditError(f"unknown period {period!r} (the scenario's periods are {', '.join(periods)})")
+    k = periods.index(period)
+    if k == len(periods) - 1:
+        raise AuditError(f"{period} is the plan's last period: nothing is left to re-plan")
+    past = periods[: k + 1]
+    figures = figures[figures["period"].astype(str).isin(past)].copy()
+    figures["used"] = figures["audited"] if basis == "audited" else figures["reported"]
+    ent = {e.id: e for e in scenario.enterprises}
+    return PlanState(
+        period=period,
+        past=past,
+        output=_past_output(scenario, plan, figures, past),
+        builds=_past_builds(plan, past),
+        lost=_lost(reports, ent, period),
+        figures=figures.reset_index(drop=True),
+        flags=flags,
+        basis=basis,
+    )
+
+
+def _past_output(scenario: Scenario, plan: PlanResult, figures: pd.DataFrame, past: list[str]) -> pd.DataFrame:
+    prod = plan.production.assign(period=plan.production["period"].astype(str))
+    planned = prod[prod["period"].isin(past)].groupby(GROUP, as_index=False)["quantity"].sum()
+    planned = planned.rename(columns={"quantity": "planned"})
+    techs = {t.id: t.product for t in scenario.technologies}
+    ent = pd.DataFrame(
+        {
+            "unit": [e.id for e in scenario.enterprises],
+            "region": [e.region for e in scenario.enterprises],
+            "technology": [e.technology for e in scenario.enterprises],
+            "capacity": [e.capacity for e in scenario.enterprises],
+        }
+    )
+    ent["share"] = ent["capacity"] / ent.groupby(["region", "technology"])["capacity"].transform("sum")
+    ent["product"] = ent["technology"].map(techs)
+    rep = figures.merge(ent[["unit", "region", "technology", "share"]], on="unit")
+    rep = rep.merge(planned, on=GROUP, how="left").fillna({"planned": 0.0})
+    rep["departure"] = rep["used"] - rep["share"] * rep["planned"]
+    moved = rep.groupby(GROUP, as_index=False)["departure"].sum()
+    out = planned.merge(moved, on=GROUP, how="outer").fillna({"planned": 0.0, "departure": 0.0})
+    out["quantity"] = (out["planned"] + out["departure"]).clip(lower=0.0)
+    return out.drop(columns="departure").sort_values(GROUP, ignore_index=True)
+
+
+def _past_builds(plan: PlanResult, past: list[str]) -> pd.DataFrame:
+    b = plan.builds
+    if not len(b):
+        return pd.DataFrame({"period": [], "unit": [], "new_capacity": []})
+    b = b.assign(period=b["period"].astype(str))
+    b = b[b["period"].isin(past)]
+    unit = b["region"].astype(str) + SEP + b["technology"].astype(str) + SEP + b["ownership"].astype(str)
+    return b.assign(unit=unit).groupby(["period", "unit"], as_index=False)["new_capacity"].sum()
+
+
+def _lost(reports: pd.DataFrame, ent: dict[str, Any], period: str) -> pd.DataFrame:
+    empty = pd.DataFrame({"unit": [], "enterprise": [], "lost": []})
+    if "in_service" not in reports.columns:
+        return empty
+    r = reports[reports["period"].astype(str) == period]
+    r = r[r["in_service"].notna() & r["unit"].astype(str).isin(list(ent))]
+    rows = []
+    for eid, value in zip(r["unit"].astype(str), r["in_service"], strict=True):
+        v = pd.to_numeric(value, errors="coerce")
+        if not np.isfinite(v) or v < 0:
+            raise AuditError(f"{eid} in {period}: in_service {value!r} is not a capacity (a number ≥ 0)")
+        e = ent[eid]
+        lost = max(e.capacity - float(v), 0.0)
+        if lost > 0:
+            rows.append((SEP.join((e.region, e.technology, str(e.ownership))), eid, lost))
+    return pd.DataFrame(rows, columns=["unit", "enterprise", "lost"]) if rows else empty
+
+
+def _fix_output(pm: PlanModel, state: PlanState) -> None:
+    """Rows Σ x[p, u] over the units of (region, technology) ≤ the state's output, for every past period and
+    every (region, technology) of the plan (0 where nothing was made)."""
+    u = pm.index.units
+    periods = list(pm.index.periods)
+    X = np.asarray(pm.model.variables["x"].labels.values)
+    groups = (u["region"] + SEP + u["technology"]).to_numpy()
+    names, col = np.unique(groups, return_inverse=True)
+    ks = [periods.index(p) for p in state.past]
+    G = pd.Index([f"{periods[k]}{SEP}{g}" for k in ks for g in names], name="past_output")
+    terms = Terms([G])
+    n = len(names)
+    for j, k in enumerate(ks):
+        terms.add(j * n + col, X[k], 1.0)
+    want = pd.Series(0.0, index=G)
+    o = state.output
+    keys = o["period"].astype(str) + SEP + o["region"] + SEP + o["technology"]
+    known = keys.isin(G)
+    if (~known & (o["quantity"] > 0)).any():
+        raise AuditError(f"output of {', '.join(keys[~known])} has no unit in the plan")
+    want[keys[known].to_numpy()] = o["quantity"][known].to_numpy()
+    product = pd.Series(u["product"].to_numpy(), index=groups).groupby(level=0).first().reindex(names)
+    scale = pm.index.products["scale"].reindex(product.to_numpy()).to_numpy()
+    pm.rows.add(
+        pm.model,
+        terms,
+        "<=",
+        terms.dataarray(want.to_numpy()),
+        name="past_output",
+        scaling=terms.dataarray(np.tile(1.0 / scale, len(ks))),
+    )
+
+
+def _fix_builds(pm: PlanModel, state: PlanState) -> None:
+    """New capacity started in the past periods fixed at the state's (bounds lower = upper)."""
+    b = pm.model.variables["b"]
+    V = pd.Index(b.labels.coords["build"].values)
+    periods = list(pm.index.periods)
+    lower = np.array(np.broadcast_to(np.asarray(b.lower.values, dtype=float), b.labels.shape))
+    upper = np.array(np.broadcast_to(np.asarray(b.upper.values, dtype=float), b.labels.shape))
+    ks = [periods.index(p) for p in state.past]
+    lower[ks, :] = 0.0
+    upper[ks, :] = 0.0
+    for period, unit, value in state.builds[["period", "unit", "new_capacity"]].itertuples(index=False):
+        j = V.get_indexer([unit])[0]
+        if j < 0:
+            raise AuditError(f"the plan builds {unit} in {period}, which the scenario cannot build")
+        k = periods.index(str(period))
+        lower[k, j] = upper[k, j] = float(value)
+    b.update(lower=xr.DataArray(lower, coords=b.labels.coords), upper=xr.DataArray(upper, coords=b.labels.coords))
+
+
+def _take_out(pm: PlanModel, state: PlanState) -> None:
+    """Capacity out of service after the state's period: the capacity rows of the units of each (region,
+    technology) concerned, summed, again with their base capacity less what was lost (rows 'in_service')."""
+    if state.lost.empty:
+        return
+    u = pm.index.units
+    group = (u["region"] + SEP + u["technology"]).to_numpy()
+    parts = state.lost["unit"].astype(str).str.split(SEP)
+    lost = state.lost.assign(group=parts.str[0] + SEP + parts.str[1]).groupby("group")["lost"].sum()
+    missing = set(lost.index) - set(group)
+    if missing:
+        raise AuditError(f"capacity out of service at {', '.join(sorted(missing))}, which the plan does not have")
+    G = pd.Index(lost.index, name="in_service")
+    at = G.get_indexer(group)
+    periods = list(pm.index.periods)
+    nP, nU, nG = len(periods), len(u), len(G)
+    rows, labels, coeffs = pm.rows["capacity"].flat()
+    p, k = rows // nU, at[rows % nU]
+    terms = Terms([pm.index.periods, G])
+    terms.add(np.where(k >= 0, p * nG + k, -1), labels, coeffs)
+    first = periods.index(state.period) + 1
+    last = nP if state.lost_for is None else min(nP, first + state.lost_for)
+    during = (np.arange(nP) >= first) & (np.arange(nP) < last)
+    base = pd.Series(u["base"].to_numpy(), index=group).groupby(level=0).sum().reindex(G).to_numpy()
+    rhs = (base[None, :] - np.where(during[:, None], lost.to_numpy()[None, :], 0.0)) * pm.index.dt
+    product = pd.Series(u["product"].to_numpy(), index=group).groupby(level=0).first().reindex(G).to_numpy()
+    scale = pm.index.products["scale"].reindex(product).to_numpy()
+    pm.rows.add(
+        pm.model,
+        terms,
+        "<=",
+        terms.dataarray(np.maximum(rhs, 0.0)),
+        name="in_service",
+        scaling=terms.dataarray(np.tile(1.0 / scale, (nP, 1))),
+    )
+
+
+def _fix_grain(pm: PlanModel, state: PlanState) -> None:
+    """Grain harvested in a past period at most what the state says (bounds)."""
+    _bound_regions(pm, "grain", state.grain, "upper")
+
+
+def _fix_eaten(pm: PlanModel, state: PlanState) -> None:
+    """Grain eaten in a past period at least what the state says (bounds)."""
+    _bound_regions(pm, "food", state.eaten, "lower")
+
+
+def _bound_regions(pm: PlanModel, name: str, frame: pd.DataFrame | None, side: str) -> None:
+    """Set the ``side`` bound of variable ``name`` [period, region] to ``frame``'s quantity [period, region,
+    quantity] (regions the variable does not have are left out)."""
+    if frame is None or not len(frame):
+        return
+    v = pm.model.variables[name]
+    periods = list(pm.index.periods)
+    regions = pd.Index(v.labels.coords[v.labels.dims[1]].values)
+    bound = np.array(np.broadcast_to(np.asarray(getattr(v, side).values, dtype=float), v.labels.shape))
+    j = regions.get_indexer(frame["region"])
+    k = np.array([periods.index(str(p)) for p in frame["period"]], dtype=np.int64)
+    ok = j >= 0
+    bound[k[ok], j[ok]] = np.maximum(frame["quantity"].to_numpy(dtype=float)[ok], 0.0)
+    v.update(**{side: xr.DataArray(bound, coords=v.labels.coords)})
+
+
+GUARDRAILS = ("food_floor", "min_farm", "grain_floor", "agriculture_value", "risk", "reserve_cover", "reserve_floor")
+"""Guardrail rows that hold in the periods ahead only: in the past, food, farm labour, harvests, the reserve and its
+cover were what they were (a bad harvest there makes no re-plan infeasible)."""
+
+
+def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
+    """The GUARDRAILS rows of the past periods left out: each family is added again from its terms, masked
+    there (its rows are frozen, so it is replaced rather than changed)."""
+    periods = [str(p) for p in pm.index.periods]
+    m = pm.model
+    for name in GUARDRAILS:
+        if name not in m.constraints or name not in pm.rows.families:
+            continue
+        c = m.constraints[name]
+        labels = c.labels
+        # the family's period dimension: all periods, or some of them (the reserve's year ends)
+        dims = [d for d in labels.dims if {str(v) for v in labels.coords[d].values} <= set(periods)]
+        if not dims:
+            continue
+        at = [str(v) for v in labels.coords[dims[0]].values]
+        ahead = xr.DataArray(~np.isin(at, state.past), coords={dims[0]: labels.coords[dims[0]]})
+        mask = (labels >= 0) & ahead
+        sign = str(np.asarray(c.sign.values).ravel()[0])
+        rhs = c.rhs.fillna(0.0)  # NaN where the family was masked already
+        scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
+        m.remove_constraints(name)
+        pm.rows.add(m, pm.rows[name], sign, rhs, name=name, mask=mask, scaling=scaling)
+
+
+def _release_past_demand(pm: PlanModel, state: PlanState) -> None:
+    """In the past periods the balances' households and base-year deliveries took what was left: their rows
+    (``balance`` and ``pool``, equalities supply − uses = demand) become 0 ≤ supply − uses ≤ demand there."""
+    periods = [str(p) for p in pm.index.periods]
+    m = pm.model
+    for name in ("balance", "pool"):
+        if name not in m.constraints or name not in pm.rows.families:
+            continue
+        c = m.constraints[name]
+        labels = c.labels
+        dim = labels.dims[0]
+        past = xr.DataArray(np.isin(periods, state.past), coords={dim: labels.coords[dim]})
+        live = labels >= 0
+        rhs = c.rhs.fillna(0.0)
+        scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
+        terms = pm.rows[name]
+        m.remove_constraints(name)
+        pm.rows.add(m, terms, "==", rhs, name=name, mask=live & ~past, scaling=scaling)
+        pm.rows.add(m, terms, ">=", 0.0, name=f"{name}_past_low", mask=live & past, scaling=scaling)
+        pm.rows.add(m, terms, "<=", rhs, name=f"{name}_past_high", mask=live & past, scaling=scaling)
+        pm.rows.families[name] = terms
+
+
+def replan(
+    scenario: Scenario,
+    state: PlanState,
+    *,
+    solver_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
+    guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened."""
+    log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
+    result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply)
+    result.solver["replan"] = {
+        "after": state.period,
+        "basis": state.basis,
+        "fixed_periods": state.past,
+        "reports": len(state.figures),
+        "replaced_by_audit": int((state.figures["basis"] != "reported").sum()),
+        "capacity_out_of_service": float(state.lost["lost"].sum()) if len(state.lost) else 0.0,
+    }
+    return result

@@ -1,0 +1,336 @@
+"""The planning loop in simulation: each period a run carries out the plan in force, reports, and is re-planned.
+
+Three loops, run on the same draws so that they differ only in how the plan is revised:
+
+* ``audited``: after each period (but the last) the run is re-planned from the audited state: past output at the
+  audit's figure (a cell that uses inputs is held to what its inputs allow, which is what it made; a cell without
+  inputs to its capacity in service), the harvest and what people ate as they were, and the capacity short of the
+  plan's out of service for the next period;
+* ``reported``: re-planned from the reports as they stand (the historical ratchet): output and harvests as
+  reported, people fed as planned, capacity as planned;
+* ``none``: never re-planned.
+
+A run is simulated again from its start with the plan in force, its past periods spliced from the earlier versions
+(the engine is causal: period t depends only on the plan's periods up to t and the run's draws, which are drawn
+for every (region, technology) of the scenario so that a new cell does not shift them). Each run's re-plans run
+where the run runs (one Dask task per run), and a run's numbers depend on its seed only, so the table does not
+depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from leapplan.errors import SimulationError
+from leapplan.scenario.model import Scenario
+from leapplan.simulate.engine import Batch, draw, simulate_batch
+from leapplan.simulate.frictions import Frictions
+from leapplan.simulate.model import Model, compile_model
+from leapplan.simulate.once import run_seeds
+
+log = logging.getLogger(__name__)
+
+LOOPS = ("audited", "reported", "none")
+METRICS = (
+    "output_real",
+    "fulfilment_real",
+    "fulfilment_usable",
+    "food_lowest",
+    "below_floor",
+    "built",
+    "idle",
+    "gap",
+)
+"""Per run and period: actual output value [yuan at base-year prices]; actual and usable output value over the
+value the plan in force asks [-]; the lowest region's food per head [kg per person per year]; below the food
+floor [0/1]; new capacity the plan in force starts [yuan of output per year at base-year prices]; capacity in
+service left idle [share of its output value]; reported over actual output value, less 1 [-]."""
+CELL_DRAWS = ("delay", "quality", "report")
+
+
+def canonical_cells(s: Scenario) -> pd.Index:
+    """Every (region, technology) of the scenario as 'region/technology': the columns the loop draws for."""
+    return pd.Index(sorted(f"{r.id}/{t.id}" for r in s.regions for t in s.technologies))
+
+
+def cell_keys(s: Scenario, m: Model) -> pd.Index:
+    rids = [r.id for r in s.regions]
+    return pd.Index([f"{rids[r]}/{t}" for r, t in zip(m.cell_region, m.cell_tech, strict=True)])
+
+
+def run_draws(s: Scenario, m: Model, seeds: list[np.random.SeedSequence]) -> dict[str, np.ndarray]:
+    """The engine's draws for model ``m``, taken by cell name from draws over every (region, technology)."""
+    canon = canonical_cells(s)
+    T, _, P, G = m.shape
+    # ``draw`` reads only the shape of the model it is given
+    every = draw(cast(Model, SimpleNamespace(shape=(T, len(canon), P, G))), seeds)
+    pos = canon.get_indexer(cell_keys(s, m))
+    if (pos < 0).any():
+        raise SimulationError("a plan cell is not a (region, technology) of the scenario")
+    return {k: (v[:, :, pos] if k in CELL_DRAWS else v) for k, v in every.items()}
+
+
+def splice(old: Any, new: Any, past: list[str]) -> Any:
+    """The plan ``old`` for the periods in ``past`` and ``new`` after them (every table with a period column)."""
+    changes = {}
+    for f in dataclasses.fields(old):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if isinstance(a, pd.DataFrame) and "period" in a.columns and "period" in b.columns:
+            keep = a[a["period"].astype(str).isin(past)]
+            ahead = b[~b["period"].astype(str).isin(past)]
+            changes[f.name] = pd.concat([keep, ahead], ignore_index=True) if len(keep) or len(ahead) else b
+    return dataclasses.replace(new, **changes)
+
+
+def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) -> Any:
+    """The state a planner reads after period ``t`` of one simulated run (see the module docstring)."""
+    from leapplan.plan.replan import PlanState
+
+    assert b.cells is not None
+    periods = list(m.periods)
+    past = periods[: t + 1]
+    rids = [r.id for r in s.regions]
+    regions = np.array([rids[r] for r in m.cell_region])
+    techs = np.array(m.cell_tech)
+    products = np.array(m.products)[m.cell_product]
+    reported = b.cells["reported"][0, : t + 1]
+    if basis == "audited":
+        has_inputs = np.asarray(m.inputs.sum(axis=0)).ravel() > 0
+        bound = np.where(has_inputs[None, :], b.cells["actual"][0, : t + 1], b.cells["capacity"][0, : t + 1] * m.dt)
+        figure = np.minimum(reported, bound)
+        grain = b.grain[0, : t + 1]
+        eaten = b.eaten[0, : t + 1]
+        short = np.clip(m.capacity[t] - b.cells["capacity"][0, t], 0.0, None)
+    else:
+        figure = reported
+        grain = b.grain_reported[0, : t + 1]
+        eaten = m.food_plan[: t + 1]
+        short = np.zeros(len(techs))
+    output = pd.DataFrame(
+        {
+            "period": np.repeat(past, len(techs)),
+            "region": np.tile(regions, len(past)),
+            "technology": np.tile(techs, len(past)),
+            "product": np.tile(products, len(past)),
+            "quantity": figure.ravel(),
+        }
+    )
+    output["planned"] = output["quantity"]
+    builds = plan.builds
+    if len(builds):
+        builds = builds.assign(period=builds["period"].astype(str))
+        builds = builds[builds["period"].isin(past)]
+        unit = builds["region"].astype(str) + "/" + builds["technology"].astype(str) + "/" + builds["ownership"]
+        builds = builds.assign(unit=unit).groupby(["period", "unit"], as_index=False)["new_capacity"].sum()
+    else:
+        builds = pd.DataFrame({"period": [], "unit": [], "new_capacity": []})
+    cut = short > 1e-6 * np.maximum(m.capacity[t], 1.0)
+    lost = pd.DataFrame({"unit": [f"{r}/{k}/any" for r, k in zip(regions[cut], techs[cut], strict=True)]})
+    lost["enterprise"] = ""
+    lost["lost"] = short[cut]
+    grain_frame = pd.DataFrame(
+        {
+            "period": np.repeat(past, len(m.regions)),
+            "region": np.tile(m.regions, len(past)),
+            "quantity": grain.ravel(),
+        }
+    )
+    eaten_frame = grain_frame.assign(quantity=eaten.ravel())
+    empty = pd.DataFrame({c: [] for c in ["report_id", "unit", "period", "product", "reported", "audited", "basis"]})
+    return PlanState(
+        period=periods[t],
+        past=past,
+        output=output,
+        builds=builds,
+        lost=lost,
+        figures=empty.assign(used=[]),
+        flags=pd.DataFrame(),
+        basis="audited" if basis == "audited" else "reported",
+        grain=grain_frame,
+        lost_for=1,
+        eaten=eaten_frame,
+    )
+
+
+def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
+    """The METRICS of one run (each (T,))."""
+    assert b.cells is not None
+    price = m.prices[m.cell_product]
+    planned = b.cells["planned"][0] @ price
+    actual = b.cells["actual"][0] @ price
+    usable = b.cells["usable"][0] @ price
+    reported = b.cells["reported"][0] @ price
+    in_service = b.cells["capacity"][0] * m.dt
+    idle = np.clip(in_service - b.cells["actual"][0], 0.0, None) @ price
+    people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
+    eaten = b.eaten[0]
+    per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "output_real": actual,
+            "fulfilment_real": np.where(planned > 0, actual / planned, np.nan),
+            "fulfilment_usable": np.where(planned > 0, usable / planned, np.nan),
+            "food_lowest": per_head,
+            "below_floor": (per_head < s.guardrails.food_per_head * (1 - 1e-9)).astype(float),
+            "built": m.new_capacity @ price,
+            "idle": np.where(in_service @ price > 0, idle / (in_service @ price), np.nan),
+            "gap": np.where(actual > 0, reported / actual - 1, np.nan),
+        }
+
+
+def closed_loop_run(
+    s: Scenario,
+    plan: Any,
+    frictions: Frictions,
+    seed: int,
+    run: int,
+    loop: str,
+    solver_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run ``run`` of seed ``seed`` under ``loop``: the METRICS per period, the re-plans made and failed, seconds
+    spent re-planning."""
+    from leapplan.plan.replan import replan
+
+    if loop not in LOOPS:
+        raise SimulationError(f"unknown loop {loop!r} (one of {', '.join(LOOPS)})")
+    seeds = run_seeds(seed, run, run + 1)
+    current, made, failed, seconds = plan, 0, 0, 0.0
+    T = len(s.periods)
+    for t in range(T - 1 if loop != "none" else 0):
+        m = compile_model(s, current)
+        b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
+        state = sim_state(s, current, m, b, t, loop)
+        began = time.perf_counter()
+        new = replan(s, state, solver_options=solver_options)
+        seconds += time.perf_counter() - began
+        if new.status.value == "infeasible":
+            failed += 1
+            log.info("run %d, %s loop: the re-plan after %s is infeasible (%s)", run, loop, state.period, new.reason)
+            continue
+        made += 1
+        current = splice(current, new, state.past)
+    m = compile_model(s, current)
+    b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
+    return {"metrics": _metrics(s, m, b), "replans": made, "failed": failed, "seconds": seconds}
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """Medians over runs of every metric per loop and period (``below_floor``: the share of runs)."""
+
+    scenario: str
+    runs: int
+    seed: int
+    periods: list[str]
+    table: pd.DataFrame
+    """[loop, period, *METRICS]."""
+    replans: dict[str, int]
+    failed: dict[str, int]
+    replan_seconds: dict[str, float]
+    seconds: float
+    workers: int
+
+    def to_json(self) -> dict[str, Any]:
+        rows = self.table.replace({np.nan: None}).to_dict("records")
+        return {
+            "scenario": self.scenario,
+            "runs": self.runs,
+            "seed": self.seed,
+            "periods": self.periods,
+            "loops": rows,
+            "replans": self.replans,
+            "failed_replans": self.failed,
+            "replan_seconds": self.replan_seconds,
+            "seconds": self.seconds,
+            "workers": self.workers,
+        }
+
+
+def run_loops(
+    s: Scenario,
+    plan: Any,
+    runs: int,
+    *,
+    loops: tuple[str, ...] = LOOPS,
+    seed: int | None = None,
+    frictions: Frictions | None = None,
+    workers: int = 1,
+    solver_options: dict[str, Any] | None = None,
+) -> LoopResult:
+    """``runs`` runs of each loop in ``loops`` on the same draws; one task per (loop, run), on Dask when
+    ``workers`` > 1."""
+    if runs < 1 or workers < 1:
+        raise SimulationError("runs and workers must be at least 1")
+    for loop in loops:
+        if loop not in LOOPS:
+            raise SimulationError(f"unknown loop {loop!r} (one of {', '.join(LOOPS)})")
+    seed = s.seed if seed is None else seed
+    fr = frictions if frictions is not None else Frictions()
+    began = time.perf_counter()
+    tasks = [(loop, r) for loop in loops for r in range(runs)]
+    if workers == 1:
+        out = [closed_loop_run(s, plan, fr, seed, r, loop, solver_options) for loop, r in tasks]
+    else:
+        out = _on_dask(s, plan, fr, seed, tasks, workers, solver_options)
+    periods = list(s.periods)
+    rows = []
+    for loop in loops:
+        mine = [o for (lp, _), o in zip(tasks, out, strict=True) if lp == loop]
+        for k, period in enumerate(periods):
+            row: dict[str, Any] = {"loop": loop, "period": period}
+            for name in METRICS:
+                values = np.array([o["metrics"][name][k] for o in mine], dtype=float)
+                if name == "below_floor":
+                    row[name] = float(values.mean())
+                else:
+                    row[name] = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+            rows.append(row)
+
+    def total(key: str, loop: str) -> Any:
+        return sum(o[key] for (lp, _), o in zip(tasks, out, strict=True) if lp == loop)
+
+    return LoopResult(
+        scenario=s.name,
+        runs=runs,
+        seed=seed,
+        periods=periods,
+        table=pd.DataFrame(rows),
+        replans={lp: int(total("replans", lp)) for lp in loops},
+        failed={lp: int(total("failed", lp)) for lp in loops},
+        replan_seconds={lp: round(float(total("seconds", lp)), 3) for lp in loops},
+        seconds=time.perf_counter() - began,
+        workers=workers,
+    )
+
+
+def _on_dask(
+    s: Scenario,
+    plan: Any,
+    fr: Frictions,
+    seed: int,
+    tasks: list[tuple[str, int]],
+    workers: int,
+    solver_options: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The (loop, run) tasks on a local Dask cluster of ``workers`` processes, results in task order."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        scen, pl = client.scatter([s, plan], broadcast=True)
+        futures = [
+            client.submit(closed_loop_run, scen, pl, fr, seed, r, loop, solver_options, pure=False) for loop, r in tasks
+        ]
+        return list(client.gather(futures))

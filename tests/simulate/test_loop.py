@@ -1,0 +1,136 @@
+"""The planning loop in simulation (``simulate.loop``): its premises (a causal engine, draws by cell name, the
+plan spliced at the period), the state a planner reads, and the three loops side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leapplan.cli import main
+from leapplan.plan import PlanResult, save_plan, solve_plan
+from leapplan.scenario import Scenario, load
+from leapplan.simulate.engine import simulate_batch
+from leapplan.simulate.frictions import Frictions
+from leapplan.simulate.loop import closed_loop_run, run_draws, run_loops, sim_state, splice
+from leapplan.simulate.model import compile_model
+from leapplan.simulate.once import run_seeds
+
+TINY = "tests/data/tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Scenario:
+    return load(TINY)
+
+
+@pytest.fixture(scope="module")
+def solved(tiny: Scenario) -> PlanResult:
+    return solve_plan(tiny)
+
+
+def _run(s: Scenario, plan: Any, run: int = 0) -> Any:
+    m = compile_model(s, plan)
+    return m, simulate_batch(m, Frictions(), run_draws(s, m, run_seeds(s.seed, run, run + 1)), detail=True)
+
+
+def test_splice_keeps_the_old_past_and_the_new_future(solved: PlanResult) -> None:
+    doubled = solved.production.assign(quantity=solved.production["quantity"] * 2)
+    new = dataclasses.replace(solved, production=doubled)
+    both = splice(solved, new, ["1958"])
+    got = both.production.set_index(["period", "region", "technology"])["quantity"]
+    old = solved.production.set_index(["period", "region", "technology"])["quantity"]
+    for key, q in old.items():
+        assert got[key] == pytest.approx(q if key[0] == "1958" else 2 * q)
+
+
+def test_the_engine_is_causal_so_a_spliced_plan_keeps_its_past(tiny: Scenario, make_plan: Any) -> None:
+    # a different 1959 leaves every cell's 1958 as it was, run by run
+    _, a = _run(tiny, make_plan())
+    _, b = _run(tiny, make_plan({("1959", "city", "steel_modern"): 50_000.0}))
+    for key in ("actual", "reported", "capacity"):
+        np.testing.assert_array_equal(a.cells[key][:, 0], b.cells[key][:, 0])
+    np.testing.assert_array_equal(a.grain[:, 0], b.grain[:, 0])
+    assert not np.array_equal(a.cells["actual"][:, 1], b.cells["actual"][:, 1])
+
+
+def test_draws_follow_the_cell_not_its_position(tiny: Scenario, make_plan: Any) -> None:
+    plain = make_plan()
+    more = make_plan()
+    extra = dict(period="1959", region="north", technology="iron_indigenous", product="pig_iron", quantity=100.0)
+    more.production = pd.concat([more.production, pd.DataFrame([extra])], ignore_index=True)
+    ma, mb = compile_model(tiny, plain), compile_model(tiny, more)
+    assert len(mb.cell_tech) == len(ma.cell_tech) + 1
+    seeds = run_seeds(tiny.seed, 3, 4)
+    da, db = run_draws(tiny, ma, seeds), run_draws(tiny, mb, seeds)
+    keys_b = [f"{r}/{t}" for r, t in zip(mb.cell_region, mb.cell_tech, strict=True)]
+    for c, (r, t) in enumerate(zip(ma.cell_region, ma.cell_tech, strict=True)):
+        cb = keys_b.index(f"{r}/{t}")
+        for name in ("delay", "quality", "report"):
+            np.testing.assert_array_equal(da[name][:, :, c], db[name][:, :, cb])
+    np.testing.assert_array_equal(da["harvest"], db["harvest"])
+
+
+def test_the_state_a_planner_reads(tiny: Scenario, solved: PlanResult) -> None:
+    plan = solved
+    m, b = _run(tiny, plan)
+    audited = sim_state(tiny, plan, m, b, 0, "audited").output.set_index(["region", "technology"])["quantity"]
+    reported = sim_state(tiny, plan, m, b, 0, "reported").output.set_index(["region", "technology"])["quantity"]
+    has_inputs = np.asarray(m.inputs.sum(axis=0)).ravel() > 0
+    rids = [r.id for r in tiny.regions]
+    for c, (r, t) in enumerate(zip(m.cell_region, m.cell_tech, strict=True)):
+        key = (rids[r], t)
+        assert reported[key] == pytest.approx(b.cells["reported"][0, 0, c])
+        if has_inputs[c]:  # what its inputs allow is what it made
+            assert audited[key] == pytest.approx(b.cells["actual"][0, 0, c])
+        else:
+            assert audited[key] == pytest.approx(min(b.cells["reported"][0, 0, c], b.cells["capacity"][0, 0, c]))
+    grain = sim_state(tiny, plan, m, b, 0, "reported").grain.set_index("region")["quantity"]
+    np.testing.assert_allclose(grain.reindex(m.regions).to_numpy(), b.grain_reported[0, 0])
+
+
+def test_three_loops_on_the_same_draws(tiny: Scenario, solved: PlanResult) -> None:
+    result = run_loops(tiny, solved, 2)
+    assert result.replans == {"audited": 2, "reported": 2, "none": 0}
+    assert result.failed == {"audited": 0, "reported": 0, "none": 0}
+    table = result.table.set_index(["loop", "period"])
+    # before the first re-plan every loop carries out the same plan on the same draws
+    for name in ("output_real", "food_lowest", "idle", "gap"):
+        assert table.at[("audited", "1958"), name] == pytest.approx(table.at[("none", "1958"), name])
+        assert table.at[("reported", "1958"), name] == pytest.approx(table.at[("none", "1958"), name])
+    # 'none' is the plan carried out as it is: the median of the two runs simulated directly
+    direct = []
+    for run in range(2):
+        m, b = _run(tiny, solved, run)
+        direct.append((b.cells["actual"][0] @ m.prices[m.cell_product])[1])
+    assert table.at[("none", "1959"), "output_real"] == pytest.approx(np.median(direct))
+    one = closed_loop_run(tiny, solved, Frictions(), tiny.seed, 1, "audited")
+    assert one["replans"] == 1 and one["metrics"]["output_real"].shape == (2,)
+
+
+def test_simulate_replan_from_the_command_line(
+    tmp_path: Path, solved: PlanResult, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_plan(solved, tmp_path / "plan")
+    code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "all", "--runs", "1", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(r["loop"], r["period"]) for r in data["loops"]] == [
+        (lp, p) for lp in ("audited", "reported", "none") for p in ("1958", "1959")
+    ]
+    assert data["replans"] == {"audited": 1, "reported": 1, "none": 0}
+    code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "sometimes", "--runs", "1"])
+    assert code == 2
+    assert "audited, reported, none or all" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_in_process_table(tiny: Scenario, solved: PlanResult) -> None:
+    here = run_loops(tiny, solved, 2, loops=("audited",))
+    there = run_loops(tiny, solved, 2, loops=("audited",), workers=2)
+    pd.testing.assert_frame_equal(here.table, there.table)
