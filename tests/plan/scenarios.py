@@ -15,6 +15,33 @@ from typing import Any
 from leapplan.scenario import Scenario, parse
 
 SRC = "estimate: test"
+GUARDRAILS_OFF: dict[str, Any] = {
+    "base_deliveries": 0.0,
+    "agriculture": 0.0,
+    "consumption_per_head": 0.0,
+    "reference_floor": False,
+    "food_risk": 0.0,
+    "new_capacity_use": 0.0,
+}
+"""Every guardrail of a committee's plan (issue 18) off: the hand answers are worked without them."""
+
+
+def furnace(**fields: Any) -> dict[str, Any]:
+    """Indigenous iron furnace: 0.2 person-yr per t, 10 yuan per t/yr to build, built at once, 100 t/yr a plant."""
+    tech = {
+        "id": "furnace",
+        "name": "Furnace",
+        "product": "iron",
+        "kind": "indigenous",
+        "scale": "small",
+        "labour": 0.2,
+        "capital_cost": 10,
+        "build_time": 0,
+        "lifetime": 10,
+        "plant_size": 100,
+        "source": SRC,
+    }
+    return {**tech, **fields}
 
 
 def corridor_raw() -> dict[str, Any]:
@@ -152,12 +179,7 @@ def corridor_raw() -> dict[str, Any]:
         "guardrails": {
             "food_per_head": 200,
             "min_farm_share": 0.5,
-            "base_deliveries": 0.0,
-            "agriculture": 0.0,
-            "consumption_per_head": 0.0,
-            "reference_floor": False,
-            "food_risk": 0.0,
-            "new_capacity_use": 0.0,
+            **GUARDRAILS_OFF,
             "source": SRC,
         },
     }
@@ -185,21 +207,7 @@ def farm_raw() -> dict[str, Any]:
         },
     ]
     raw["products"] = [p for p in raw["products"] if p["id"] in ("grain", "iron")]
-    raw["technologies"] = [
-        {
-            "id": "furnace",
-            "name": "Furnace",
-            "product": "iron",
-            "kind": "indigenous",
-            "scale": "small",
-            "labour": 0.2,
-            "capital_cost": 10,
-            "build_time": 0,
-            "lifetime": 10,
-            "plant_size": 100,
-            "source": SRC,
-        },
-    ]
+    raw["technologies"] = [furnace()]
     raw["enterprises"] = [
         {
             "id": "c_furnace",

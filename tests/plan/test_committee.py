@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy.stats import norm
+from tests.plan.scenarios import GUARDRAILS_OFF, SRC, furnace
 
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.scenario import Scenario, parse
@@ -17,37 +18,22 @@ from leapplan.simulate import Frictions
 from leapplan.simulate.ensemble import run_ensemble
 from leapplan.simulate.once import simulate_once
 
-SRC = "estimate: test"
-OFF = {
-    "base_deliveries": 0.0,
-    "agriculture": 0.0,
-    "consumption_per_head": 0.0,
-    "reference_floor": False,
-    "food_risk": 0.0,
-    "new_capacity_use": 0.0,
-}
-"""Every guardrail of issue 18 off: each test turns on the ones it is about."""
-
 
 def county(**fields: Any) -> dict[str, Any]:
     return {"id": "c", "name": "County C", "kind": "county", "parent": "prov", "source": SRC, **fields}
 
 
-def furnace(**fields: Any) -> dict[str, Any]:
-    tech = {
-        "id": "furnace",
-        "name": "Furnace",
-        "product": "iron",
-        "kind": "indigenous",
-        "scale": "small",
-        "labour": 0.2,
-        "capital_cost": 10,
-        "build_time": 0,
-        "lifetime": 10,
-        "plant_size": 100,
+def iron(export_limit: float) -> dict[str, Any]:
+    """Iron at 10 yuan/t, of which ``export_limit`` t a year may leave the province."""
+    return {
+        "id": "iron",
+        "name": "Iron",
+        "unit": "t",
+        "price": 10,
+        "sector": "industry",
+        "export_limit": export_limit,
         "source": SRC,
     }
-    return {**tech, **fields}
 
 
 def scenario(
@@ -75,7 +61,7 @@ def scenario(
         "enterprises": [{"name": e["id"], "ownership": "county", "source": SRC, **e} for e in enterprises],
         "targets": [{"description": t["id"], "source": SRC, **t} for t in targets],
         "agriculture": {"yield_curve": [[0, 0], [1, 1], [2, 1]], "base_farm_share": 0.6, "source": SRC},
-        "guardrails": {"food_per_head": 200, "min_farm_share": 0.2, **OFF, **guardrails, "source": SRC},
+        "guardrails": {"food_per_head": 200, "min_farm_share": 0.2, **GUARDRAILS_OFF, **guardrails, "source": SRC},
         **(extra or {}),
     }
     return parse(copy.deepcopy(raw), "committee")
@@ -87,17 +73,7 @@ def catch_up(**guardrails: Any) -> Scenario:
     the province freely. Target: industry's output value at least agriculture's in 1958."""
     return scenario(
         [county(population=1000, labour_force=1000, farmland=1000)],
-        [
-            {
-                "id": "iron",
-                "name": "Iron",
-                "unit": "t",
-                "price": 10,
-                "sector": "industry",
-                "export_limit": 1e9,
-                "source": SRC,
-            }
-        ],
+        [iron(1e9)],
         [furnace()],
         [{"id": "c_furnace", "region": "c", "technology": "furnace", "capacity": 10_000, "base_output": 400}],
         [
@@ -153,17 +129,7 @@ def iron_works(**guardrails: Any) -> Scenario:
     province; up to 500 t a year more may leave. Target: 1,500 t in 1958, nothing in 1959."""
     return scenario(
         [county(labour_force=10_000)],
-        [
-            {
-                "id": "iron",
-                "name": "Iron",
-                "unit": "t",
-                "price": 10,
-                "sector": "industry",
-                "export_limit": 500,
-                "source": SRC,
-            }
-        ],
+        [iron(500)],
         [furnace()],
         [{"id": "c_furnace", "region": "c", "technology": "furnace", "capacity": 2_000, "base_output": 1_000}],
         [
@@ -197,17 +163,7 @@ def plants(**guardrails: Any) -> Scenario:
     30 t a year leaving the province. Target: 10 new plants by 1959."""
     return scenario(
         [county(labour_force=10_000)],
-        [
-            {
-                "id": "iron",
-                "name": "Iron",
-                "unit": "t",
-                "price": 10,
-                "sector": "industry",
-                "export_limit": 30,
-                "source": SRC,
-            }
-        ],
+        [iron(30)],
         [furnace(capital_cost=1)],
         [],
         [
@@ -371,17 +327,7 @@ def harvest_risk(food_risk: float) -> Scenario:
     harvest risk (log-sd 0.1, scenario-wide); iron takes 0.2 worker-years a tonne. Target: 5,000 t of iron."""
     return scenario(
         [county(population=1000, labour_force=1000, farmland=1000)],
-        [
-            {
-                "id": "iron",
-                "name": "Iron",
-                "unit": "t",
-                "price": 10,
-                "sector": "industry",
-                "export_limit": 1e9,
-                "source": SRC,
-            }
-        ],
+        [iron(1e9)],
         [furnace()],
         [{"id": "c_furnace", "region": "c", "technology": "furnace", "capacity": 10_000, "base_output": 0}],
         [
@@ -433,15 +379,7 @@ def cement_sink() -> Scenario:
     return scenario(
         [county(labour_force=10_000)],
         [
-            {
-                "id": "iron",
-                "name": "Iron",
-                "unit": "t",
-                "price": 10,
-                "sector": "industry",
-                "export_limit": 100,
-                "source": SRC,
-            },
+            iron(100),
             {"id": "cement", "name": "Cement", "unit": "t", "price": 20, "sector": "industry", "source": SRC},
         ],
         [
