@@ -261,8 +261,8 @@ def define_reserve(b: Build) -> None:
         # the reserve is for bad harvests: a plan made for expected harvests never eats into it from one year's end
         # to the next, and hands on at least the reserve it was given (within a year, a quarterly plan draws on the
         # store between harvests)
-        ends = np.array([p for p, label in enumerate(b.P) if not str(label).endswith(("Q1", "Q2", "Q3"))] or [b.nP - 1])
-        ends = np.union1d(ends, [b.nP - 1])
+        years = [str(label)[:4] for label in b.P]  # '1958' or '1958Q3' → '1958'
+        ends = np.array([p for p in range(b.nP) if p == b.nP - 1 or years[p + 1] != years[p]])
         Ei = pd.Index(np.asarray(b.P)[ends], name="reserve_floor")
         end = Terms([Ei])
         end.add(np.arange(ends.size), ST[ends], 1.0)
