@@ -65,6 +65,18 @@ def run(
     runs: Annotated[
         int, typer.Option("--runs", min=1, help="Monte Carlo runs of the plan being carried out.")
     ] = DEFAULT_RUNS,
+    replan_runs: Annotated[
+        int,
+        typer.Option(
+            "--replan-runs",
+            min=0,
+            help="Also run the planning loops (simulate --replan all) with this many runs each and put them in the "
+            "report; each run re-plans every period, about as long as the plan itself per re-plan.",
+        ),
+    ] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Dask workers for the loops of --replan-runs.")
+    ] = 1,
     json_out: JsonOpt = False,
 ) -> None:
     """Run every stage on a scenario: summary, plan, simulation and the HTML report."""
@@ -86,13 +98,23 @@ def run(
     save_plan(plan_result, folder / "plan")
     with err.status(f"simulating the plan being carried out ({runs} runs)…"):
         ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)
-    report = write_report(folder, s, plan_result, ensemble, console=None if json_out else err)
+    loops = None
+    if replan_runs > 0:
+        from leapplan.simulate.command import write_loops
+        from leapplan.simulate.loop import run_loops
+
+        with err.status(f"the planning loops: {replan_runs} runs × 3, re-planned each period …"):
+            result = run_loops(s, plan_result, replan_runs, seed=s.seed, workers=workers)
+        loops = {**result.to_json(), "plan": "leapplan's plan", "food_floor": s.guardrails.food_per_head}
+        write_loops(folder / "loops", loops)
+    report = write_report(folder, s, plan_result, ensemble, console=None if json_out else err, loops=loops)
     if json_out:
         print_json(
             {
                 **data,
                 "plan": plan_result.to_json(),
                 "simulation": ensemble.to_json(),
+                **({"loops": loops} if loops is not None else {}),
                 "report": str(report),
             }
         )

@@ -124,9 +124,37 @@ def test_simulate_replan_from_the_command_line(
         (lp, p) for lp in ("audited", "reported", "none") for p in ("1958", "1959")
     ]
     assert data["replans"] == {"audited": 1, "reported": 1, "none": 0}
+    # every run's own figures: one row per (loop, run, period), the medians' rows their medians (one run here)
+    runs = pd.DataFrame(data["per_run"])
+    assert len(runs) == 3 * 1 * 2
+    medians = pd.DataFrame(data["loops"]).set_index(["loop", "period"])["food_lowest"]
+    assert runs.set_index(["loop", "period"])["food_lowest"].to_dict() == pytest.approx(medians.to_dict())
     code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "sometimes", "--runs", "1"])
     assert code == 2
     assert "audited, reported, none or all" in capsys.readouterr().err
+    code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert "--out writes the loops of --replan" in capsys.readouterr().err
+
+
+def test_the_loops_written_and_in_the_report(tmp_path: Path, tiny: Scenario, solved: PlanResult) -> None:
+    from leapplan.report import write_report
+    from leapplan.simulate.command import write_loops
+    from leapplan.simulate.ensemble import run_ensemble
+
+    data = {**run_loops(tiny, solved, 2).to_json(), "food_floor": tiny.guardrails.food_per_head}
+    write_loops(tmp_path / "loops", data)
+    table = pd.read_csv(tmp_path / "loops" / "loops.csv")
+    runs = pd.read_csv(tmp_path / "loops" / "loops_runs.csv")
+    assert len(table) == 3 * 2 and len(runs) == 3 * 2 * 2
+    # below_floor in the table is the share of runs: the mean of the runs' 0/1
+    share = runs.groupby(["loop", "period"])["below_floor"].mean()
+    assert table.set_index(["loop", "period"])["below_floor"].to_dict() == pytest.approx(share.to_dict())
+    assert (tmp_path / "loops" / "loops.png").read_bytes()[:4] == b"\x89PNG"
+    report = write_report(tmp_path / "r", tiny, solved, run_ensemble(tiny, solved, 4), loops=data)
+    html = report.read_text(encoding="utf-8")
+    assert "Closing the loop" in html and "re-planned on audited figures" not in html  # legend is in the PNG
+    assert (tmp_path / "r" / "tables" / "loops_runs.csv").exists()
 
 
 @pytest.mark.slow

@@ -351,11 +351,13 @@ def replan(
     *,
     solver_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    explain: bool = True,
 ) -> PlanResult:
     """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
-    guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened."""
+    guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened.
+    ``explain`` False leaves out the weak links (``solve_plan``)."""
     log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
-    result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply)
+    result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain)
     result.solver["replan"] = {
         "after": state.period,
         "basis": state.basis,

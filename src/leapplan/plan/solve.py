@@ -160,8 +160,19 @@ def _reference_products(pm: PlanModel, targets: list[str]) -> set[str]:
 class Stages:
     """The HiGHS runs of one plan, with the levels held so far and the columns fixed between stages."""
 
-    def __init__(self, pm: PlanModel, options: dict[str, Any], levels: list[Level], fix: bool, progress: Progress):
+    def __init__(
+        self,
+        pm: PlanModel,
+        options: dict[str, Any],
+        levels: list[Level],
+        fix: bool,
+        progress: Progress,
+        explain: bool = True,
+    ):
         self.pm = pm
+        self.explain = explain
+        """Whether cut levels get their weak links (runs of their own per cut target); False when only the plan's
+        figures are wanted (the simulation's re-plans)."""
         self.runner = Runner(pm, options)
         self.levels = levels
         self.tol = LEVEL_TOLERANCE.get(self.runner.method, LEVEL_TOLERANCE["ipm"])
@@ -246,21 +257,25 @@ def solve_plan(
     solver_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     adjust: Adjust | None = None,
+    explain: bool = True,
 ) -> PlanResult:
     """Plan ``scenario``: targets met in priority order with least shortfall, then what serves people best (grain
     eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts;
-    ``adjust(pm)`` may fix bounds and add rows to the LP before the first."""
+    ``adjust(pm)`` may fix bounds and add rows to the LP before the first. With ``explain`` False the plan is the
+    same but has no weak links (and its cut targets no explanation): the runs that find them are left out."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
     with linopy.options as opts:
         opts(semantics="v1")
-        return _solve(scenario, options, progress or (lambda *_: None), adjust)
+        return _solve(scenario, options, progress or (lambda *_: None), adjust, explain)
 
 
 REBUILDS = 2
 """Most times the cut levels are solved again with idle new capacity left out (``_solve``)."""
 
 
-def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adjust | None = None) -> PlanResult:
+def _solve(
+    s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adjust | None = None, explain: bool = True
+) -> PlanResult:
     from leapplan.plan.diagnose import diagnose
 
     options = dict(options)
@@ -279,7 +294,7 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adj
         return diagnose(s, diag_options, build_seconds, names, adjust)
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
-    st = Stages(pm, options, levels, fix_columns, progress)
+    st = Stages(pm, options, levels, fix_columns, progress, explain)
     pm.interior = st.runner.method == "ipm"
 
     # 1. targets, priority by priority
@@ -316,13 +331,13 @@ def _solve(s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adj
         if weak is None:
             raise SolverError(f"plan {s.name!r}: leaving out idle new capacity made a met target infeasible")
         _serve_people(st, labels, coeffs)
-    if not weak:
+    if not weak and explain:
         gauge = Gauge(
             s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)"
         )
         weak.append(weak_links(pm, gauge, names).assign(target=""))
     out = _tables(pm)
-    out["targets"]["explanation"] = explain_targets(pm, out, pd.concat(weak, ignore_index=True), names)
+    out["targets"]["explanation"] = explain_targets(pm, out, _weak_table(weak), names)
     cut = bool((out["targets"]["cut"].fillna(0) > 0).any())
     sol = solution_vector(pm)
     objective = {k: round(v, 2) for k, v in welfare_parts(pm, sol).items()}
@@ -375,7 +390,7 @@ def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFram
                 f"HiGHS ended stage '{levels[k].name}' of plan {st.pm.scenario.name!r} with status '{cond}'"
             )
         value = st.value(k)
-        if value > MET:
+        if value > MET and st.explain:
             weak += _level_weak_links(st, k, names)
         st.hold(k, value)
         k += 1

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leapplan.console import PLAN_COST, fmt, plan_cost
-from leapplan.report import charts_flows, charts_map, charts_plan, charts_sim, plan_views, style
+from leapplan.report import charts_flows, charts_loops, charts_map, charts_plan, charts_sim, plan_views, style
 from leapplan.report.html import Section, esc, page, table_html
 from leapplan.report.inputs import EnsembleLike, PlanLike
 from leapplan.report.meta import provenance, run_info
@@ -70,6 +70,13 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "what the units report (orange): median lines and 5\u201395 % bands across the runs. The gap between the "
         "dashed lines is the plan's own low-quality output; the gap between a dashed line and its band is what "
         "the frictions cost. Product units per period.",
+    ),
+    "loops": (
+        "Re-planning on audited figures, on reported figures, and never",
+        "The same simulated runs carried out three ways: re-planned after every period from the audited state "
+        "(blue), from the units' reports as they stand (orange, dashed: the historical ratchet), and never (grey, "
+        "dotted). Lines are medians over runs, bands the 5\u201395 % range; runs below the floor are the share of "
+        "runs. The loops are equal in the first period by construction.",
     ),
     "plan_reported_actual": (
         "Plan, reports and reality",
@@ -524,6 +531,58 @@ def _sections(
     return sections
 
 
+LOOP_COLUMNS = {
+    "loop": "loop",
+    "period": "period",
+    "fulfilment_usable": "usable / plan",
+    "food_lowest": "least food/head, kg",
+    "below_floor": "runs below floor",
+    "built": "built, M yuan/yr",
+    "idle": "idle capacity",
+    "gap": "reported − real",
+}
+
+
+def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
+    """The planning loops: chart, how to read it, and the medians per loop and period."""
+    rows = pd.DataFrame(loops["loops"])
+    shown = pd.DataFrame(
+        {
+            "loop": rows["loop"],
+            "period": rows["period"].astype(str),
+            "fulfilment_usable": [f"{100 * v:.1f} %" for v in rows["fulfilment_usable"].astype(float)],
+            "food_lowest": [f"{v:,.1f}" for v in rows["food_lowest"].astype(float)],
+            "below_floor": [f"{100 * v:.0f} %" for v in rows["below_floor"].astype(float)],
+            "built": [f"{v / 1e6:,.2f}" for v in rows["built"].astype(float)],
+            "idle": [f"{100 * v:.1f} %" for v in rows["idle"].astype(float)],
+            "gap": [f"{100 * v:+.1f} %" for v in rows["gap"].astype(float)],
+        }
+    )
+    made = ", ".join(f"{k}: {v} ({loops['failed_replans'].get(k, 0)} infeasible)" for k, v in loops["replans"].items())
+    return Section(
+        "loops",
+        "Closing the loop: re-planning from audited reports",
+        [
+            esc(
+                f"{loops['runs']} simulated runs of each loop on the same draws (frictions as in the simulation above). "
+                "After every period but the last, a run is re-planned for the periods ahead: from the audited state "
+                "(output held to what the inputs and capacity allow, harvests and food as they were, capacity that "
+                "failed out of service), from the reports as they stand (the historical ratchet), or never. "
+                f"Re-plans made: {made}."
+            ),
+            esc(
+                "How to read it: compare the loops within a period; before the first re-plan they are equal. A loop "
+                "that keeps fewer runs below the floor and less capacity idle, at the same usable output, plans on "
+                "truer figures. Fulfilment is against the plan in force, so a re-plan that lowers the plan raises it "
+                "without making more: read it beside the food and idle-capacity panels."
+            ),
+        ],
+        [chart],
+        [("Medians over runs per loop and period", table_html(shown, list(LOOP_COLUMNS), list(LOOP_COLUMNS.values())))],
+        ["loops", "loops_runs"],
+    )
+
+
 def write_report(
     folder: Path,
     scenario: Scenario,
@@ -532,14 +591,19 @@ def write_report(
     balance: Any = None,
     *,
     console: Console | None = None,
+    loops: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``folder/report.html``, ``folder/tables/*.csv|parquet`` and ``folder/charts/*.png``; returns the
-    report's path. With ``console``, show a progress bar there."""
+    report's path. With ``console``, show a progress bar there. ``loops`` (``LoopResult.to_json()``, as
+    ``simulate --replan`` gives it) adds the planning loops side by side."""
     folder = Path(folder)
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     info = run_info(scenario, plan, ensemble)
     extra = {"balance_linkages": balance_table(balance)} if balance is not None else {}
     draws = _charts(scenario, plan, ensemble)
+    if loops is not None:
+        floor = scenario.guardrails.food_per_head
+        draws.append(("loops", lambda: charts_loops.loops_figure(loops, floor)))
     progress = (
         Progress(
             TextColumn("report"),
@@ -556,6 +620,9 @@ def write_report(
     with progress or nullcontext():
         task = progress.add_task("tables", total=len(draws) + 2) if progress else None
         tables = collect(scenario, plan, ensemble, extra)
+        if loops is not None:
+            tables["loops"] = pd.DataFrame(loops["loops"])
+            tables["loops_runs"] = pd.DataFrame(loops["per_run"])
         write_tables(folder / "tables", tables)
         for name, draw in draws:
             if progress and task is not None:
@@ -567,6 +634,8 @@ def write_report(
         if progress and task is not None:
             progress.update(task, advance=1, description="html")
         sections = _sections(scenario, plan, ensemble, charts, tables, extra.get("balance_linkages"))
+        if loops is not None:
+            sections.insert(-1, _loops_section(loops, charts["loops"]))
         text = page(
             title=scenario.title or scenario.name,
             kicker=f"leapplan report · {scenario.name}",

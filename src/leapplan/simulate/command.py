@@ -131,11 +131,19 @@ def simulate(
             "draws. Each re-plan solves the plan LP again, so keep --runs small.",
         ),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="With --replan: also write loops.json, loops.csv, loops_runs.csv and loops.png here."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Carry a plan out N times under frictions and print the median and 5–95 % range of every series."""
     if replan is not None and replan not in ("audited", "reported", "none", "all"):
         raise SimulationError(f"--replan {replan!r}: give audited, reported, none or all")
+    if out is not None and replan is None:
+        raise SimulationError("--out writes the loops of --replan; without --replan use `leapplan run --out`")
     err = Console(stderr=True)
     with err.status("loading the scenario …") if not json_out else nullcontext():
         from leapplan.scenario import load
@@ -156,7 +164,7 @@ def simulate(
         if plan is None:
             source = f"the scenario's policies: {source}"
     if replan is not None:
-        _closed_loop(s, plan, source, replan, runs, seed, fr, workers, scheduler, json_out)
+        _closed_loop(s, plan, source, replan, runs, seed, fr, workers, scheduler, json_out, out)
         return
     result = run_ensemble(
         s,
@@ -196,8 +204,9 @@ def _closed_loop(
     workers: int,
     scheduler: str | None,
     json_out: bool,
+    out: Path | None = None,
 ) -> None:
-    """``simulate --replan``: the loops side by side (``simulate.loop``)."""
+    """``simulate --replan``: the loops side by side (``simulate.loop``), written to ``out`` when given."""
     from leapplan.simulate.loop import LOOPS, run_loops
 
     loops = LOOPS if replan == "all" else (replan,)
@@ -208,10 +217,33 @@ def _closed_loop(
     err = Console(stderr=True)
     with err.status(f"{runs} runs × {len(loops)} loops, re-planned each period …") if not json_out else nullcontext():
         result = run_loops(s, plan, runs, loops=loops, seed=seed, frictions=fr, workers=workers)
+    data = {**result.to_json(), "plan": source, "food_floor": s.guardrails.food_per_head}
+    if out is not None:
+        write_loops(out, data)
     if json_out:
-        typer.echo(json.dumps({**result.to_json(), "plan": source}, indent=1, default=str))
+        typer.echo(json.dumps(data, indent=1, allow_nan=False))
         return
     print_loops(wide_console(), result, source)
+    if out is not None:
+        typer.echo(f"wrote loops.json, loops.csv, loops_runs.csv and loops.png to {out}")
+
+
+def write_loops(folder: Path, data: dict[str, Any]) -> None:
+    """loops.json (``LoopResult.to_json()`` with the plan's source and the food floor), loops.csv (medians per
+    loop and period), loops_runs.csv (every run) and the chart loops.png in ``folder``, made if need be."""
+    import pandas as pd
+
+    from leapplan.report.charts_loops import loops_figure
+    from leapplan.report.style import render
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimulationError(f"cannot write to {folder}: {exc.strerror}") from None
+    (folder / "loops.json").write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+    pd.DataFrame(data["loops"]).to_csv(folder / "loops.csv", index=False)
+    pd.DataFrame(data["per_run"]).to_csv(folder / "loops_runs.csv", index=False)
+    (folder / "loops.png").write_bytes(render(lambda: loops_figure(data, data.get("food_floor"))))
 
 
 def print_loops(console: Console, result: Any, source: str) -> None:

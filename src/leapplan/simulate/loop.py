@@ -209,7 +209,7 @@ def closed_loop_run(
         b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
         state = sim_state(s, current, m, b, t, loop)
         began = time.perf_counter()
-        new = replan(s, state, solver_options=solver_options)
+        new = replan(s, state, solver_options=solver_options, explain=False)  # the run needs figures, not reasons
         seconds += time.perf_counter() - began
         if new.status.value == "infeasible":
             failed += 1
@@ -232,6 +232,8 @@ class LoopResult:
     periods: list[str]
     table: pd.DataFrame
     """[loop, period, *METRICS]."""
+    per_run: pd.DataFrame
+    """[loop, run, period, *METRICS]: every run's own figures (``below_floor`` 0 or 1), for bands and checks."""
     replans: dict[str, int]
     failed: dict[str, int]
     replan_seconds: dict[str, float]
@@ -240,12 +242,14 @@ class LoopResult:
 
     def to_json(self) -> dict[str, Any]:
         rows = self.table.replace({np.nan: None}).to_dict("records")
+        per_run = self.per_run.replace({np.nan: None}).to_dict("records")
         return {
             "scenario": self.scenario,
             "runs": self.runs,
             "seed": self.seed,
             "periods": self.periods,
             "loops": rows,
+            "per_run": per_run,
             "replans": self.replans,
             "failed_replans": self.failed,
             "replan_seconds": self.replan_seconds,
@@ -281,6 +285,11 @@ def run_loops(
     else:
         out = _on_dask(s, plan, fr, seed, tasks, workers, solver_options)
     periods = list(s.periods)
+    every = [
+        {"loop": lp, "run": r, "period": period, **{n: float(o["metrics"][n][k]) for n in METRICS}}
+        for (lp, r), o in zip(tasks, out, strict=True)
+        for k, period in enumerate(periods)
+    ]
     rows = []
     for loop in loops:
         mine = [o for (lp, _), o in zip(tasks, out, strict=True) if lp == loop]
@@ -303,6 +312,7 @@ def run_loops(
         seed=seed,
         periods=periods,
         table=pd.DataFrame(rows),
+        per_run=pd.DataFrame(every),
         replans={lp: int(total("replans", lp)) for lp in loops},
         failed={lp: int(total("failed", lp)) for lp in loops},
         replan_seconds={lp: round(float(total("seconds", lp)), 3) for lp in loops},
@@ -325,7 +335,7 @@ def _on_dask(
 
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
         ) as cluster,
         Client(cluster) as client,
     ):
