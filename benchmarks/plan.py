@@ -7,6 +7,7 @@
     python benchmarks/plan.py --quarterly     # shanxi-1958-quarterly's whole plan beside shanxi-1958's (baseline)
     python benchmarks/plan.py --replan 25     # a re-plan after the first period against the full plan (issue 14)
     python benchmarks/plan.py --replan shanxi-1958
+    python benchmarks/plan.py --loops 25 --loop-runs 4   # the planning loops on 1 and 2 Dask workers
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -276,14 +277,16 @@ def run_child(args: list[str]) -> dict[str, Any]:
 
 
 def replan_against_full(which: str) -> None:
-    """A full plan, then a re-plan after its first period from the audited state of one simulated run (all
-    frictions), in this process; prints both times, their ratio and what a closed-loop ensemble would take."""
+    """A full plan, then from one simulated run's audited state (all frictions) the re-plan after each period but
+    the last, as the simulation's loop makes it (no weak links), and after the first also as ``leapplan replan``
+    makes it (with weak links), in this process; prints the times, their ratios to the full plan and what a
+    closed-loop ensemble of 50 runs would take."""
     from leapplan.plan import solve_plan
     from leapplan.plan.replan import replan
     from leapplan.scenario import load
     from leapplan.simulate.engine import simulate_batch
     from leapplan.simulate.frictions import Frictions
-    from leapplan.simulate.loop import run_draws, sim_state
+    from leapplan.simulate.loop import run_draws, sim_state, splice
     from leapplan.simulate.model import compile_model
     from leapplan.simulate.once import run_seeds
 
@@ -291,21 +294,55 @@ def replan_against_full(which: str) -> None:
     t0 = time.perf_counter()
     plan = solve_plan(s)
     full_s = time.perf_counter() - t0
-    m = compile_model(s, plan)
-    b = simulate_batch(m, Frictions(), run_draws(s, m, run_seeds(s.seed, 0, 1)), detail=True)
-    state = sim_state(s, plan, m, b, 0, "audited")
-    t0 = time.perf_counter()
-    new = replan(s, state)
-    replan_s = time.perf_counter() - t0
+    print(f"{s.name}: full plan (baseline) {plan.status.value} {full_s:.1f} s ({len(plan.solver['stages'])} LPs)")
     T = len(s.periods)
-    stages = len(new.solver.get("stages", []))
-    print(f"{s.name}: full plan {plan.status.value} {full_s:.1f} s ({len(plan.solver.get('stages', []))} LPs)")
-    print(f"  re-plan after {state.period}: {new.status.value} {replan_s:.1f} s ({stages} LPs)")
-    print(f"  ratio re-plan / full plan: {replan_s / full_s:.2f}")
+    current, loop_s = plan, 0.0
+    seeds = run_seeds(s.seed, 0, 1)
+    for t in range(T - 1):
+        m = compile_model(s, current)
+        b = simulate_batch(m, Frictions(), run_draws(s, m, seeds), detail=True)
+        state = sim_state(s, current, m, b, t, "audited")
+        if t == 0:
+            t0 = time.perf_counter()
+            told = replan(s, state)
+            told_s = time.perf_counter() - t0
+            print(
+                f"  leapplan replan after {state.period} (weak links): {told.status.value} {told_s:.1f} s "
+                f"({len(told.solver['stages'])} LPs), ratio to the full plan {told_s / full_s:.2f}"
+            )
+        t0 = time.perf_counter()
+        new = replan(s, state, explain=False)
+        took = time.perf_counter() - t0
+        loop_s += took
+        print(
+            f"  the loop's re-plan after {state.period}: {new.status.value} {took:.1f} s "
+            f"({len(new.solver['stages'])} LPs), ratio to the full plan {took / full_s:.2f}"
+        )
+        if new.status.value != "infeasible":
+            current = splice(current, new, state.past)
     print(
-        f"  a closed loop of 50 runs over {T} periods re-plans {50 * (T - 1)} times: about "
-        f"{50 * (T - 1) * replan_s / 60:.0f} min on one worker, {50 * (T - 1) * replan_s / 120:.0f} min on two"
+        f"  one run's {T - 1} re-plans: {loop_s:.1f} s; a closed loop of 50 runs × 2 re-planning loops: about "
+        f"{100 * loop_s / 60:.0f} min on one worker, {100 * loop_s / 120:.0f} min on two"
     )
+
+
+def loops_on_workers(which: str, runs: int) -> None:
+    """``run_loops`` (the three loops, ``runs`` runs each) on 1 worker (baseline, in process) and on 2 Dask
+    workers in this script; prints both times and the ratio (tables equal)."""
+    from leapplan.plan import solve_plan
+    from leapplan.scenario import load
+    from leapplan.simulate.loop import run_loops
+
+    s = _scenario(int(which)) if which.isdigit() else load(which)
+    plan = solve_plan(s)
+    one = run_loops(s, plan, runs, workers=1)
+    two = run_loops(s, plan, runs, workers=2)
+    same = one.table.equals(two.table)
+    print(f"{s.name}: {runs} runs × 3 loops, {sum(one.replans.values())} re-plans")
+    print(
+        f"  1 worker (baseline): {one.seconds:.1f} s; 2 workers: {two.seconds:.1f} s; ratio {two.seconds / one.seconds:.2f}"
+    )
+    print(f"  tables equal on 1 and 2 workers: {same}")
 
 
 def main() -> None:
@@ -324,9 +361,16 @@ def main() -> None:
     parser.add_argument(
         "--replan", metavar="SCENARIO", help="a re-plan against a full plan: synthetic counties (e.g. 25) or a name"
     )
+    parser.add_argument(
+        "--loops", metavar="SCENARIO", help="the three planning loops on 1 and on 2 workers (--loop-runs runs each)"
+    )
+    parser.add_argument("--loop-runs", type=int, default=4)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
     warnings.simplefilter("ignore")
+    if a.loops:
+        loops_on_workers(a.loops, a.loop_runs)
+        return
     if a.replan:
         replan_against_full(a.replan)
         return
