@@ -103,8 +103,7 @@ def run(
         from leapplan.simulate.command import write_loops
         from leapplan.simulate.loop import run_loops
 
-        with err.status(f"the planning loops: {replan_runs} runs × 3, re-planned each period …"):
-            result = run_loops(s, plan_result, replan_runs, seed=s.seed, workers=workers)
+        result = run_loops(s, plan_result, replan_runs, seed=s.seed, workers=workers, progress=not json_out)
         loops = {**result.to_json(), "plan": "leapplan's plan", "food_floor": s.guardrails.food_per_head}
         write_loops(folder / "loops", loops)
     report = write_report(folder, s, plan_result, ensemble, console=None if json_out else err, loops=loops)

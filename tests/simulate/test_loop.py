@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from leapplan.cli import main
+from leapplan.errors import SimulationError
 from leapplan.plan import PlanResult, save_plan, solve_plan
 from leapplan.scenario import Scenario, load
 from leapplan.simulate.engine import simulate_batch
@@ -159,6 +160,17 @@ def test_the_loops_written_and_in_the_report(tmp_path: Path, tiny: Scenario, sol
 
 @pytest.mark.slow
 def test_two_workers_give_the_in_process_table(tiny: Scenario, solved: PlanResult) -> None:
+    from dask.distributed import LocalCluster
+
     here = run_loops(tiny, solved, 2, loops=("audited",))
     there = run_loops(tiny, solved, 2, loops=("audited",), workers=2)
     pd.testing.assert_frame_equal(here.table, there.table)
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        remote = run_loops(tiny, solved, 2, loops=("audited",), scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(here.table, remote.table)
+    assert remote.workers == 1
+
+
+def test_an_unreachable_scheduler_is_named(tiny: Scenario, solved: PlanResult) -> None:
+    with pytest.raises(SimulationError, match="cannot reach the dask scheduler at tcp://127.0.0.1:9"):
+        run_loops(tiny, solved, 1, loops=("none",), scheduler="tcp://127.0.0.1:9")

@@ -212,11 +212,9 @@ def _closed_loop(
     loops = LOOPS if replan == "all" else (replan,)
     if plan is None:
         raise SimulationError(f"--replan needs a plan to revise ({source})")
-    if scheduler is not None:
-        raise SimulationError("--replan runs on a local Dask cluster (--workers); --scheduler is not supported with it")
-    err = Console(stderr=True)
-    with err.status(f"{runs} runs × {len(loops)} loops, re-planned each period …") if not json_out else nullcontext():
-        result = run_loops(s, plan, runs, loops=loops, seed=seed, frictions=fr, workers=workers)
+    result = run_loops(
+        s, plan, runs, loops=loops, seed=seed, frictions=fr, workers=workers, scheduler=scheduler, progress=not json_out
+    )
     data = {**result.to_json(), "plan": source, "food_floor": s.guardrails.food_per_head}
     if out is not None:
         write_loops(out, data)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
@@ -268,9 +269,14 @@ def run_loops(
     frictions: Frictions | None = None,
     workers: int = 1,
     solver_options: dict[str, Any] | None = None,
+    progress: bool = False,
+    scheduler: str | None = None,
 ) -> LoopResult:
-    """``runs`` runs of each loop in ``loops`` on the same draws; one task per (loop, run), on Dask when
-    ``workers`` > 1."""
+    """``runs`` runs of each loop in ``loops`` on the same draws; one task per (loop, run), on a local Dask
+    cluster when ``workers`` > 1 or on the running one at ``scheduler`` ('tcp://host:port'); with ``progress`` a
+    bar on stderr counts the runs finished."""
+    from leapplan.simulate.ensemble import _progress
+
     if runs < 1 or workers < 1:
         raise SimulationError("runs and workers must be at least 1")
     for loop in loops:
@@ -280,10 +286,15 @@ def run_loops(
     fr = frictions if frictions is not None else Frictions()
     began = time.perf_counter()
     tasks = [(loop, r) for loop in loops for r in range(runs)]
-    if workers == 1:
-        out = [closed_loop_run(s, plan, fr, seed, r, loop, solver_options) for loop, r in tasks]
-    else:
-        out = _on_dask(s, plan, fr, seed, tasks, workers, solver_options)
+    label = f"{runs} runs × {len(loops)} loops of {s.name}, re-planned each period"
+    with _progress(progress, len(tasks), label) as advance:
+        if workers == 1 and scheduler is None:
+            out = []
+            for loop, r in tasks:
+                out.append(closed_loop_run(s, plan, fr, seed, r, loop, solver_options))
+                advance(1)
+        else:
+            out, workers = _on_dask(s, plan, fr, seed, tasks, workers, scheduler, solver_options, advance)
     periods = list(s.periods)
     every = [
         {"loop": lp, "run": r, "period": period, **{n: float(o["metrics"][n][k]) for n in METRICS}}
@@ -328,19 +339,48 @@ def _on_dask(
     seed: int,
     tasks: list[tuple[str, int]],
     workers: int,
+    scheduler: str | None,
     solver_options: dict[str, Any] | None,
-) -> list[dict[str, Any]]:
-    """The (loop, run) tasks on a local Dask cluster of ``workers`` processes, results in task order."""
+    advance: Callable[[int], None],
+) -> tuple[list[dict[str, Any]], int]:
+    """The (loop, run) tasks on a local Dask cluster of ``workers`` processes, or on the cluster at
+    ``scheduler``: results in task order and the number of workers; ``advance(1)`` as each finishes."""
     from dask.distributed import Client, LocalCluster
 
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise SimulationError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+        with client:
+            n = len(client.scheduler_info().get("workers", {}))
+            return _gather(client, s, plan, fr, seed, tasks, solver_options, advance), n
     with (
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
         ) as cluster,
         Client(cluster) as client,
     ):
-        scen, pl = client.scatter([s, plan], broadcast=True)
-        futures = [
-            client.submit(closed_loop_run, scen, pl, fr, seed, r, loop, solver_options, pure=False) for loop, r in tasks
-        ]
-        return list(client.gather(futures))
+        return _gather(client, s, plan, fr, seed, tasks, solver_options, advance), workers
+
+
+def _gather(
+    client: Any,
+    s: Scenario,
+    plan: Any,
+    fr: Frictions,
+    seed: int,
+    tasks: list[tuple[str, int]],
+    solver_options: dict[str, Any] | None,
+    advance: Callable[[int], None],
+) -> list[dict[str, Any]]:
+    """The tasks submitted to ``client``, one per (loop, run); results in task order."""
+    from dask.distributed import as_completed
+
+    scen, pl = client.scatter([s, plan], broadcast=True)
+    futures = [
+        client.submit(closed_loop_run, scen, pl, fr, seed, r, loop, solver_options, pure=False) for loop, r in tasks
+    ]
+    for _ in as_completed(futures):
+        advance(1)
+    return list(client.gather(futures))
