@@ -8,19 +8,22 @@ on 3 × 2,000 = 6,000 t of coal (worked by hand in tests/plan/test_replan.py).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi import FastAPI
 from tests.plan.scenarios import build
 from tests.plan.test_replan import two_works_raw
 
 from leapplan.errors import LeapplanError
-from leapplan.plan import PlanResult, solve_plan
-from leapplan.scenario import Scenario
+from leapplan.plan import PlanResult, save_plan, solve_plan
+from leapplan.scenario import Scenario, save
 
 WORKS_1958 = {"client_id": "w58", "unit": "a_works", "period": "1958", "product": "iron", "produced": 2000.0}
 MINE_1958 = {"client_id": "m58", "unit": "a_mine", "period": "1958", "product": "coal", "produced": 4000.0}
@@ -218,3 +221,56 @@ def test_without_an_active_plan_nothing_is_replanned(make_app: Callable[..., Fas
     r = c.post("/api/plans/replan")
     assert r.status_code == 409 and "no active plan" in r.json()["detail"]
     assert c.get("/api/plans").json() == []
+
+
+def _plan_files(tmp_path: Path, scenario: Scenario, plan: PlanResult) -> tuple[Path, Path]:
+    scen, v1 = tmp_path / "scenario", tmp_path / "v1"
+    save(scenario, scen)
+    save_plan(plan, v1)
+    return scen, v1
+
+
+def test_the_command_reads_the_reports_from_the_database(
+    tmp_path: Path,
+    db_url: str,
+    service: FastAPI,
+    boss: Any,
+    two_works: Scenario,
+    first_plan: PlanResult,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from leapplan.cli import main
+
+    scen, v1 = _plan_files(tmp_path, two_works, first_plan)
+    args = ["replan", "--plan", str(v1), "--scenario", str(scen), "--db", db_url]
+    assert main([*args, "--out", str(tmp_path / "none")]) == 2
+    assert "holds no reports" in capsys.readouterr().err
+    assert boss.post("/api/reports", json=WORKS_1958 | {"in_service": 0.0}).status_code == 201
+    assert boss.post("/api/reports", json=MINE_1958).status_code == 201
+    assert main([*args, "--out", str(tmp_path / "v2"), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["version"], record["after"], record["basis"]) == (2, "1958", "audited")
+    made = pd.read_csv(tmp_path / "v2" / "production.csv", dtype={"period": str})
+    made = made[made["period"] == "1959"].set_index("technology")["quantity"]
+    assert made["furnace"] == pytest.approx(2000, rel=1e-6)  # the hand value: the works stands no more
+    assert made["mine"] == pytest.approx(6000, rel=1e-6)
+
+
+def test_the_command_says_what_is_wrong_with_db(
+    tmp_path: Path, two_works: Scenario, first_plan: PlanResult, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leapplan.cli import main
+
+    scen, v1 = _plan_files(tmp_path, two_works, first_plan)
+    base = ["replan", "--plan", str(v1), "--scenario", str(scen), "--out", str(tmp_path / "v2")]
+    cases = [
+        ([], "exactly one of --reports"),
+        (["--db", str(tmp_path / "x.db"), "--reports", str(tmp_path / "r.csv")], "exactly one of --reports"),
+        (["--db", f"sqlite:///{tmp_path / 'missing.db'}"], "no such database file"),
+        (["--db", "postgresql+psycopg://nobody:x@127.0.0.1:1/none"], "cannot read the database"),
+        (["--db", "mysql://nobody@127.0.0.1/none"], "unsupported database"),
+    ]
+    for extra, words in cases:
+        assert main([*base, *extra]) == 2, extra
+        assert words in capsys.readouterr().err, extra
+    assert not (tmp_path / "missing.db").exists() and not (tmp_path / "v2").exists()
