@@ -194,14 +194,8 @@ def test_a_planner_replans_and_activates_in_the_dashboard(
     user = {"username": "works", "role": "enterprise", "unit": "a_works", "password": "works-pw"}
     assert httpx.post(server.url + "/api/users", json=user, headers=boss).status_code == 201
     works = _token(server.url, "works", "works-pw")
-    reports = [
-        (works, {"unit": "a_works", "product": "iron", "produced": 2000.0, "in_service": 0.0}),
-        (boss, {"unit": "a_mine", "product": "coal", "produced": 4000.0}),
-    ]
-    for who, body in reports:
-        body |= {"client_id": f"{body['unit']}-1958", "period": "1958"}
-        r = httpx.post(server.url + "/api/reports", json=body, headers=who, timeout=60)
-        assert r.status_code == 201, r.text
+    mine = {"client_id": "mine-1958", "unit": "a_mine", "period": "1958", "product": "coal", "produced": 4000.0}
+    assert httpx.post(server.url + "/api/reports", json=mine, headers=boss, timeout=60).status_code == 201
 
     def coal_1959() -> float:
         params = {"unit": "a", "period": "1959", "product": "coal"}
@@ -213,8 +207,22 @@ def test_a_planner_replans_and_activates_in_the_dashboard(
     expect.set_options(timeout=20_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(server.url + "/")
-    _login(page, "planner", "planner")
+    # ---- the works reports through the form: 2,000 t of iron, and no capacity left standing -----------
+    _login(page, "works", "works-pw")
     expect(page.locator("#plan-state")).to_contain_text("The plan is ready", timeout=120_000)
+    page.select_option("#r-unit", "a_works")
+    page.select_option("#r-period", "1958")
+    page.select_option("#r-product", "iron")
+    expect(page.locator("#r-in-service-unit")).to_have_text("[t a year]")
+    page.fill("#r-produced", "2000")
+    page.fill("#r-in-service", "0")
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#r-result")).to_contain_text("Stored report")
+    [stored] = httpx.get(server.url + "/api/reports", params={"unit": "a_works"}, headers=boss).json()
+    assert (stored["produced"], stored["in_service"]) == (2000.0, 0.0)
+    page.click("#logout")
+
+    _login(page, "planner", "planner")
     rows = page.locator("#versions tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".active-plan")).to_have_text("active")

@@ -714,6 +714,10 @@
   function updateProducedUnit() {
     const p = $("r-product").value;
     $("r-produced-unit").textContent = p ? "[" + productInfo(p).unit + "]" : "";
+    // a plant says how much of its capacity still stands at the end of the period (re-plans read it)
+    const plant = state.byId.get($("r-unit").value);
+    $("r-in-service-label").hidden = !(plant && plant.kind === "enterprise");
+    $("r-in-service-unit").textContent = p ? "[" + productInfo(p).unit + " a year]" : "";
   }
 
   function addInputRow() {
@@ -752,7 +756,7 @@
       const q = row.querySelector(".in-qty").value;
       if (q !== "") inputs[row.querySelector(".in-product").value] = Number(q);
     }
-    return {
+    const body = {
       unit: $("r-unit").value,
       period: $("r-period").value,
       product: $("r-product").value,
@@ -761,6 +765,8 @@
       labour: Number($("r-labour").value || 0),
       remark: $("r-remark").value,
     };
+    if (!$("r-in-service-label").hidden && $("r-in-service").value !== "") body.in_service = Number($("r-in-service").value);
+    return body;
   }
 
   function showStored(body, what) {
@@ -801,7 +807,7 @@
 
   async function correctInstead(id, body) {
     try {
-      const r = await api("/api/reports/" + id + "/correct", { method: "POST", json: { produced: body.produced, inputs: body.inputs, labour: body.labour, remark: body.remark } });
+      const r = await api("/api/reports/" + id + "/correct", { method: "POST", json: { produced: body.produced, inputs: body.inputs, labour: body.labour, remark: body.remark, in_service: body.in_service } });
       showStored(r.body, "Corrected");
     } catch (e) {
       if (e.status !== 401) alertLine(e.message);
