@@ -87,7 +87,9 @@ def coal_planned(client: Any, period: str) -> float:
     return float(rows[0]["planned"])
 
 
-def test_a_replan_makes_a_version_that_a_planner_activates(boss: Any, works_user: Any) -> None:
+def test_a_replan_makes_a_version_that_a_planner_activates(
+    boss: Any, works_user: Any, make_app: Callable[..., FastAPI], db_url: str, two_works: Scenario
+) -> None:
     r = works_user.post("/api/reports", json=WORKS_1958 | {"in_service": 0.0})
     assert r.status_code == 201, r.text
     assert r.json()["in_service"] == 0.0
@@ -141,6 +143,16 @@ def test_a_replan_makes_a_version_that_a_planner_activates(boss: Any, works_user
     third = boss.get(f"/api/plans/{again['version']}").json()
     assert (third["revises"], third["basis"]) == (new_id, "reported")
     assert "No target moves." in third["changes"]["words"]
+
+    # after a restart the service monitors the version activated and can re-plan it again (its tables are stored)
+    restarted = _client(make_app(db_url, scenario=two_works, solve=True), "planner", "planner")
+    assert restarted.get("/api/scenario").json()["plan"]["id"] == new_id
+    assert coal_planned(restarted, "1959") == pytest.approx(6000, rel=1e-6)
+    assert restarted.post("/api/plans/replan", json={}).status_code == 202
+    fourth = wait_for(restarted)
+    assert fourth["state"] == "done", fourth
+    assert restarted.get(f"/api/plans/{fourth['version']}").json()["revises"] == new_id
+    assert len(restarted.get("/api/plans").json()) == 4
 
 
 def test_non_planners_are_refused_and_logged(boss: Any, works_user: Any) -> None:
