@@ -191,19 +191,27 @@ def test_bad_requests_get_one_message(boss: Any) -> None:
 def test_a_second_replan_waits_for_the_first(boss: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import leapplan.plan.replan as module
 
-    release = threading.Event()
+    reached, release = threading.Event(), threading.Event()
     real = module.replan
 
-    def held(*args: Any, **kw: Any) -> PlanResult:
-        release.wait(30)
-        return real(*args, **kw)
+    def held(scenario: Scenario, state: Any, *, progress: Any = None, **kw: Any) -> PlanResult:
+        def first_stage_waits(stage: str, k: int, n: int) -> None:
+            progress(stage, k, n)
+            if k == 1:
+                reached.set()
+                release.wait(30)
+
+        return real(scenario, state, progress=first_stage_waits, **kw)
 
     monkeypatch.setattr(module, "replan", held)
     assert boss.post("/api/reports", json=WORKS_1958).status_code == 201
     assert boss.post("/api/plans/replan").status_code == 202
+    assert reached.wait(30)
     r = boss.post("/api/plans/replan")
     assert r.status_code == 409 and "re-plan 1 is running (started by planner)" in r.json()["detail"]
-    assert boss.get("/api/plans/replan").json()["state"] == "running"
+    job = boss.get("/api/plans/replan").json()
+    assert job["state"] == "running" and job["progress"]["k"] == 1 and job["progress"]["n"] >= 1
+    assert job["progress"]["stage"] and job["progress"]["elapsed"] >= 0
     release.set()
     assert wait_for(boss)["state"] == "done"
     assert boss.post("/api/plans/replan").status_code == 202  # free again once it is done
