@@ -172,6 +172,10 @@ def test_non_planners_are_refused_and_logged(boss: Any, works_user: Any) -> None
 def test_bad_requests_get_one_message(boss: Any) -> None:
     r = boss.post("/api/plans/replan", json={})
     assert r.status_code == 409 and "no reports" in r.json()["detail"]
+    county = {"client_id": "a58", "unit": "a", "period": "1958", "product": "coal", "produced": 4000.0}
+    assert boss.post("/api/reports", json=county).status_code == 201
+    r = boss.post("/api/plans/replan", json={})  # a county's total says nothing of its plants
+    assert r.status_code == 409 and "no enterprise reports" in r.json()["detail"]
     assert boss.post("/api/reports", json=WORKS_1958).status_code == 201
     cases = [
         ({"period": "1959"}, 422, "last period"),
