@@ -98,10 +98,17 @@ class Revision:
 
 
 def add_plan_version(
-    session: Session, scenario_version: int, plan: ActivePlan, *, active: bool, revision: Revision | None = None
+    session: Session,
+    scenario_version: int,
+    plan: ActivePlan,
+    tables: dict[str, str] | None,
+    *,
+    active: bool,
+    revision: Revision | None = None,
 ) -> int:
-    """Store ``plan`` as a new plan version (its rows, targets, support and, when it has its PlanResult, the plan's
-    tables); with ``active`` it becomes the only active one. Writes the audit-log entry; returns its id."""
+    """Store ``plan`` as a new plan version (its rows, targets, support and ``tables``, the plan's files from
+    ``plan_files``, made before the write transaction); with ``active`` it becomes the only active one. Writes the
+    audit-log entry; returns its id."""
     if active:
         session.execute(update(PlanVersion).values(active=False))
     support = None
@@ -116,7 +123,7 @@ def add_plan_version(
         active=active,
         targets=plan.targets,
         support=support,
-        tables=plan_files(plan.result) if plan.result is not None else None,
+        tables=tables,
     )
     if revision is not None:
         row.revises, row.period, row.basis = revision.revises, revision.period, revision.basis
@@ -152,15 +159,22 @@ def add_plan_version(
     return row.id
 
 
-def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | None) -> int | None:
+def tables_of(plan: ActivePlan | None) -> dict[str, str] | None:
+    """The plan's files to store with it (None without its PlanResult); made outside the write lock."""
+    return plan_files(plan.result) if plan is not None and plan.result is not None else None
+
+
+def _plan_version(
+    session: Session, scenario_version: int, plan: ActivePlan | None, tables: dict[str, str] | None
+) -> int | None:
     if plan is None:
         return None
     active = session.scalars(select(PlanVersion).where(PlanVersion.active)).first()
     if active is not None and active.digest == plan.digest and active.scenario_version_id == scenario_version:
-        if active.tables is None and plan.result is not None:  # stored before the plan's tables were kept
-            active.tables = plan_files(plan.result)
+        if active.tables is None and tables is not None:  # stored before the plan's tables were kept
+            active.tables = tables
         return active.id
-    return add_plan_version(session, scenario_version, plan, active=True)
+    return add_plan_version(session, scenario_version, plan, tables, active=True)
 
 
 def demo_users(tree: UnitTree, scenario: Scenario) -> list[tuple[str, Role, str | None]]:
@@ -272,11 +286,12 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
     """Migrate, then record the scenario, units, agreements and plan; returns the service context."""
     store.migrate()
     tree = UnitTree.from_scenario(scenario)
+    tables = tables_of(plan)
     with store.write() as session:
         sv = _scenario_version(session, scenario)
         _units(session, tree)
         _agreements(session, scenario)
-        plan_id = _plan_version(session, sv, plan)
+        plan_id = _plan_version(session, sv, plan, tables)
         settings = {row.key: row.value for row in session.scalars(select(Setting))}
         if with_demo_users:
             for name, role, unit in demo_users(tree, scenario):
@@ -340,8 +355,9 @@ def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False, plan_i
     if stored:
         plan_id = plan_id if plan_id is not None else ctx.plan_id
     else:
+        tables = tables_of(plan)
         with ctx.store.write() as session:
-            plan_id = _plan_version(session, ctx.scenario_version, plan)
+            plan_id = _plan_version(session, ctx.scenario_version, plan, tables)
     ctx.planned = _planned(plan)
     ctx.planned_enterprises = _planned_enterprises(ctx.scenario, plan)
     ctx.plan, ctx.plan_id = plan, plan_id

@@ -19,7 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from leapplan.errors import LeapplanError
-from leapplan.service.bootstrap import Revision, add_plan_version
+from leapplan.service.bootstrap import Revision, add_plan_version, tables_of
 from leapplan.service.context import ApiError, Context, iso, now, record
 from leapplan.service.models import MERGED, PlanVersion, Report, ReportVersion
 from leapplan.service.plan_tables import plan_from_files
@@ -192,8 +192,9 @@ def _replan(ctx: Context, job: dict[str, Any], files: Any, frame: pd.DataFrame, 
         revises=job["revises"], period=state.period, basis=state.basis, created_by=job["started_by"], changes=account
     )
     plan = from_result(new, f"re-plan of plan {job['revises']} after {state.period} ({state.basis})")
+    tables = tables_of(plan)
     with ctx.store.write() as session:
-        return add_plan_version(session, ctx.scenario_version, plan, active=False, revision=revision)
+        return add_plan_version(session, ctx.scenario_version, plan, tables, active=False, revision=revision)
 
 
 def _finish(ctx: Context, job: dict[str, Any], state: str, reason: str | None) -> None:
