@@ -155,13 +155,14 @@ class LiveServer:
 
 @pytest.fixture()
 def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Factory: live_server(db_url=None, *extra_args) -> a started LiveServer on the tiny scenario with
-    demo users (temp SQLite file unless db_url is given); every server is stopped after the test."""
+    """Factory: live_server(db_url=None, *extra_args, scenario=None) -> a started LiveServer on ``scenario`` (a
+    scenario file or folder; default the tiny scenario) with demo users (temp SQLite file unless db_url is given);
+    every server is stopped after the test."""
     servers: list[LiveServer] = []
 
-    def make(db_url: str | None = None, *extra: str) -> LiveServer:
+    def make(db_url: str | None = None, *extra: str, scenario: Path | None = None) -> LiveServer:
         url = db_url or f"sqlite:///{tmp_path / f'live{len(servers)}.sqlite'}"
-        args = ["--scenario", str(DATA / "tiny.yaml"), "--seed-demo-users", *extra]
+        args = ["--scenario", str(scenario or DATA / "tiny.yaml"), "--seed-demo-users", *extra]
         server = LiveServer(url, tmp_path / f"server{len(servers)}.log", args)
         servers.append(server)
         server.start()

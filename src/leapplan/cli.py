@@ -244,15 +244,23 @@ def audit(
 @app.command("replan")
 def replan(
     plan_dir: Annotated[Path, typer.Option("--plan", help="The plan in force (a folder from `leapplan plan --out`).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan version (new or empty).")],
     reports: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--reports",
             help="CSV of reports up to the end of the period (as for `leapplan audit`; an optional in_service column "
             "gives an enterprise's capacity still standing, units per year).",
         ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan version (new or empty).")],
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Read the reports from the monitoring service's database instead (sqlite:///FILE, "
+            "postgresql+psycopg://…): the latest version of every report not returned. Exactly one of --reports, --db.",
+        ),
+    ] = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Scenario name or path (default: the plan's scenario).")
     ] = None,
@@ -271,6 +279,7 @@ def replan(
     replan_command(
         plan_dir=plan_dir,
         reports=reports,
+        db=db,
         out=out,
         scenario=scenario,
         period=period,

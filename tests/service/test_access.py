@@ -36,7 +36,7 @@ def test_login_and_me(client: TestClient, login: Callable[..., dict[str, str]]) 
 
 
 def test_every_api_route_needs_a_token(client: TestClient) -> None:
-    for path in ["/api/me", "/api/units", "/api/reports", "/api/rollup", "/api/agreements", "/api/flags"]:
+    for path in ["/api/me", "/api/units", "/api/reports", "/api/rollup", "/api/agreements", "/api/flags", "/api/plans"]:
         r = client.get(path)
         assert r.status_code == 401 and "log" in r.json()["detail"], path
     assert client.get("/api/me", headers={"Authorization": "Bearer forged"}).status_code == 401

@@ -27,7 +27,7 @@ def test_upgrade_user_add_backup_restore(
 ) -> None:
     db = str(tmp_path / "a.db")
     code, text = run(capsys, "db", "upgrade", "--db", db)
-    assert code == 0 and "revision 0002" in text
+    assert code == 0 and "revision 0003" in text
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
     code, text = run(
         capsys,

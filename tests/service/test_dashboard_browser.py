@@ -167,3 +167,95 @@ def test_liaison_and_planner_work_in_the_dashboard(
     page.screenshot(path=str(ARTIFACTS / "dashboard-planner.png"), full_page=True)
 
     assert console_errors == []
+
+
+def _token(url: str, user: str, password: str) -> dict[str, str]:
+    r = httpx.post(url + "/api/token", data={"username": user, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_a_planner_replans_and_activates_in_the_dashboard(
+    live_server: Callable[..., Any], browser_page: Any, console_errors: list[str], tmp_path: Path
+) -> None:
+    """The two-year scenario of tests/plan/test_replan.py: the works reports 2,000 t of iron for 1958 and that it
+    stands no more (in_service 0); the re-plan makes 1959's 2,000 t in the old furnace, on 3 t of coal each, so
+    the mine's planned 1959 coal goes from 4,000 t (the works: 2 t each) to 6,000 t (worked by hand there)."""
+    from playwright.sync_api import expect
+    from tests.plan.scenarios import build
+    from tests.plan.test_replan import two_works_raw
+
+    from leapplan.scenario import save
+
+    folder = tmp_path / "two_works"
+    save(build(two_works_raw()), folder)
+    server = live_server(scenario=folder)
+    boss = _token(server.url, "planner", "planner")
+    user = {"username": "works", "role": "enterprise", "unit": "a_works", "password": "works-pw"}
+    assert httpx.post(server.url + "/api/users", json=user, headers=boss).status_code == 201
+    works = _token(server.url, "works", "works-pw")
+    mine = {"client_id": "mine-1958", "unit": "a_mine", "period": "1958", "product": "coal", "produced": 4000.0}
+    assert httpx.post(server.url + "/api/reports", json=mine, headers=boss, timeout=60).status_code == 201
+
+    def coal_1959() -> float:
+        params = {"unit": "a", "period": "1959", "product": "coal"}
+        [row] = httpx.get(server.url + "/api/rollup", params=params, headers=boss).json()
+        return float(row["planned"])
+
+    page = browser_page
+    page.set_default_timeout(20_000)
+    expect.set_options(timeout=20_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server.url + "/")
+    # ---- the works reports through the form: 2,000 t of iron, and no capacity left standing -----------
+    _login(page, "works", "works-pw")
+    expect(page.locator("#plan-state")).to_contain_text("The plan is ready", timeout=120_000)
+    page.select_option("#r-unit", "a_works")
+    page.select_option("#r-period", "1958")
+    page.select_option("#r-product", "iron")
+    expect(page.locator("#r-in-service-unit")).to_have_text("[t a year]")
+    page.fill("#r-produced", "2000")
+    page.fill("#r-in-service", "0")
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#r-result")).to_contain_text("Stored report")
+    [stored] = httpx.get(server.url + "/api/reports", params={"unit": "a_works"}, headers=boss).json()
+    assert (stored["produced"], stored["in_service"]) == (2000.0, 0.0)
+    page.click("#logout")
+
+    _login(page, "planner", "planner")
+    rows = page.locator("#versions tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".active-plan")).to_have_text("active")
+    expect(page.locator("#replan")).to_be_visible()
+    assert coal_1959() == pytest.approx(4000, rel=1e-6)
+
+    page.click("#replan")
+    expect(page.locator("#replan-result")).to_contain_text("Re-plan done: version v2 revises v1", timeout=120_000)
+    expect(rows).to_have_count(2)
+    new = page.locator('#versions tr[data-version="2"]')
+    expect(new.locator("td").nth(3)).to_have_text("v1")
+    expect(new.locator("td").nth(4)).to_have_text("1958")
+    expect(new.locator("td").nth(5)).to_have_text("audited")
+    expect(new.locator("td.changes")).to_contain_text("a_works has 2,000 a year of capacity out of service")
+    expect(new.locator(".active-plan")).to_have_count(0)  # a new version waits for a planner
+    assert coal_1959() == pytest.approx(4000, rel=1e-6)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-replan.png"), full_page=True)
+
+    new.locator("button", has_text="Activate").click()
+    expect(page.locator("#replan-result")).to_have_text("Version v2 is now the plan monitored.")
+    expect(new.locator(".active-plan")).to_have_text("active")
+    expect(page.locator('#versions tr[data-version="1"] button', has_text="Activate")).to_have_count(1)
+    assert coal_1959() == pytest.approx(6000, rel=1e-6)  # the service now compares against the re-plan
+
+    # ---- a non-planner sees the history, not the buttons, and the API refuses them ----------------
+    page.click("#logout")
+    _login(page, "works", "works-pw")
+    expect(page.locator("#who-role")).to_contain_text("enterprise")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#replan")).to_be_hidden()
+    expect(page.locator("#versions button")).to_have_count(0)
+    r = httpx.post(server.url + "/api/plans/replan", json={}, headers=works)
+    assert r.status_code == 403
+    r = httpx.post(server.url + "/api/plans/1/activate", headers=works)
+    assert r.status_code == 403
+    assert console_errors == []

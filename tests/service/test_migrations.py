@@ -18,14 +18,14 @@ def test_upgrade_builds_exactly_the_models_and_downgrade_removes_them(db_url: st
     store = Store(db_url)
     try:
         assert current_revision(store.writer) is None
-        assert store.migrate() == head_revision() == "0002"
+        assert store.migrate() == head_revision() == "0003"
         assert set(TABLES_IN_ORDER) <= set(table_names(store.reader))
         with store.reader.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        assert store.migrate() == "0002"  # running it again is a no-op
+        assert store.migrate() == "0003"  # running it again is a no-op
         downgrade(store.writer, "base")
         assert set(table_names(store.reader)) & set(TABLES_IN_ORDER) == set()
-        assert store.migrate() == "0002"
+        assert store.migrate() == "0003"
     finally:
         store.dispose()
 
@@ -83,7 +83,7 @@ def test_0002_folds_duplicate_reports_and_chains_the_old_log(db_url: str) -> Non
                 )
             s.execute(text(f"INSERT INTO audit_log (at, actor, action, target) VALUES ('{t}', 'x', 'old', 'a')"))
             s.execute(text(f"INSERT INTO audit_log (at, actor, action, target) VALUES ('{t}', NULL, 'old', 'b')"))
-        assert store.migrate() == "0002"
+        assert store.migrate() == "0003"
         with store.read() as s:
             reports = s.execute(text("SELECT id, status, latest_version, return_reason FROM reports ORDER BY id")).all()
             assert [tuple(r) for r in reports] == [(1, "submitted", 2, None), (2, "merged", 1, "merged into report 1")]
@@ -101,5 +101,54 @@ def test_0002_folds_duplicate_reports_and_chains_the_old_log(db_url: str) -> Non
         assert verify(rows) == ""
         rows[0]["target"] = "changed"
         assert "entry" in verify(rows)
+    finally:
+        store.dispose()
+
+
+def test_0003_keeps_plans_and_reports_and_adds_the_revision_columns(db_url: str) -> None:
+    from leapplan.service.db import upgrade
+
+    store = Store(db_url)
+    try:
+        upgrade(store.writer, "0002")
+        t = "2026-12-01 10:00:00"
+        with store.write() as s:
+            s.execute(
+                text(
+                    "INSERT INTO scenario_versions (id, name, digest, body, loaded_at, active) "
+                    f"VALUES (1, 'tiny', 'd', '{{}}', '{t}', true)"
+                )
+            )
+            s.execute(
+                text(
+                    "INSERT INTO plan_versions (id, scenario_version_id, status, source, digest, created_at, active) "
+                    f"VALUES (1, 1, 'feasible', 'solve_plan(tiny)', 'd', '{t}', true)"
+                )
+            )
+            s.execute(text("INSERT INTO units (id, name, kind) VALUES ('north', 'North', 'county')"))
+            s.execute(
+                text(
+                    "INSERT INTO reports (id, client_id, unit, period, product, status, latest_version, "
+                    f"audited_version, created_by, created_at) VALUES (1, 'c1', 'north', '1958', 'coal', "
+                    f"'submitted', 1, 1, 'x', '{t}')"
+                )
+            )
+            s.execute(
+                text(
+                    "INSERT INTO report_versions (report_id, version, client_id, digest, produced, inputs, labour, "
+                    f"remark, submitted_by, submitted_at) VALUES (1, 1, 'c1', 'd', 100.0, '{{}}', 2.0, '', 'x', '{t}')"
+                )
+            )
+        assert store.migrate() == "0003"
+        with store.read() as s:
+            plan = s.execute(
+                text("SELECT status, revises, period, basis, created_by, changes, tables FROM plan_versions")
+            )
+            assert [tuple(r) for r in plan] == [("feasible", None, None, None, None, None, None)]
+            report = s.execute(text("SELECT produced, in_service FROM report_versions")).one()
+            assert tuple(report) == (100.0, None)
+        downgrade(store.writer, "0002")
+        with store.read() as s:
+            assert s.execute(text("SELECT count(*) FROM plan_versions")).scalar() == 1
     finally:
         store.dispose()

@@ -20,15 +20,23 @@ from leapplan.errors import LeapplanError
 
 def replan(
     plan_dir: Annotated[Path, typer.Option("--plan", help="The plan in force (a folder from `leapplan plan --out`).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan version (new or empty).")],
     reports: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--reports",
             help="CSV of reports up to the end of the period (as for `leapplan audit`; an optional in_service column "
             "gives an enterprise's capacity still standing, units per year).",
         ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the new plan version (new or empty).")],
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Read the reports from the monitoring service's database instead (sqlite:///FILE, "
+            "postgresql+psycopg://…): the latest version of every report not returned. Exactly one of --reports, --db.",
+        ),
+    ] = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Scenario name or path (default: the plan's scenario).")
     ] = None,
@@ -49,6 +57,8 @@ def replan(
     from leapplan.plan.revision import check_new_folder, save_version, what_changed
     from leapplan.scenario import load
 
+    if (reports is None) == (db is None):
+        raise typer.BadParameter("give exactly one of --reports FILE and --db URL", param_hint="--reports")
     check_new_folder(plan_dir, out)
     old = load_plan(plan_dir)
     s = load(scenario if scenario is not None else old.scenario)
@@ -56,7 +66,10 @@ def replan(
         raise LeapplanError(f"{plan_dir}: the plan is for scenario {old.scenario!r}, not {s.name!r}")
     if old.status is PlanStatus.infeasible:
         raise LeapplanError(f"{plan_dir}: the plan is infeasible ({old.reason}); there is nothing to revise")
-    frame = read_csv(reports, "reports", {"report_id": str, "unit": str, "period": str, "product": str})
+    if reports is not None:
+        frame = read_csv(reports, "reports", {"report_id": str, "unit": str, "period": str, "product": str})
+    else:
+        frame = _db_reports(str(db), s.name)
     state = read_state(s, old, frame, period=period, basis="reported" if reported else "audited")
     err = Console(stderr=True)
     started = time.perf_counter()
@@ -72,6 +85,51 @@ def replan(
         typer.echo(json.dumps({**record, "status": new.status.value}, indent=2, ensure_ascii=False, default=str))
         return
     _print(record, new.status.value, out, Console())
+
+
+def _db_reports(url: str, scenario: str) -> Any:
+    """The reports of the service database at ``url`` as ``leapplan audit`` reads them (replanning.reports_frame);
+    ServiceError when the database is unreachable, has no service schema, monitors another scenario or holds no
+    reports. Reads only: the schema must be at the newest revision already."""
+    from sqlalchemy import select
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from leapplan.errors import ServiceError
+    from leapplan.service.db import Store, current_revision, head_revision, normalise_url
+    from leapplan.service.models import ScenarioVersion
+    from leapplan.service.replanning import reports_frame
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ServiceError(f"--db {url}: not a database URL (sqlite:///FILE or postgresql+psycopg://…)") from None
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").expanduser().is_file():
+        raise ServiceError(f"--db {url}: no such database file")  # reading must not create an empty one
+    store = Store(url)
+    try:
+        revision = current_revision(store.reader)
+        if revision is None:
+            raise ServiceError(f"--db {store.url}: no service database there (no schema; `leapplan serve` makes one)")
+        if revision != head_revision():
+            raise ServiceError(
+                f"--db {store.url}: the database is at schema revision {revision}, this leapplan reads "
+                f"{head_revision()}: run `leapplan db upgrade --db URL` first"
+            )
+        with store.read() as session:
+            monitored = session.scalars(select(ScenarioVersion.name).where(ScenarioVersion.active)).first()
+            if monitored is not None and monitored != scenario:
+                raise ServiceError(f"--db {store.url}: the database monitors scenario {monitored!r}, not {scenario!r}")
+            frame = reports_frame(session)
+    except DBAPIError as exc:
+        raise ServiceError(
+            f"--db {store.url}: cannot read the database ({str(exc.orig).strip().splitlines()[0]})"
+        ) from None
+    finally:
+        store.dispose()
+    if frame.empty:
+        raise ServiceError(f"--db {store.url}: the database holds no reports (returned ones do not count)")
+    return frame
 
 
 def _print(record: dict[str, Any], status: str, out: Path, console: Console) -> None:

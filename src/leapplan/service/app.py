@@ -21,7 +21,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leapplan.scenario import Scenario, load
-from leapplan.service import accounts, calendar, deliveries, overview, reports, rollup, years
+from leapplan.service import (
+    accounts,
+    calendar,
+    deliveries,
+    overview,
+    plan_versions,
+    replanning,
+    reports,
+    rollup,
+    years,
+)
 from leapplan.service.auditing import Auditor
 from leapplan.service.bootstrap import install_plan, prepare, stored_plan
 from leapplan.service.committer import Committer
@@ -36,6 +46,7 @@ from leapplan.service.schemas import (
     DeliveryCorrectionIn,
     DeliveryIn,
     PasswordIn,
+    ReplanIn,
     ReportIn,
     ReturnIn,
     SettingsIn,
@@ -389,6 +400,27 @@ def _routes(app: FastAPI) -> None:
         with ctx.store.write() as session:
             calendar.set_current_period(ctx, session, user.username, body.current_period)
         return calendar.settings_view(ctx)
+
+    @app.get("/api/plans")
+    def plan_list(ctx: CtxDep, user: UserDep) -> list[dict[str, Any]]:
+        return plan_versions.listing(ctx)
+
+    @app.post("/api/plans/replan", status_code=202)
+    def replan_start(ctx: CtxDep, user: UserDep, body: ReplanIn | None = None) -> dict[str, Any]:
+        body = body or ReplanIn()
+        return replanning.start(ctx, user, body.period, body.basis)
+
+    @app.get("/api/plans/replan")
+    def replan_state(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+        return replanning.job_view(ctx)
+
+    @app.get("/api/plans/{plan_id}")
+    def plan_one(ctx: CtxDep, user: UserDep, plan_id: ReportId) -> dict[str, Any]:
+        return plan_versions.one(ctx, plan_id)
+
+    @app.post("/api/plans/{plan_id}/activate")
+    def plan_activate(ctx: CtxDep, user: UserDep, plan_id: ReportId) -> dict[str, Any]:
+        return plan_versions.activate(ctx, user, plan_id)
 
     @app.get("/api/flags")
     def flags(ctx: CtxDep, user: UserDep, unit: IdParam = None, period: IdParam = None) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, insert, select, update
@@ -15,6 +16,7 @@ from leapplan.scenario import Scenario
 from leapplan.service.context import Context, now, record
 from leapplan.service.db import Store
 from leapplan.service.models import AgreementRow, PlanRow, PlanVersion, ScenarioVersion, Setting, Token, Unit, User
+from leapplan.service.plan_tables import plan_files
 from leapplan.service.planning import ActivePlan, from_result, plain
 from leapplan.service.security import Role, hash_password, role_unit_problem
 from leapplan.service.units import UnitTree
@@ -83,14 +85,32 @@ def _agreements(session: Session, scenario: Scenario) -> None:
                     setattr(row, k, v)
 
 
-def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | None) -> int | None:
-    if plan is None:
-        return None
-    digest = plan.digest
-    active = session.scalars(select(PlanVersion).where(PlanVersion.active)).first()
-    if active is not None and active.digest == digest and active.scenario_version_id == scenario_version:
-        return active.id
-    session.execute(update(PlanVersion).values(active=False))
+@dataclass(frozen=True)
+class Revision:
+    """What a re-planned version says about itself: the version it revises, the last period that had happened,
+    the basis (audited | reported), who started it and the account of what changed (plan/revision.py)."""
+
+    revises: int | None
+    period: str
+    basis: str
+    created_by: str
+    changes: dict[str, Any]
+
+
+def add_plan_version(
+    session: Session,
+    scenario_version: int,
+    plan: ActivePlan,
+    tables: dict[str, str] | None,
+    *,
+    active: bool,
+    revision: Revision | None = None,
+) -> int:
+    """Store ``plan`` as a new plan version (its rows, targets, support and ``tables``, the plan's files from
+    ``plan_files``, made before the write transaction); with ``active`` it becomes the only active one. Writes the
+    audit-log entry; returns its id."""
+    if active:
+        session.execute(update(PlanVersion).values(active=False))
     support = None
     if plan.support is not None:
         support = [{k: plain(v) for k, v in r.items()} for r in plan.support.to_dict("records")]
@@ -98,12 +118,16 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
         scenario_version_id=scenario_version,
         status=plan.status,
         source=plan.source[:1000],
-        digest=digest,
+        digest=plan.digest,
         created_at=now(),
-        active=True,
+        active=active,
         targets=plan.targets,
         support=support,
+        tables=tables,
     )
+    if revision is not None:
+        row.revises, row.period, row.basis = revision.revises, revision.period, revision.basis
+        row.created_by, row.changes = revision.created_by, revision.changes
     session.add(row)
     session.flush()
     table = plan.production if plan.production is not None and len(plan.production) else plan.rows
@@ -121,8 +145,36 @@ def _plan_version(session: Session, scenario_version: int, plan: ActivePlan | No
             for r in table.itertuples(index=False)
         ],
     )
-    record(session, None, "plan", f"plan {row.id}", None, {"status": plan.status, "source": plan.source})
+    if revision is None:
+        record(session, None, "plan", f"plan {row.id}", None, {"status": plan.status, "source": plan.source})
+    else:
+        after = {
+            "status": plan.status,
+            "revises": revision.revises,
+            "period": revision.period,
+            "basis": revision.basis,
+            "words": revision.changes.get("words", []),
+        }
+        record(session, revision.created_by, "plan_version", f"plan {row.id}", None, after)
     return row.id
+
+
+def tables_of(plan: ActivePlan | None) -> dict[str, str] | None:
+    """The plan's files to store with it (None without its PlanResult); made outside the write lock."""
+    return plan_files(plan.result) if plan is not None and plan.result is not None else None
+
+
+def _plan_version(
+    session: Session, scenario_version: int, plan: ActivePlan | None, tables: dict[str, str] | None
+) -> int | None:
+    if plan is None:
+        return None
+    active = session.scalars(select(PlanVersion).where(PlanVersion.active)).first()
+    if active is not None and active.digest == plan.digest and active.scenario_version_id == scenario_version:
+        if active.tables is None and tables is not None:  # stored before the plan's tables were kept
+            active.tables = tables
+        return active.id
+    return add_plan_version(session, scenario_version, plan, tables, active=True)
 
 
 def demo_users(tree: UnitTree, scenario: Scenario) -> list[tuple[str, Role, str | None]]:
@@ -234,11 +286,12 @@ def prepare(store: Store, scenario: Scenario, plan: ActivePlan | None, *, with_d
     """Migrate, then record the scenario, units, agreements and plan; returns the service context."""
     store.migrate()
     tree = UnitTree.from_scenario(scenario)
+    tables = tables_of(plan)
     with store.write() as session:
         sv = _scenario_version(session, scenario)
         _units(session, tree)
         _agreements(session, scenario)
-        plan_id = _plan_version(session, sv, plan)
+        plan_id = _plan_version(session, sv, plan, tables)
         settings = {row.key: row.value for row in session.scalars(select(Setting))}
         if with_demo_users:
             for name, role, unit in demo_users(tree, scenario):
@@ -268,8 +321,18 @@ def stored_plan(ctx: Context) -> ActivePlan | None:
         pv = session.scalars(
             select(PlanVersion).where(PlanVersion.active, PlanVersion.scenario_version_id == ctx.scenario_version)
         ).first()
+    if pv is None:
+        return None
+    ctx.plan_id = pv.id
+    return load_version(ctx, pv.id)
+
+
+def load_version(ctx: Context, plan_id: int) -> ActivePlan:
+    """Plan version ``plan_id`` as an ActivePlan (rows, targets, support from the database)."""
+    with ctx.store.read() as session:
+        pv = session.get(PlanVersion, plan_id)
         if pv is None:
-            return None
+            raise ServiceError(f"no plan version {plan_id}")
         rows = session.execute(
             select(PlanRow.period, PlanRow.region, PlanRow.technology, PlanRow.product, PlanRow.quantity).where(
                 PlanRow.plan_id == pv.id
@@ -277,9 +340,7 @@ def stored_plan(ctx: Context) -> ActivePlan | None:
         ).all()
     production = pd.DataFrame(rows, columns=["period", "region", "technology", "product", "quantity"])
     plan = from_result(_Stored(pv.status, production), f"plan {pv.id} in the database ({pv.source})")
-    plan = replace(plan, targets=list(pv.targets or []), support=pd.DataFrame(pv.support) if pv.support else None)
-    ctx.plan_id = pv.id
-    return plan
+    return replace(plan, targets=list(pv.targets or []), support=pd.DataFrame(pv.support) if pv.support else None)
 
 
 @dataclass(frozen=True)
@@ -288,13 +349,15 @@ class _Stored:
     production: pd.DataFrame
 
 
-def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False) -> None:
-    """Make ``plan`` the active plan of a running service (after a solve in the background)."""
+def install_plan(ctx: Context, plan: ActivePlan, *, stored: bool = False, plan_id: int | None = None) -> None:
+    """Make ``plan`` the active plan of a running service (after a solve in the background); with ``stored`` it is
+    version ``plan_id`` (default ``ctx.plan_id``) of the database already."""
     if stored:
-        plan_id = ctx.plan_id
+        plan_id = plan_id if plan_id is not None else ctx.plan_id
     else:
+        tables = tables_of(plan)
         with ctx.store.write() as session:
-            plan_id = _plan_version(session, ctx.scenario_version, plan)
+            plan_id = _plan_version(session, ctx.scenario_version, plan, tables)
     ctx.planned = _planned(plan)
     ctx.planned_enterprises = _planned_enterprises(ctx.scenario, plan)
     ctx.plan, ctx.plan_id = plan, plan_id

@@ -42,6 +42,7 @@ class Item:
     labour: float
     remark: str
     digest: str
+    in_service: float | None = None  # capacity standing at the end of the period [product units per year]
 
 
 @dataclass
@@ -217,6 +218,7 @@ class Committer:
                             "inputs": dict(it.inputs),
                             "labour": it.labour,
                             "remark": it.remark,
+                            "in_service": it.in_service,
                             "submitted_by": owner[it.client_id],
                             "submitted_at": t,
                         }
@@ -356,6 +358,7 @@ def _after(report_id: int, it: Item, user: str, at: str | None) -> dict[str, Any
         "inputs": dict(it.inputs),
         "labour": it.labour,
         "remark": it.remark,
+        "in_service": it.in_service,
         "submitted_by": user,
         "submitted_at": at,
         "return_reason": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,9 @@ class Context:
     settings: dict[str, Any] = field(default_factory=dict)  # the settings table, kept in step by its writers
     four_eyes: bool = True  # a planner may not approve a report whose latest version they submitted
     throttle: Any = None  # leapplan.service.accounts.Throttle of failed logins, made by create_app
+    replan_job: dict[str, Any] | None = None  # the latest re-plan (see replanning.py): state, progress, outcome
+    replan_lock: threading.Lock = field(default_factory=threading.Lock)  # one re-plan starts at a time
+    plan_lock: threading.Lock = field(default_factory=threading.Lock)  # one activation at a time
 
     def close(self) -> None:
         """Stop the audit thread and close the database connections."""

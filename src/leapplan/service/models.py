@@ -55,6 +55,12 @@ class PlanVersion(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     targets: Mapped[Any] = mapped_column(JSON, nullable=True)  # the plan's targets table as records
     support: Mapped[Any] = mapped_column(JSON, nullable=True)  # its technicians rows (for the audit's gain)
+    revises: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the version a re-plan revises
+    period: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a re-plan's last period that happened
+    basis: Mapped[str | None] = mapped_column(String(16), nullable=True)  # audited | reported (re-plans)
+    created_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)  # who started the re-plan
+    changes: Mapped[Any] = mapped_column(JSON, nullable=True)  # the account of what changed (plan/revision.py)
+    tables: Mapped[Any] = mapped_column(JSON, nullable=True)  # the plan writer's files {name: text}
 
 
 class PlanRow(Base):
@@ -143,6 +149,7 @@ class ReportVersion(Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     labour: Mapped[float] = mapped_column(Float)
     remark: Mapped[str] = mapped_column(Text)
+    in_service: Mapped[float | None] = mapped_column(Float, nullable=True)  # capacity standing at the end [/yr]
     submitted_by: Mapped[str] = mapped_column(String(ID))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

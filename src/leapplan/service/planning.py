@@ -36,6 +36,7 @@ class ActivePlan:
     production: pd.DataFrame | None  # the plan's full production table, handed to the audit
     targets: list[dict[str, Any]] = field(default_factory=list)  # see TARGET_FIELDS
     support: pd.DataFrame | None = None  # technicians rows [period, source, member, kind, quantity, network]
+    result: Any = field(default=None, compare=False)  # the PlanResult it came from, when there is one
 
     @property
     def digest(self) -> str:
@@ -120,6 +121,7 @@ def from_result(result: Any, source: str) -> ActivePlan:
         production=prod,
         targets=target_records(getattr(result, "targets", None)),
         support=technicians(getattr(result, "support", None)),
+        result=result if hasattr(result, "builds") else None,
     )
 
 

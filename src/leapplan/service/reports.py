@@ -22,10 +22,18 @@ from leapplan.service.units import REPORTING_KINDS
 
 
 def digest(
-    unit: str, period: str, product: str, produced: float, inputs: dict[str, float], labour: float, remark: str
+    unit: str,
+    period: str,
+    product: str,
+    produced: float,
+    inputs: dict[str, float],
+    labour: float,
+    remark: str,
+    in_service: float | None = None,
 ) -> str:
-    """SHA-256 of a report body in canonical form: two bodies are 'the same' when their digests are equal."""
-    body = {
+    """SHA-256 of a report body in canonical form: two bodies are 'the same' when their digests are equal
+    (``in_service`` enters only when given, so bodies without it keep the digests they had)."""
+    body: dict[str, Any] = {
         "unit": unit,
         "period": period,
         "product": product,
@@ -34,6 +42,8 @@ def digest(
         "labour": float(labour),
         "remark": remark,
     }
+    if in_service is not None:
+        body["in_service"] = float(in_service)
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -106,6 +116,7 @@ def serialise(report: Report, version: ReportVersion, flags: list[dict[str, str]
         "inputs": dict(version.inputs or {}),
         "labour": version.labour,
         "remark": version.remark,
+        "in_service": version.in_service,
         "submitted_by": version.submitted_by,
         "submitted_at": iso(version.submitted_at),
         "return_reason": report.return_reason,
@@ -169,6 +180,7 @@ def _store_one(session: Session, username: str, it: Item, where: str) -> tuple[i
         inputs=dict(it.inputs),
         labour=it.labour,
         remark=it.remark,
+        in_service=it.in_service,
         submitted_by=username,
         submitted_at=t,
     )
@@ -215,7 +227,9 @@ def submit(
             if batch:
                 exc.detail = f"reports[{i}]: {exc.detail}"
             raise
-        d = digest(body.unit, body.period, body.product, body.produced, body.inputs, body.labour, body.remark)
+        d = digest(
+            body.unit, body.period, body.product, body.produced, body.inputs, body.labour, body.remark, body.in_service
+        )
         items.append(
             Item(
                 body.client_id,
@@ -227,6 +241,7 @@ def submit(
                 body.labour,
                 body.remark,
                 d,
+                body.in_service,
             )
         )
     request = ctx.committer.submit(Request(user.username, items, batch))
@@ -283,7 +298,16 @@ def correct(ctx: Context, user: Principal, report_id: int, body: CorrectionIn) -
                     f"{given!r}); submit a new report instead",
                 )
         check_content(ctx, report.unit, report.period, report.product, body.inputs)
-        d = digest(report.unit, report.period, report.product, body.produced, body.inputs, body.labour, body.remark)
+        d = digest(
+            report.unit,
+            report.period,
+            report.product,
+            body.produced,
+            body.inputs,
+            body.labour,
+            body.remark,
+            body.in_service,
+        )
         if body.client_id is not None:
             prior = session.scalars(select(ReportVersion).where(ReportVersion.client_id == body.client_id)).first()
             if prior is not None:
@@ -304,6 +328,7 @@ def correct(ctx: Context, user: Principal, report_id: int, body: CorrectionIn) -
             inputs=dict(body.inputs),
             labour=body.labour,
             remark=body.remark,
+            in_service=body.in_service,
             submitted_by=user.username,
             submitted_at=t,
         )

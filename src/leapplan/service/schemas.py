@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,9 @@ class ReportIn(_Body):
     )
     labour: Quantity = Field(0.0, description="Workers employed [persons].")
     remark: Remark = ""
+    in_service: Quantity | None = Field(
+        None, description="Capacity still standing at the end of the period [product units per year]; re-plans read it."
+    )
 
 
 class CorrectionIn(_Body):
@@ -51,6 +54,7 @@ class CorrectionIn(_Body):
     inputs: Annotated[dict[UnitId, Quantity], Field(max_length=200)] = Field(default_factory=dict)
     labour: Quantity = 0.0
     remark: Remark = ""
+    in_service: Quantity | None = None
 
 
 class BatchIn(_Body):
@@ -74,6 +78,14 @@ class DeliveryCorrectionIn(_Body):
     date: dt.date
     reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
     client_id: ClientId | None = None
+
+
+class ReplanIn(_Body):
+    """A re-plan (planners): after ``period`` (default: the latest period with reports), from the reports
+    ``audited`` (the audit's estimates, default) or ``reported`` (as they stand)."""
+
+    period: PeriodLabel | None = None
+    basis: Literal["audited", "reported"] = "audited"
 
 
 class SettingsIn(_Body):

@@ -28,6 +28,8 @@
     clientId: null, // idempotency key of the report being entered; kept until it is stored
     timer: null,
     planTimer: null,
+    replanTimer: null,
+    replanJob: null, // the latest re-plan as GET /api/plans/replan last gave it
     gen: 0, // refresh generation: answers of older refreshes are dropped
   };
 
@@ -172,6 +174,9 @@
     sessionStorage.removeItem(TOKEN_KEY);
     clearInterval(state.timer);
     clearTimeout(state.planTimer);
+    clearTimeout(state.replanTimer);
+    state.replanJob = null;
+    $("replan-result").textContent = "";
     showLogin(message);
   }
 
@@ -351,6 +356,105 @@
     } catch (e) {
       if (e.status !== 401) state.planTimer = setTimeout(pollPlan, PLAN_POLL_MS);
     }
+  }
+
+  // ---- plan versions and re-plans --------------------------------------------------------------
+  function when(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return d.toLocaleDateString() + " " + d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  async function loadVersions() {
+    const { body } = await api("/api/plans");
+    const planner = state.me.role === "planner";
+    $("versions").querySelector("tbody").replaceChildren(
+      ...body.map((v) => {
+        const name = el("td", {}, "v" + v.id);
+        if (v.active) name.append(" ", el("span", { class: "badge active-plan" }, "active"));
+        const changed = v.summary.length ? v.summary.map((line) => el("div", {}, line)) : [v.revises ? "" : v.source];
+        const action = el("td", {});
+        if (planner && !v.active && v.status !== "infeasible") {
+          const button = el("button", { type: "button", class: "small" }, "Activate");
+          button.addEventListener("click", () => activate(v.id));
+          action.append(button);
+        }
+        return el(
+          "tr",
+          { "data-version": String(v.id), class: v.active ? "active" : "" },
+          name,
+          el("td", {}, when(v.created)),
+          el("td", {}, v.created_by || "–"),
+          el("td", {}, v.revises ? "v" + v.revises : "–"),
+          el("td", {}, v.period || "–"),
+          el("td", {}, v.basis || "–"),
+          el("td", { class: "changes" }, ...changed),
+          action
+        );
+      })
+    );
+  }
+
+  function renderReplan(job) {
+    const before = state.replanJob;
+    state.replanJob = job;
+    const running = job.state === "running";
+    $("replan").disabled = running;
+    $("replan-progress").hidden = !running;
+    if (running) {
+      const p = job.progress || {};
+      const stage = p.n ? "stage " + p.k + " of " + p.n + ", " + p.stage : p.stage || "starting";
+      $("replan-text").textContent = "Re-planning after " + job.period + " (" + job.basis + "): " + stage + ", " + duration(p.elapsed || 0) + " so far.";
+      $("replan-bar").max = p.n || 1;
+      $("replan-bar").value = p.n ? Math.max(p.k - 1, 0) : 0;
+      $("replan-result").textContent = "";
+    } else if (job.state === "done") {
+      $("replan-result").textContent = "Re-plan done: version v" + job.version + " revises v" + job.revises + ". It is not monitored until it is activated.";
+    } else if (job.state === "failed") {
+      $("replan-result").textContent = "The re-plan failed: " + job.reason;
+    }
+    clearTimeout(state.replanTimer);
+    if (running) state.replanTimer = setTimeout(pollReplan, PLAN_POLL_MS);
+    const finished = before && before.state === "running" && !running;
+    if (finished) loadVersions().catch((e) => e.status !== 401 && alertLine(e.message));
+  }
+
+  async function pollReplan() {
+    try {
+      const { body } = await api("/api/plans/replan");
+      renderReplan(body);
+    } catch (e) {
+      if (e.status !== 401) state.replanTimer = setTimeout(pollReplan, PLAN_POLL_MS);
+    }
+  }
+
+  async function onReplan() {
+    const json = { basis: $("replan-basis").value };
+    if ($("replan-period").value) json.period = $("replan-period").value;
+    try {
+      const { body } = await api("/api/plans/replan", { method: "POST", json: json });
+      renderReplan(body);
+    } catch (e) {
+      if (e.status !== 401) $("replan-result").textContent = "Cannot re-plan: " + e.message;
+    }
+  }
+
+  async function activate(id) {
+    try {
+      await api("/api/plans/" + id + "/activate", { method: "POST" });
+      $("replan-result").textContent = "Version v" + id + " is now the plan monitored.";
+      await loadVersions();
+      refresh();
+    } catch (e) {
+      if (e.status !== 401) $("replan-result").textContent = "Cannot activate v" + id + ": " + e.message;
+    }
+  }
+
+  function setupReplan() {
+    const planner = state.me.role === "planner";
+    $("replan-controls").hidden = !planner;
+    const periods = state.scenario.periods.slice(0, -1); // the last period leaves nothing to re-plan
+    $("replan-period").replaceChildren(el("option", { value: "" }, "the latest reported"), ...periods.map((p) => el("option", { value: p }, p)));
   }
 
   // ---- the overview ----------------------------------------------------------------------------
@@ -610,6 +714,10 @@
   function updateProducedUnit() {
     const p = $("r-product").value;
     $("r-produced-unit").textContent = p ? "[" + productInfo(p).unit + "]" : "";
+    // a plant says how much of its capacity still stands at the end of the period (re-plans read it)
+    const plant = state.byId.get($("r-unit").value);
+    $("r-in-service-label").hidden = !(plant && plant.kind === "enterprise");
+    $("r-in-service-unit").textContent = p ? "[" + productInfo(p).unit + " a year]" : "";
   }
 
   function addInputRow() {
@@ -648,7 +756,7 @@
       const q = row.querySelector(".in-qty").value;
       if (q !== "") inputs[row.querySelector(".in-product").value] = Number(q);
     }
-    return {
+    const body = {
       unit: $("r-unit").value,
       period: $("r-period").value,
       product: $("r-product").value,
@@ -657,6 +765,8 @@
       labour: Number($("r-labour").value || 0),
       remark: $("r-remark").value,
     };
+    if (!$("r-in-service-label").hidden && $("r-in-service").value !== "") body.in_service = Number($("r-in-service").value);
+    return body;
   }
 
   function showStored(body, what) {
@@ -697,7 +807,7 @@
 
   async function correctInstead(id, body) {
     try {
-      const r = await api("/api/reports/" + id + "/correct", { method: "POST", json: { produced: body.produced, inputs: body.inputs, labour: body.labour, remark: body.remark } });
+      const r = await api("/api/reports/" + id + "/correct", { method: "POST", json: { produced: body.produced, inputs: body.inputs, labour: body.labour, remark: body.remark, in_service: body.in_service } });
       showStored(r.body, "Corrected");
     } catch (e) {
       if (e.status !== 401) alertLine(e.message);
@@ -717,7 +827,7 @@
       renderChart(body);
       renderBehind(body);
       renderTree();
-      await Promise.all([loadDetail(gen), loadCompleteness(gen), loadReports(gen)]);
+      await Promise.all([loadDetail(gen), loadCompleteness(gen), loadReports(gen), loadVersions()]);
     } catch (e) {
       if (e.status !== 401) alertLine("Could not load the figures: " + e.message);
     }
@@ -755,8 +865,10 @@
     $("app-view").hidden = false;
     $("who").hidden = false;
     setupForm();
+    setupReplan();
     renderTree();
     await refresh();
+    await pollReplan();
     clearInterval(state.timer);
     state.timer = setInterval(() => {
       if (document.visibilityState === "visible") refresh();
@@ -775,6 +887,7 @@
     select(state.selected);
   });
   $("make-current").addEventListener("click", setCurrent);
+  $("replan").addEventListener("click", onReplan);
   $("detail-product").addEventListener("change", () => {
     state.detailPage = 0;
     loadDetail(state.gen);
