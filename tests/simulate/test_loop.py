@@ -158,6 +158,24 @@ def test_the_loops_written_and_in_the_report(tmp_path: Path, tiny: Scenario, sol
     assert (tmp_path / "r" / "tables" / "loops_runs.csv").exists()
 
 
+def test_a_replan_that_fails_leaves_the_plan_in_force(
+    tiny: Scenario, solved: PlanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leapplan.plan.replan as replan_module
+    from leapplan.errors import SolverError
+
+    def gives_up(*_: Any, **__: Any) -> PlanResult:
+        raise SolverError("HiGHS gave up")
+
+    monkeypatch.setattr(replan_module, "replan", gives_up)
+    failed = closed_loop_run(tiny, solved, Frictions(), tiny.seed, 0, "audited")
+    kept = closed_loop_run(tiny, solved, Frictions(), tiny.seed, 0, "none")
+    assert failed["replans"] == 0 and failed["failed"] == 1
+    assert failed["failures"] == [{"loop": "audited", "run": 0, "after": "1958", "reason": "HiGHS gave up"}]
+    for name in ("output_real", "food_lowest", "idle"):  # the plan in force carried out as in the 'none' loop
+        np.testing.assert_allclose(failed["metrics"][name], kept["metrics"][name])
+
+
 @pytest.mark.slow
 def test_two_workers_give_the_in_process_table(tiny: Scenario, solved: PlanResult) -> None:
     from dask.distributed import LocalCluster

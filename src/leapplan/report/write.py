@@ -558,7 +558,10 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
             "gap": [f"{100 * v:+.1f} %" for v in rows["gap"].astype(float)],
         }
     )
-    made = ", ".join(f"{k}: {v} ({loops['failed_replans'].get(k, 0)} infeasible)" for k, v in loops["replans"].items())
+    failed = loops["failed_replans"]
+    made = ", ".join(
+        f"{k}: {v} ({failed.get(k, 0)} failed, the plan in force kept)" for k, v in loops["replans"].items()
+    )
     return Section(
         "loops",
         "Closing the loop: re-planning from audited reports",

@@ -281,9 +281,13 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         )
     console.print(t)
     made = ", ".join(
-        f"{k} {v} ({result.failed[k]} infeasible, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
+        f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
     )
     console.print(f"re-plans: {made}; {result.seconds:.1f} s in all on {result.workers} worker(s)")
+    for f in result.failures[:5]:
+        console.print(f"  no re-plan after {f['after']} in run {f['run']} ({f['loop']}): {f['reason']}", markup=False)
+    if len(result.failures) > 5:
+        console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
 
 
 def replay(

@@ -30,7 +30,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from leapplan.errors import SimulationError
+from leapplan.errors import LeapplanError, SimulationError
 from leapplan.scenario.model import Scenario
 from leapplan.simulate.engine import Batch, draw, simulate_batch
 from leapplan.simulate.frictions import Frictions
@@ -196,31 +196,43 @@ def closed_loop_run(
     loop: str,
     solver_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run ``run`` of seed ``seed`` under ``loop``: the METRICS per period, the re-plans made and failed, seconds
-    spent re-planning."""
+    """Run ``run`` of seed ``seed`` under ``loop``: the METRICS per period, the re-plans made, those that failed
+    (infeasible, or the solver gave up: the plan in force then stays, as it would in a planning office) with their
+    reasons, and the seconds spent re-planning."""
     from leapplan.plan.replan import replan
 
     if loop not in LOOPS:
         raise SimulationError(f"unknown loop {loop!r} (one of {', '.join(LOOPS)})")
     seeds = run_seeds(seed, run, run + 1)
-    current, made, failed, seconds = plan, 0, 0, 0.0
+    current, made, seconds = plan, 0, 0.0
+    failures: list[dict[str, Any]] = []
     T = len(s.periods)
     for t in range(T - 1 if loop != "none" else 0):
         m = compile_model(s, current)
         b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
         state = sim_state(s, current, m, b, t, loop)
         began = time.perf_counter()
-        new = replan(s, state, solver_options=solver_options, explain=False)  # the run needs figures, not reasons
+        try:
+            new = replan(s, state, solver_options=solver_options, explain=False)  # the run needs figures, not reasons
+            reason = new.reason if new.status.value == "infeasible" else ""
+        except LeapplanError as exc:  # the planning office could not re-plan: the plan in force stays
+            reason = str(exc)
         seconds += time.perf_counter() - began
-        if new.status.value == "infeasible":
-            failed += 1
-            log.info("run %d, %s loop: the re-plan after %s is infeasible (%s)", run, loop, state.period, new.reason)
+        if reason:
+            failures.append({"loop": loop, "run": run, "after": state.period, "reason": reason[:500]})
+            log.info("run %d, %s loop: no re-plan after %s (%s)", run, loop, state.period, reason)
             continue
         made += 1
         current = splice(current, new, state.past)
     m = compile_model(s, current)
     b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
-    return {"metrics": _metrics(s, m, b), "replans": made, "failed": failed, "seconds": seconds}
+    return {
+        "metrics": _metrics(s, m, b),
+        "replans": made,
+        "failed": len(failures),
+        "failures": failures,
+        "seconds": seconds,
+    }
 
 
 @dataclass(frozen=True)
@@ -237,6 +249,8 @@ class LoopResult:
     """[loop, run, period, *METRICS]: every run's own figures (``below_floor`` 0 or 1), for bands and checks."""
     replans: dict[str, int]
     failed: dict[str, int]
+    failures: list[dict[str, Any]]
+    """Every re-plan that failed: loop, run, the period it came after, the reason."""
     replan_seconds: dict[str, float]
     seconds: float
     workers: int
@@ -253,6 +267,7 @@ class LoopResult:
             "per_run": per_run,
             "replans": self.replans,
             "failed_replans": self.failed,
+            "failures": self.failures,
             "replan_seconds": self.replan_seconds,
             "seconds": self.seconds,
             "workers": self.workers,
@@ -326,6 +341,7 @@ def run_loops(
         per_run=pd.DataFrame(every),
         replans={lp: int(total("replans", lp)) for lp in loops},
         failed={lp: int(total("failed", lp)) for lp in loops},
+        failures=[f for o in out for f in o["failures"]],
         replan_seconds={lp: round(float(total("seconds", lp)), 3) for lp in loops},
         seconds=time.perf_counter() - began,
         workers=workers,
