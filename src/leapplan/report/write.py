@@ -71,13 +71,6 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "dashed lines is the plan's own low-quality output; the gap between a dashed line and its band is what "
         "the frictions cost. Product units per period.",
     ),
-    "loops": (
-        "Re-planning on audited figures, on reported figures, and never",
-        "The same simulated runs carried out three ways: re-planned after every period from the audited state "
-        "(blue), from the units' reports as they stand (orange, dashed: the historical ratchet), and never (grey, "
-        "dotted). Lines are medians over runs, bands the 5\u201395 % range; runs below the floor are the share of "
-        "runs. The loops are equal in the first period by construction.",
-    ),
     "plan_reported_actual": (
         "Plan, reports and reality",
         "Output value as planned, as the units report it and as it really was in the simulation, gross (black, "
@@ -85,6 +78,18 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "a dashed line and the band of its colour is the shortfall against the plan.",
     ),
 }
+
+
+LOOPS_CAPTION: dict[str, tuple[str, str]] = {
+    "loops": (
+        "Re-planning on audited figures, on reported figures, and never",
+        "The same simulated runs carried out three ways: re-planned after every period from the audited state "
+        "(blue), from the units' reports as they stand (orange, dashed: the historical ratchet), and never (grey, "
+        "dotted). Lines are medians over runs, bands the 5\u201395 % range; runs below the floor are the share of "
+        "runs. The loops are equal in the first period by construction.",
+    ),
+}
+"""The chart of the planning loops, drawn when the report is given them (``leapplan run --replan-runs``)."""
 
 
 def _charts(s: Scenario, plan: PlanLike, ensemble: EnsembleLike) -> list[tuple[str, Callable[[], Figure]]]:
@@ -630,7 +635,7 @@ def write_report(
         for name, draw in draws:
             if progress and task is not None:
                 progress.update(task, advance=1, description=name)
-            title, caption = CAPTIONS[name]
+            title, caption = {**CAPTIONS, **LOOPS_CAPTION}[name]
             png, axes = style.render_figure(draw)
             (folder / "charts" / f"{name}.png").write_bytes(png)
             charts[name] = style.Chart(name, title, caption, png, axes)
