@@ -223,3 +223,30 @@ def test_a_new_version_never_overwrites(tmp_path: Path, scenario: Scenario, plan
     )
     assert code == 2
     assert "negative" in capsys.readouterr().err
+
+
+def test_a_past_upgrade_stays_as_it_happened() -> None:
+    # test_upgrades.py's county at 12 yuan per t/yr, over two years: the plan rebuilds furnaces in 1958; a re-plan
+    # after 1958 keeps what the state says was rebuilt then (the plan's figure, or 300 t/yr when only 300 were),
+    # whatever would be best now: a furnace rebuilt last year cannot be un-rebuilt
+    import dataclasses
+
+    from tests.plan.test_upgrades import upgrade_raw
+
+    raw = upgrade_raw(12)
+    raw["horizon"] = 2
+    s = build(raw)
+    plan = solve_plan(s)
+    rebuilt = plan.upgrades.set_index("period")["rebuilt"]
+    assert rebuilt["1958"] > 300
+    none = pd.DataFrame(columns=["report_id", "unit", "period", "product", "produced"])
+    state = read_state(s, plan, none, period="1958")
+    assert state.upgrades is not None
+    assert state.upgrades.to_dict("records") == [
+        {"period": "1958", "path": "c/rectify/county", "rebuilt": pytest.approx(rebuilt["1958"])}
+    ]
+    again = replan(s, state).upgrades.groupby("period")["rebuilt"].sum()
+    assert again["1958"] == pytest.approx(rebuilt["1958"], rel=1e-6)
+    fewer = dataclasses.replace(state, upgrades=state.upgrades.assign(rebuilt=300.0))
+    new = replan(s, fewer).upgrades.groupby("period")["rebuilt"].sum()
+    assert new["1958"] == pytest.approx(300.0, rel=1e-6)

@@ -7,8 +7,8 @@ The state at the end of a period, read from the plan in force and the reports of
   share the audit apportions a plan by): ``plan + Σ (figure − share × plan)``. A figure is the audit's estimate
   (``audit.estimate``: a report failing the capacity or material-balance check enters at that check's bound) or,
   with ``basis='reported'``, the report as it stands. Output no enterprise reports (new plants) stays as planned.
-* **Building in the past periods**: as the plan started it (the reports say nothing of construction), so capacity
-  under construction and the funds it took stand as planned.
+* **Building and rebuilding in the past periods**: as the plan started them (the reports say nothing of
+  construction), so capacity under construction, furnaces rebuilt and the funds they took stand as planned.
 * **Capacity in service**: an enterprise report may carry ``in_service`` [product units per year], the capacity
   standing at the end of the period; what is missing from the enterprise's capacity is out of service in every
   later period (a failed plant reports 0).
@@ -41,6 +41,7 @@ from leapplan.plan.model import PlanModel
 from leapplan.plan.result import PlanResult
 from leapplan.plan.solve import Progress, solve_plan
 from leapplan.plan.terms import Terms
+from leapplan.plan.upgrades import NAME as UPGRADE
 from leapplan.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,15 @@ class PlanState:
     eaten: pd.DataFrame | None = None
     """[period, region, quantity]: grain households ate in the past periods where known [t]; the plan's is at
     least this (so that the reserve left is what eating it left)."""
+    upgrades: pd.DataFrame | None = None
+    """[period, path, rebuilt]: capacity rebuilt in the past periods (path 'region/upgrade/ownership') [old
+    product units per year]; fixed, as building is (None: the plan's, read from nothing)."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
         _fix_output(pm, self)
         _fix_builds(pm, self)
+        _fix_upgrades(pm, self)
         _take_out(pm, self)
         _fix_grain(pm, self)
         _fix_eaten(pm, self)
@@ -119,6 +124,7 @@ def read_state(
         past=past,
         output=_past_output(scenario, plan, figures, past),
         builds=_past_builds(plan, past),
+        upgrades=past_upgrades(plan, past),
         lost=_lost(reports, ent, period),
         figures=figures.reset_index(drop=True),
         flags=flags,
@@ -158,6 +164,17 @@ def _past_builds(plan: PlanResult, past: list[str]) -> pd.DataFrame:
     b = b[b["period"].isin(past)]
     unit = b["region"].astype(str) + SEP + b["technology"].astype(str) + SEP + b["ownership"].astype(str)
     return b.assign(unit=unit).groupby(["period", "unit"], as_index=False)["new_capacity"].sum()
+
+
+def past_upgrades(plan: PlanResult, past: list[str]) -> pd.DataFrame:
+    """[period, path, rebuilt]: the capacity ``plan`` rebuilds in the ``past`` periods [units per year]."""
+    u = plan.upgrades
+    if u is None or not len(u):
+        return pd.DataFrame({"period": [], "path": [], "rebuilt": []})
+    u = u.assign(period=u["period"].astype(str))
+    u = u[u["period"].isin(past)]
+    path = u["region"].astype(str) + SEP + u["upgrade"].astype(str) + SEP + u["ownership"].astype(str)
+    return u.assign(path=path).groupby(["period", "path"], as_index=False)["rebuilt"].sum()
 
 
 def _lost(reports: pd.DataFrame, ent: dict[str, Any], period: str) -> pd.DataFrame:
@@ -228,6 +245,29 @@ def _fix_builds(pm: PlanModel, state: PlanState) -> None:
         k = periods.index(str(period))
         lower[k, j] = upper[k, j] = float(value)
     b.update(lower=xr.DataArray(lower, coords=b.labels.coords), upper=xr.DataArray(upper, coords=b.labels.coords))
+
+
+def _fix_upgrades(pm: PlanModel, state: PlanState) -> None:
+    """Capacity rebuilt in the past periods fixed at the state's (bounds lower = upper; 0 where none): a re-plan
+    cannot undo a furnace rebuilt last year, and the capacity tables of the versions then agree."""
+    if state.upgrades is None or UPGRADE not in pm.model.variables:
+        return
+    up = pm.model.variables[UPGRADE]
+    K = pd.Index(up.labels.coords["path"].values)
+    periods = list(pm.index.periods)
+    lower = np.array(np.broadcast_to(np.asarray(up.lower.values, dtype=float), up.labels.shape))
+    upper = np.array(np.broadcast_to(np.asarray(up.upper.values, dtype=float), up.labels.shape))
+    ks = [periods.index(p) for p in state.past]
+    lower[ks, :] = 0.0
+    upper[ks, :] = 0.0
+    for period, path, value in state.upgrades[["period", "path", "rebuilt"]].itertuples(index=False):
+        j = K.get_indexer([path])[0]
+        if j < 0:
+            raise AuditError(f"the plan rebuilds {path} in {period}, which the scenario cannot rebuild")
+        k = periods.index(str(period))
+        lower[k, j] = upper[k, j] = float(value)
+    coords = up.labels.coords
+    up.update(lower=xr.DataArray(lower, coords=coords), upper=xr.DataArray(upper, coords=coords))
 
 
 def _take_out(pm: PlanModel, state: PlanState) -> None:

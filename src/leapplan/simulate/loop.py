@@ -93,7 +93,7 @@ def splice(old: Any, new: Any, past: list[str]) -> Any:
 
 def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) -> Any:
     """The state a planner reads after period ``t`` of one simulated run (see the module docstring)."""
-    from leapplan.plan.replan import PlanState
+    from leapplan.plan.replan import PlanState, past_upgrades
 
     assert b.cells is not None
     periods = list(m.periods)
@@ -151,6 +151,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         past=past,
         output=output,
         builds=builds,
+        upgrades=past_upgrades(plan, past),
         lost=lost,
         figures=empty.assign(used=[]),
         flags=pd.DataFrame(),
