@@ -175,7 +175,7 @@ def run_ensemble(
     size = batch_size(m, batch)
     chunks = [(a, min(a + size, runs)) for a in range(0, runs, size)]
     results: list[dict[str, np.ndarray] | None] = [None] * len(chunks)
-    with _progress(progress, runs, f"simulating {runs:,} runs of {scenario.name}") as advance:
+    with progress_bar(progress, runs, f"simulating {runs:,} runs of {scenario.name}") as advance:
         if scheduler is None and workers == 1:
             for k, (a, b) in enumerate(chunks):
                 results[k] = run_chunk(m, fr, seed, a, b)
@@ -241,7 +241,7 @@ def _nanquantile(values: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 @contextmanager
-def _progress(show: bool, total: int, label: str) -> Iterator[Any]:
+def progress_bar(show: bool, total: int, label: str) -> Iterator[Any]:
     """A progress bar on stderr counting ``total`` runs; yields ``advance(n)``, n the runs just finished."""
     if not show:
         yield lambda n: None

@@ -291,7 +291,7 @@ def run_loops(
     """``runs`` runs of each loop in ``loops`` on the same draws; one task per (loop, run), on a local Dask
     cluster when ``workers`` > 1 or on the running one at ``scheduler`` ('tcp://host:port'); with ``progress`` a
     bar on stderr counts the runs finished."""
-    from leapplan.simulate.ensemble import _progress
+    from leapplan.simulate.ensemble import progress_bar
 
     if runs < 1 or workers < 1:
         raise SimulationError("runs and workers must be at least 1")
@@ -303,7 +303,7 @@ def run_loops(
     began = time.perf_counter()
     tasks = [(loop, r) for loop in loops for r in range(runs)]
     label = f"{runs} runs × {len(loops)} loops of {s.name}, re-planned each period"
-    with _progress(progress, len(tasks), label) as advance:
+    with progress_bar(progress, len(tasks), label) as advance:
         if workers == 1 and scheduler is None:
             out = []
             for loop, r in tasks:
