@@ -230,44 +230,37 @@ def _fix_output(pm: PlanModel, state: PlanState) -> None:
 
 def _fix_builds(pm: PlanModel, state: PlanState) -> None:
     """New capacity started in the past periods fixed at the state's (bounds lower = upper)."""
-    b = pm.model.variables["b"]
-    V = pd.Index(b.labels.coords["build"].values)
-    periods = list(pm.index.periods)
-    lower = np.array(np.broadcast_to(np.asarray(b.lower.values, dtype=float), b.labels.shape))
-    upper = np.array(np.broadcast_to(np.asarray(b.upper.values, dtype=float), b.labels.shape))
-    ks = [periods.index(p) for p in state.past]
-    lower[ks, :] = 0.0
-    upper[ks, :] = 0.0
-    for period, unit, value in state.builds[["period", "unit", "new_capacity"]].itertuples(index=False):
-        j = V.get_indexer([unit])[0]
-        if j < 0:
-            raise AuditError(f"the plan builds {unit} in {period}, which the scenario cannot build")
-        k = periods.index(str(period))
-        lower[k, j] = upper[k, j] = float(value)
-    b.update(lower=xr.DataArray(lower, coords=b.labels.coords), upper=xr.DataArray(upper, coords=b.labels.coords))
+    _fix_past(pm, "b", "build", state.past, state.builds, "unit", "new_capacity", "builds")
 
 
 def _fix_upgrades(pm: PlanModel, state: PlanState) -> None:
-    """Capacity rebuilt in the past periods fixed at the state's (bounds lower = upper; 0 where none): a re-plan
-    cannot undo a furnace rebuilt last year, and the capacity tables of the versions then agree."""
-    if state.upgrades is None or UPGRADE not in pm.model.variables:
-        return
-    up = pm.model.variables[UPGRADE]
-    K = pd.Index(up.labels.coords["path"].values)
+    """Capacity rebuilt in the past periods fixed at the state's: a re-plan cannot undo a furnace rebuilt last
+    year, and the capacity tables of the versions then agree."""
+    if state.upgrades is not None and UPGRADE in pm.model.variables:
+        _fix_past(pm, UPGRADE, "path", state.past, state.upgrades, "path", "rebuilt", "rebuilds")
+
+
+def _fix_past(
+    pm: PlanModel, name: str, dim: str, past: list[str], frame: pd.DataFrame, key: str, column: str, verb: str
+) -> None:
+    """Variable ``name`` [period, ``dim``] fixed (lower = upper) in the ``past`` periods at ``frame``'s ``column``
+    for its (period, ``key``) rows and at 0 elsewhere there."""
+    v = pm.model.variables[name]
+    index = pd.Index(v.labels.coords[dim].values)
     periods = list(pm.index.periods)
-    lower = np.array(np.broadcast_to(np.asarray(up.lower.values, dtype=float), up.labels.shape))
-    upper = np.array(np.broadcast_to(np.asarray(up.upper.values, dtype=float), up.labels.shape))
-    ks = [periods.index(p) for p in state.past]
+    lower = np.array(np.broadcast_to(np.asarray(v.lower.values, dtype=float), v.labels.shape))
+    upper = np.array(np.broadcast_to(np.asarray(v.upper.values, dtype=float), v.labels.shape))
+    ks = [periods.index(p) for p in past]
     lower[ks, :] = 0.0
     upper[ks, :] = 0.0
-    for period, path, value in state.upgrades[["period", "path", "rebuilt"]].itertuples(index=False):
-        j = K.get_indexer([path])[0]
+    for period, item, value in frame[["period", key, column]].itertuples(index=False):
+        j = index.get_indexer([item])[0]
         if j < 0:
-            raise AuditError(f"the plan rebuilds {path} in {period}, which the scenario cannot rebuild")
+            raise AuditError(f"the plan {verb} {item} in {period}, which the scenario cannot")
         k = periods.index(str(period))
         lower[k, j] = upper[k, j] = float(value)
-    coords = up.labels.coords
-    up.update(lower=xr.DataArray(lower, coords=coords), upper=xr.DataArray(upper, coords=coords))
+    coords = v.labels.coords
+    v.update(lower=xr.DataArray(lower, coords=coords), upper=xr.DataArray(upper, coords=coords))
 
 
 def _take_out(pm: PlanModel, state: PlanState) -> None:
