@@ -176,6 +176,27 @@ def test_a_replan_that_fails_leaves_the_plan_in_force(
         np.testing.assert_allclose(failed["metrics"][name], kept["metrics"][name])
 
 
+def test_food_the_books_cannot_balance_is_left_to_them(
+    tiny: Scenario, solved: PlanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leapplan.plan.replan as replan_module
+    from leapplan.errors import SolverError
+
+    real = replan_module.replan
+    seen: list[bool] = []
+
+    def strict(s: Scenario, state: Any, **kw: Any) -> PlanResult:
+        seen.append(state.eaten is None)
+        if state.eaten is not None:  # as a re-plan whose past food cannot be balanced with its harvest
+            raise SolverError("infeasible")
+        return real(s, state, **kw)
+
+    monkeypatch.setattr(replan_module, "replan", strict)
+    out = closed_loop_run(tiny, solved, Frictions(), tiny.seed, 0, "audited")
+    assert seen == [False, True]
+    assert (out["replans"], out["failed"], out["food_left_to_the_books"]) == (1, 0, 1)
+
+
 @pytest.mark.slow
 def test_two_workers_give_the_in_process_table(tiny: Scenario, solved: PlanResult) -> None:
     from dask.distributed import LocalCluster
