@@ -99,7 +99,9 @@ def run(
     with err.status(f"simulating the plan being carried out ({runs} runs)…"):
         ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)
     loops = None
-    if replan_runs > 0:
+    if replan_runs > 0 and plan_result.status.value == "infeasible":
+        err.print("[yellow]the plan is infeasible: there is nothing to re-plan (--replan-runs skipped)[/yellow]")
+    elif replan_runs > 0:
         from leapplan.simulate.command import write_loops
         from leapplan.simulate.loop import run_loops
 
