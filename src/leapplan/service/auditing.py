@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from leapplan.scenario import Scenario
 from leapplan.service.db import Store
-from leapplan.service.models import MERGED, Flag, Report, ReportVersion
+from leapplan.service.models import Flag, Report, ReportVersion, latest_counted
 from leapplan.service.units import UnitTree
 
 log = logging.getLogger(__name__)
@@ -68,22 +68,7 @@ class AuditContext:
 
     def load(self, session: Session) -> int:
         """Fill from the database (at start); returns the number of reports."""
-        stmt = (
-            select(
-                Report.id,
-                Report.unit,
-                Report.period,
-                Report.product,
-                ReportVersion.produced,
-                ReportVersion.labour,
-                ReportVersion.inputs,
-            )
-            .join(
-                ReportVersion,
-                and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version),
-            )
-            .where(Report.status.not_in(("returned", MERGED)))
-        )
+        stmt = latest_counted(ReportVersion.produced, ReportVersion.labour, ReportVersion.inputs)
         for rid, unit, period, product, produced, labour, inputs in session.execute(stmt):
             self.put(rid, unit, period, product, produced, labour, dict(inputs or {}))
         return len(self.rows)

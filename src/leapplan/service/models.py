@@ -18,10 +18,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
+    select,
     text,
     true,
 )
@@ -238,3 +241,18 @@ TABLES_IN_ORDER: tuple[str, ...] = (
     "settings",
 )
 """Tables in foreign-key order (parents first): backup writes and restore inserts in this order."""
+
+
+NOT_COUNTED = ("returned", MERGED)
+"""Report statuses the audit and a re-plan leave out: returned to their unit, or folded into another report."""
+
+
+def latest_counted(*columns: Any) -> Select[Any]:
+    """select(report id, unit, period, product, *columns) over the latest version of every report still counted
+    (status not in NOT_COUNTED); ``columns`` are ReportVersion's."""
+    latest = and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version)
+    return (
+        select(Report.id, Report.unit, Report.period, Report.product, *columns)
+        .join(ReportVersion, latest)
+        .where(Report.status.not_in(NOT_COUNTED))
+    )

@@ -15,21 +15,18 @@ import time
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from leapplan.errors import LeapplanError
 from leapplan.service.bootstrap import Revision, add_plan_version, tables_of
 from leapplan.service.context import ApiError, Context, iso, now, record
-from leapplan.service.models import MERGED, PlanVersion, Report, ReportVersion
+from leapplan.service.models import PlanVersion, Report, ReportVersion, latest_counted
 from leapplan.service.plan_tables import plan_from_files
 from leapplan.service.planning import from_result
 from leapplan.service.security import Principal, Role
 
 log = logging.getLogger(__name__)
 
-NOT_COUNTED = ("returned", MERGED)
-"""Reports a re-plan leaves out: returned to their unit, or folded into another report."""
 REPORT_COLUMNS = ["report_id", "unit", "period", "product", "produced", "labour", "in_service"]
 """The columns of :func:`reports_frame` before its ``input:<product>`` columns (as ``leapplan audit`` reads)."""
 
@@ -39,21 +36,8 @@ def reports_frame(session: Session) -> pd.DataFrame:
     reports: report_id, unit, period, product, produced, labour [persons], in_service [product units per year, NaN
     when not reported] and one ``input:<product>`` column per input received [the input's unit, NaN when not
     stated]."""
-    stmt = (
-        select(
-            Report.id,
-            Report.unit,
-            Report.period,
-            Report.product,
-            ReportVersion.produced,
-            ReportVersion.labour,
-            ReportVersion.in_service,
-            ReportVersion.inputs,
-        )
-        .join(ReportVersion, and_(ReportVersion.report_id == Report.id, ReportVersion.version == Report.latest_version))
-        .where(Report.status.not_in(NOT_COUNTED))
-        .order_by(Report.id)
-    )
+    columns = (ReportVersion.produced, ReportVersion.labour, ReportVersion.in_service, ReportVersion.inputs)
+    stmt = latest_counted(*columns).order_by(Report.id)
     records = []
     for rid, unit, period, product, produced, labour, in_service, inputs in session.execute(stmt):
         row: dict[str, Any] = {
