@@ -123,7 +123,7 @@ def read_state(
         period=period,
         past=past,
         output=_past_output(scenario, plan, figures, past),
-        builds=_past_builds(plan, past),
+        builds=past_builds(plan, past),
         upgrades=past_upgrades(plan, past),
         lost=_lost(reports, ent, period),
         figures=figures.reset_index(drop=True),
@@ -156,7 +156,9 @@ def _past_output(scenario: Scenario, plan: PlanResult, figures: pd.DataFrame, pa
     return out.drop(columns="departure").sort_values(GROUP, ignore_index=True)
 
 
-def _past_builds(plan: PlanResult, past: list[str]) -> pd.DataFrame:
+def past_builds(plan: PlanResult, past: list[str]) -> pd.DataFrame:
+    """[period, unit, new_capacity]: the capacity ``plan`` starts in the ``past`` periods (unit
+    'region/technology/ownership') [units per year]."""
     b = plan.builds
     if not len(b):
         return pd.DataFrame({"period": [], "unit": [], "new_capacity": []})

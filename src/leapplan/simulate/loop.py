@@ -93,7 +93,7 @@ def splice(old: Any, new: Any, past: list[str]) -> Any:
 
 def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) -> Any:
     """The state a planner reads after period ``t`` of one simulated run (see the module docstring)."""
-    from leapplan.plan.replan import PlanState, past_upgrades
+    from leapplan.plan.replan import PlanState, past_builds, past_upgrades
 
     assert b.cells is not None
     periods = list(m.periods)
@@ -125,14 +125,6 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         }
     )
     output["planned"] = output["quantity"]
-    builds = plan.builds
-    if len(builds):
-        builds = builds.assign(period=builds["period"].astype(str))
-        builds = builds[builds["period"].isin(past)]
-        unit = builds["region"].astype(str) + "/" + builds["technology"].astype(str) + "/" + builds["ownership"]
-        builds = builds.assign(unit=unit).groupby(["period", "unit"], as_index=False)["new_capacity"].sum()
-    else:
-        builds = pd.DataFrame({"period": [], "unit": [], "new_capacity": []})
     cut = short > 1e-6 * np.maximum(m.capacity[t], 1.0)
     lost = pd.DataFrame({"unit": [f"{r}/{k}/any" for r, k in zip(regions[cut], techs[cut], strict=True)]})
     lost["enterprise"] = ""
@@ -150,7 +142,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         period=periods[t],
         past=past,
         output=output,
-        builds=builds,
+        builds=past_builds(plan, past),
         upgrades=past_upgrades(plan, past),
         lost=lost,
         figures=empty.assign(used=[]),
