@@ -7,6 +7,7 @@ plan runs the works (less gross output: 2,000 t of iron for 4,000 t of coal rath
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from leapplan.audit.estimate import audited_figures
 from leapplan.cli import app
+from leapplan.errors import AuditError
 from leapplan.plan import PlanResult, save_plan, solve_plan
 from leapplan.plan.replan import read_state, replan
 from leapplan.plan.revision import what_changed
@@ -126,6 +128,19 @@ def test_a_failed_plant_shifts_its_output_to_the_next_cheapest_unit(scenario: Sc
     assert changes["furnace"] == pytest.approx((0, 2000), abs=1e-3)
     assert changes["works"] == pytest.approx((2000, 0), abs=1e-3)
     assert any("a_works has 2,000 a year of capacity out of service" in w for w in account["words"])
+
+
+def test_capacity_out_of_service_in_a_given_period(scenario: Scenario, plan: PlanResult) -> None:
+    # a quarter of the works (500 t/yr) expected out in 1959 only (a row with its period, as the simulation's
+    # loop writes): 1,500 t from the works at 2 t of coal, 500 t from the furnace at 3 t → 4,500 t of coal
+    lost = pd.DataFrame([{"unit": "a/works/county", "enterprise": "", "lost": 500.0, "period": "1959"}])
+    state = dataclasses.replace(read_state(scenario, plan, reports()), lost=lost)
+    after = made(replan(scenario, state), "1959")
+    assert after["works"] == pytest.approx(1500, rel=1e-6)
+    assert after["furnace"] == pytest.approx(500, rel=1e-6)
+    assert after["mine"] == pytest.approx(4500, rel=1e-6)
+    with pytest.raises(AuditError, match="has happened"):
+        replan(scenario, dataclasses.replace(state, lost=lost.assign(period="1958")))
 
 
 def test_a_failed_audit_enters_at_the_audit_bound(scenario: Scenario, plan: PlanResult) -> None:

@@ -18,7 +18,7 @@ from leapplan.plan import PlanResult, save_plan, solve_plan
 from leapplan.scenario import Scenario, load
 from leapplan.simulate.engine import simulate_batch
 from leapplan.simulate.frictions import Frictions
-from leapplan.simulate.loop import closed_loop_run, run_draws, run_loops, sim_state, splice
+from leapplan.simulate.loop import closed_loop_run, expected_short, run_draws, run_loops, sim_state, splice
 from leapplan.simulate.model import compile_model
 from leapplan.simulate.once import run_seeds
 
@@ -213,3 +213,44 @@ def test_two_workers_give_the_in_process_table(tiny: Scenario, solved: PlanResul
 def test_an_unreachable_scheduler_is_named(tiny: Scenario, solved: PlanResult) -> None:
     with pytest.raises(SimulationError, match="cannot reach the dask scheduler at tcp://127.0.0.1:9"):
         run_loops(tiny, solved, 1, loops=("none",), scheduler="tcp://127.0.0.1:9")
+
+
+def _mine_from_1958(make_plan: Any) -> Any:
+    """The tiny plan with the new south mine started (and planned in service) in 1958 rather than 1959."""
+    plan = make_plan()
+    cap = plan.capacity
+    mine = (cap["region"] == "south") & (cap["technology"] == "coal_modern")
+    new = float(cap.loc[mine & (cap["period"] == "1959"), "new_capacity"].iloc[0])
+    cap.loc[mine & (cap["period"] == "1958"), ["capacity", "new_capacity"]] = [
+        float(cap.loc[mine & (cap["period"] == "1959"), "capacity"].iloc[0]),
+        new,
+    ]
+    cap.loc[mine & (cap["period"] == "1959"), "new_capacity"] = 0.0
+    plan.builds, plan.upgrades = pd.DataFrame(), None  # what the state reads of the plan's building: nothing here
+    return plan, new
+
+
+def test_the_audited_state_expects_late_building_and_learning(tiny: Scenario, make_plan: Any) -> None:
+    plan, new = _mine_from_1958(make_plan)
+    m = compile_model(tiny, plan)
+    rids = [r.id for r in tiny.regions]
+    c = [f"{rids[r]}/{k}" for r, k in zip(m.cell_region, m.cell_tech, strict=True)].index("south/coal_modern")
+    d = run_draws(tiny, m, run_seeds(tiny.seed, 0, 1))
+    st = m.settings
+    rs, lt = st["ramp_start"], m.learning_time[1, c]
+    assert 0 < rs < 1 and m.dt == 1.0 and st["build_delay"] > 0
+    # on time (lag floor(0 × …) = 0): in service in 1958, a year of learning by 1959: short N (1 − rs) e^(−1/lt)
+    d["delay"][0, 0, c] = 0.0
+    short = expected_short(m, Frictions(), d, 0)
+    assert short[0].max() == 0.0
+    assert short[1, c] == pytest.approx(new * (1 - rs) * np.exp(-1.0 / lt))
+    # late (lag ≥ 1 year): expected in 1959 with no learning yet, short N (1 − rs); without learning, none short
+    d["delay"][0, 0, c] = 10.0 / st["build_delay"]
+    assert expected_short(m, Frictions(), d, 0)[1, c] == pytest.approx(new * (1 - rs))
+    assert expected_short(m, Frictions().without("learning"), d, 0)[1, c] == 0.0
+    # what the state makes of it: out of service in 1959 only, in the audited state and not the reported one
+    _, b = _run(tiny, plan)
+    audited = sim_state(tiny, plan, m, b, 0, "audited", expected_short(m, Frictions(), d, 0)).lost
+    assert audited[["unit", "period"]].values.tolist() == [["south/coal_modern/any", "1959"]]
+    assert audited["lost"].iloc[0] == pytest.approx(new * (1 - rs))
+    assert sim_state(tiny, plan, m, b, 0, "reported").lost.empty

@@ -11,7 +11,7 @@ from leapplan.plan import solve_plan
 from leapplan.simulate import Frictions, compile_model
 from leapplan.simulate.engine import draw, simulate_batch
 from leapplan.simulate.once import run_seeds
-from leapplan.simulate.rebuilding import Rebuilt, carried_out
+from leapplan.simulate.rebuilding import Rebuilt, carried_out, lag
 
 REBUILT = 15000 / 21
 """Furnace capacity the plan rebuilds as small modern capacity in 1958 [t per year]."""
@@ -55,7 +55,8 @@ def test_delay_scales_with_the_upgrade_time() -> None:
     settings = {"ramp_start": 0.6, "build_delay": 0.5}
     draws = np.zeros((2, 6, 1))
     draws[0, 0, 0], draws[1, 0, 0] = 0.5, 1.2  # lags floor(0.5) = 0 and floor(1.2) = 1 quarter
-    out = carried_out(r, settings, np.ones((6, 1)), 0.25, draws, learning=False)
+    assert lag(r, settings, 0.25, draws)[:, 0, 0].tolist() == [0, 1]
+    out = carried_out(r, settings, np.ones((6, 1)), 0.25, lag(r, settings, 0.25, draws), learning=False)
     # the plan has 4 in service from quarter 2; run 0 on time, run 1 one quarter late
     assert out[0, :, 0].tolist() == [0, 0, 0, 0, 0, 0]
     assert out[1, :, 0].tolist() == [0, 0, -4, 0, 0, 0]

@@ -64,7 +64,8 @@ class PlanState:
     builds: pd.DataFrame
     """[period, unit, new_capacity]: new capacity started in the past periods [product units per year]."""
     lost: pd.DataFrame
-    """[unit, enterprise, lost]: capacity out of service from the next period on [product units per year]."""
+    """[unit, enterprise, lost]: capacity out of service from the next period on [product units per year]; with a
+    column ``period``, each row only in that period (``lost_for`` then does not apply)."""
     figures: pd.DataFrame
     """The enterprise reports of the past periods: report_id, unit, period, product, reported, audited, basis, used."""
     flags: pd.DataFrame
@@ -273,11 +274,11 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
     u = pm.index.units
     group = (u["region"] + SEP + u["technology"]).to_numpy()
     parts = state.lost["unit"].astype(str).str.split(SEP)
-    lost = state.lost.assign(group=parts.str[0] + SEP + parts.str[1]).groupby("group")["lost"].sum()
-    missing = set(lost.index) - set(group)
+    names = set(parts.str[0] + SEP + parts.str[1])
+    missing = names - set(group)
     if missing:
         raise AuditError(f"capacity out of service at {', '.join(sorted(missing))}, which the plan does not have")
-    G = pd.Index(lost.index, name="in_service")
+    G = pd.Index(sorted(names), name="in_service")
     at = G.get_indexer(group)
     periods = list(pm.index.periods)
     nP, nU, nG = len(periods), len(u), len(G)
@@ -285,21 +286,38 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
     p, k = rows // nU, at[rows % nU]
     terms = Terms([pm.index.periods, G])
     terms.add(np.where(k >= 0, p * nG + k, -1), labels, coeffs)
-    first = periods.index(state.period) + 1
-    last = nP if state.lost_for is None else min(nP, first + state.lost_for)
-    during = (np.arange(nP) >= first) & (np.arange(nP) < last)
     base = pd.Series(u["base"].to_numpy(), index=group).groupby(level=0).sum().reindex(G).to_numpy()
-    rhs = (base[None, :] - np.where(during[:, None], lost.to_numpy()[None, :], 0.0)) * pm.index.dt
+    rhs = (base[None, :] - _lost_by_period(state, G, periods)) * pm.index.dt
     product = pd.Series(u["product"].to_numpy(), index=group).groupby(level=0).first().reindex(G).to_numpy()
     scale = pm.index.products["scale"].reindex(product).to_numpy()
     pm.rows.add(
         pm.model,
         terms,
         "<=",
-        terms.dataarray(np.maximum(rhs, 0.0)),
+        terms.dataarray(rhs),
         name="in_service",
         scaling=terms.dataarray(np.tile(1.0 / scale, (nP, 1))),
     )
+
+
+def _lost_by_period(state: PlanState, G: pd.Index, periods: list[str]) -> np.ndarray:
+    """(periods, G) capacity out of service per period and (region, technology) [product units per year]: rows
+    with a period in that period, the others in the ``lost_for`` periods after the state's."""
+    parts = state.lost["unit"].astype(str).str.split(SEP)
+    at = G.get_indexer(parts.str[0] + SEP + parts.str[1])
+    out = np.zeros((len(periods), len(G)))
+    first = periods.index(state.period) + 1
+    if "period" in state.lost.columns:
+        when = pd.Index(periods).get_indexer(state.lost["period"].astype(str))
+        if (when < first).any():
+            raise AuditError("capacity out of service in a period that has happened")
+        np.add.at(out, (when, at), state.lost["lost"].to_numpy(dtype=float))
+        return out
+    last = len(periods) if state.lost_for is None else min(len(periods), first + state.lost_for)
+    lost = np.zeros(len(G))
+    np.add.at(lost, at, state.lost["lost"].to_numpy(dtype=float))
+    out[first:last] = lost
+    return out
 
 
 def _fix_grain(pm: PlanModel, state: PlanState) -> None:

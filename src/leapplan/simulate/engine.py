@@ -23,9 +23,10 @@ import numpy as np
 
 from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.harvest import draw_share, labour_ratio, period_persistence, persistent, weather
-from leapplan.simulate.mechanisms import ratchet_factor
+from leapplan.simulate.mechanisms import ramp, ratchet_factor
 from leapplan.simulate.model import Model
 from leapplan.simulate.rebuilding import carried_out as rebuilt_change
+from leapplan.simulate.rebuilding import lag as rebuild_lag
 
 RATION_ITERATIONS = 16
 """Fixed number of rationing iterations (fixed, so results do not depend on the batch)."""
@@ -306,35 +307,44 @@ def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.nd
     """(n, T, C) capacity in service after build delays, learning and transport breakdowns [units per year]."""
     n = d["delay"].shape[0]
     T, C, _, _ = m.shape
-    st = m.settings
-    dt = m.dt
     old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
     cap = np.broadcast_to(old, (n, T, C)).copy()
-    if frictions.build_delays:
-        lag = np.floor(d["delay"] * (st["build_delay"] * m.build_time / dt) + 1e-9)
-    else:
-        lag = np.zeros((n, T, C))
+    lag = build_lag(m, frictions, d)
+    cap += arrived(m, m.new_capacity, lag, frictions.learning)
+    if m.rebuilt is not None:
+        delay = d["delay"] if frictions.build_delays else None
+        lag_r = rebuild_lag(m.rebuilt, m.settings, m.dt, delay)
+        cap += rebuilt_change(m.rebuilt, m.settings, m.learning_time, m.dt, lag_r, frictions.learning)
+    cap = np.minimum(cap, m.capacity)
+    if frictions.transport_breakdowns and m.transport.any():
+        lost = np.clip(m.settings["transport_breakdown"] * 2 * d["transport"], 0, 1)
+        cap[:, :, m.transport] *= (1 - lost)[:, :, None]
+    return cap
+
+
+def build_lag(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, T, C) periods that new capacity started in each period comes late (0 without build delays) [-]."""
+    if not frictions.build_delays:
+        return np.zeros(d["delay"].shape)
+    return np.floor(d["delay"] * (m.settings["build_delay"] * m.build_time / m.dt) + 1e-9)
+
+
+def arrived(m: Model, new: np.ndarray, lag: np.ndarray, learning: bool) -> np.ndarray:
+    """(n, T, C) capacity of the building ``new`` (T, C) [units per year] in service in each period, in service
+    ``lag`` (n, T, C) periods after it was started and, with ``learning``, ramping up as technicians learn it
+    [units per year]."""
+    n = lag.shape[0]
+    T, C = new.shape
+    out = np.zeros((n, T, C))
     for s in range(T):
-        new = m.new_capacity[s]
-        if not new.any():
+        if not new[s].any():
             continue
         arrive = s + lag[:, s]
         for t in range(s, T):
             age = t - arrive
-            on = age >= 0
-            if frictions.learning:
-                eff = 1 - (1 - st["ramp_start"]) * np.exp(-np.maximum(age, 0) * dt / m.learning_time[t])
-            else:
-                eff = 1.0
-            cap[:, t] += new * on * eff
-    if m.rebuilt is not None:
-        delay = d["delay"] if frictions.build_delays else None
-        cap += rebuilt_change(m.rebuilt, st, m.learning_time, dt, delay, frictions.learning)
-    cap = np.minimum(cap, m.capacity)
-    if frictions.transport_breakdowns and m.transport.any():
-        lost = np.clip(st["transport_breakdown"] * 2 * d["transport"], 0, 1)
-        cap[:, :, m.transport] *= (1 - lost)[:, :, None]
-    return cap
+            eff = ramp(np.maximum(age, 0), m.dt, m.settings["ramp_start"], m.learning_time[t]) if learning else 1.0
+            out[:, t] += new[s] * (age >= 0) * eff
+    return out
 
 
 def _harvest(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -> np.ndarray:

@@ -4,8 +4,9 @@ Three loops, run on the same draws so that they differ only in how the plan is r
 
 * ``audited``: after each period (but the last) the run is re-planned from the audited state: past output at the
   audit's figure (a cell that uses inputs is held to what its inputs allow, which is what it made; a cell without
-  inputs to its capacity in service), the harvest and what people ate as they were, and the capacity short of the
-  plan's out of service for the next period;
+  inputs to its capacity in service), the harvest and what people ate as they were, and the capacity the run's
+  building has not delivered as the planner expects it in the periods ahead (``expected_short``: late building
+  next period, new plants as far as their learning will have come; a transport breakdown is not carried on);
 * ``reported``: re-planned from the reports as they stand (the historical ratchet): output and harvests as
   reported, people fed as planned, capacity as planned;
 * ``none``: never re-planned.
@@ -32,10 +33,11 @@ import pandas as pd
 
 from leapplan.errors import LeapplanError, SimulationError
 from leapplan.scenario.model import Scenario
-from leapplan.simulate.engine import Batch, draw, simulate_batch
+from leapplan.simulate.engine import Batch, arrived, build_lag, draw, rebuilt_change, simulate_batch
 from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.model import Model, compile_model
 from leapplan.simulate.once import run_seeds
+from leapplan.simulate.rebuilding import lag as rebuild_lag
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,35 @@ def splice(old: Any, new: Any, past: list[str]) -> Any:
     return dataclasses.replace(new, **changes)
 
 
-def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) -> Any:
-    """The state a planner reads after period ``t`` of one simulated run (see the module docstring)."""
+def expected_short(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: int) -> np.ndarray:
+    """(T, C) capacity a planner reading run 0 of draws ``d`` after period ``t`` expects to be short of the plan's
+    in each later period [units per year] (0 up to ``t``), as the engine computes capacity in service: building
+    and rebuilding started up to ``t`` and not yet in service is expected the next period (it is late; by how much
+    more is not known), what has come ramps up as the learning friction has it, and building the plan starts later
+    comes as planned. Transport breakdowns are a period's chance and are not carried on."""
+    T = len(m.periods)
+    start = np.arange(T)[:, None]
+    past = start <= t
+    lag = build_lag(m, frictions, {"delay": d["delay"][:1]})[0]
+    lag = np.where(past, np.where(start + lag > t, t + 1 - start, lag), 0.0)[None]
+    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
+    cap = old + arrived(m, m.new_capacity * past, lag, frictions.learning)[0]
+    cap += arrived(m, m.new_capacity * ~past, np.zeros_like(lag), False)[0]
+    if m.rebuilt is not None:
+        r = dataclasses.replace(m.rebuilt, started=m.rebuilt.started * past)
+        late = rebuild_lag(r, m.settings, m.dt, d["delay"][:1] if frictions.build_delays else None)[0]
+        planned = start + r.periods[None, :]
+        lag_r = np.where(past & (planned + late > t), np.maximum(t + 1 - planned, 0), late)[None]
+        cap += rebuilt_change(r, m.settings, m.learning_time, m.dt, lag_r, frictions.learning)[0]
+    short = m.capacity - np.minimum(cap, m.capacity)
+    short[: t + 1] = 0.0
+    return short
+
+
+def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, short: np.ndarray | None = None) -> Any:
+    """The state a planner reads after period ``t`` of one simulated run (see the module docstring); ``short``
+    (T, C): the capacity the audited state expects short of the plan in each later period (``expected_short``;
+    None: none) [units per year]."""
     from leapplan.plan.replan import PlanState, past_builds, past_upgrades
 
     assert b.cells is not None
@@ -109,12 +138,11 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         figure = np.minimum(reported, bound)
         grain = b.grain[0, : t + 1]
         eaten = b.eaten[0, : t + 1]
-        short = np.clip(m.capacity[t] - b.cells["capacity"][0, t], 0.0, None)
     else:
         figure = reported
         grain = b.grain_reported[0, : t + 1]
         eaten = m.food_plan[: t + 1]
-        short = np.zeros(len(techs))
+        short = None
     output = pd.DataFrame(
         {
             "period": np.repeat(past, len(techs)),
@@ -125,10 +153,12 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         }
     )
     output["planned"] = output["quantity"]
-    cut = short > 1e-6 * np.maximum(m.capacity[t], 1.0)
+    short = np.zeros((len(periods), len(techs))) if short is None else short
+    when, cut = np.nonzero(short > 1e-6 * np.maximum(m.capacity, 1.0))
     lost = pd.DataFrame({"unit": [f"{r}/{k}/any" for r, k in zip(regions[cut], techs[cut], strict=True)]})
     lost["enterprise"] = ""
-    lost["lost"] = short[cut]
+    lost["lost"] = short[when, cut]
+    lost["period"] = np.array(periods, dtype=object)[when]
     grain_frame = pd.DataFrame(
         {
             "period": np.repeat(past, len(m.regions)),
@@ -149,7 +179,6 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str) ->
         flags=pd.DataFrame(),
         basis="audited" if basis == "audited" else "reported",
         grain=grain_frame,
-        lost_for=1,
         eaten=eaten_frame,
     )
 
@@ -202,8 +231,10 @@ def closed_loop_run(
     T = len(s.periods)
     for t in range(T - 1 if loop != "none" else 0):
         m = compile_model(s, current)
-        b = simulate_batch(m, frictions, run_draws(s, m, seeds), detail=True)
-        state = sim_state(s, current, m, b, t, loop)
+        d = run_draws(s, m, seeds)
+        b = simulate_batch(m, frictions, d, detail=True)
+        short = expected_short(m, frictions, d, t) if loop == "audited" else None
+        state = sim_state(s, current, m, b, t, loop, short)
         began = time.perf_counter()
         new, reason = _replan(s, state, solver_options)
         if reason and state.eaten is not None:

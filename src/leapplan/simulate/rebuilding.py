@@ -63,22 +63,29 @@ def from_plan(s: Scenario, plan: Any, periods: list[str], cells: list[tuple[str,
     return Rebuilt(started, np.ceil(time / dt - 1e-9).astype(np.int64), time, kept)
 
 
+def lag(r: Rebuilt, settings: dict[str, float], dt: float, delay: np.ndarray | None) -> np.ndarray:
+    """(n, T, C) periods that rebuilding started in each period comes late [-]. ``delay`` (n, T, C): the runs'
+    standard exponential draws, or None without build delays (then n = 1 and no lag)."""
+    if delay is None:
+        return np.zeros((1, *r.started.shape))
+    return np.floor(delay * (settings["build_delay"] * r.time / dt) + 1e-9)
+
+
 def carried_out(
     r: Rebuilt,
     settings: dict[str, float],
     learning_time: np.ndarray,
     dt: float,
-    delay: np.ndarray | None,
+    lag: np.ndarray,
     learning: bool,
 ) -> np.ndarray:
     """(n, T, C) capacity in service the rebuilding changes, carried out less the plan's own figure (the plan's
-    capacity table has the rebuilt capacity on time and at full output) [units per year]. ``delay`` (n, T, C): the
-    runs' standard exponential draws, or None without build delays."""
+    capacity table has the rebuilt capacity on time and at full output) [units per year]. ``lag`` (n, T, C):
+    periods each period's rebuilding comes late (``lag``)."""
     T, C = r.started.shape
-    n = 1 if delay is None else delay.shape[0]
+    n = lag.shape[0]
     out = np.zeros((n, T, C))
     ramp0 = settings["ramp_start"] + r.kept * (1 - settings["ramp_start"])
-    lag = np.zeros((n, T, C)) if delay is None else np.floor(delay * (settings["build_delay"] * r.time / dt) + 1e-9)
     for s in range(T):
         new = r.started[s]
         if not new.any():
