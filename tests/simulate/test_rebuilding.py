@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from tests.plan.scenarios import build
 from tests.plan.test_upgrades import upgrade_raw
 
+from leapplan.errors import SimulationError
 from leapplan.plan import solve_plan
 from leapplan.simulate import Frictions, compile_model
 from leapplan.simulate.engine import draw, simulate_batch
@@ -60,3 +63,14 @@ def test_delay_scales_with_the_upgrade_time() -> None:
     # the plan has 4 in service from quarter 2; run 0 on time, run 1 one quarter late
     assert out[0, :, 0].tolist() == [0, 0, 0, 0, 0, 0]
     assert out[1, :, 0].tolist() == [0, 0, -4, 0, 0, 0]
+
+
+def test_a_plan_whose_upgrades_its_capacity_table_lacks_is_refused(upgraded) -> None:  # type: ignore[no-untyped-def]
+    # the capacity table with half the rebuilt small modern capacity (REBUILT/2 of REBUILT = 714.286 t/yr from
+    # 1958): carried out, the cell would have REBUILT/2 − REBUILT of capacity, so the plan is refused
+    s, plan = upgraded
+    cap = plan.capacity.copy()
+    cap.loc[cap["technology"] == "modern", "capacity"] = REBUILT / 2
+    with pytest.raises(SimulationError, match=r"rebuild 714\.286 a year of modern at c .* has 357\.143"):
+        compile_model(s, dataclasses.replace(plan, capacity=cap))
+    compile_model(s, plan)  # the plan as solved agrees with itself

@@ -172,6 +172,8 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         mode = "plan"
         cells, planned, capacity, new_cap, farm, learn_fast = _plan_tables(s, plan, base_cap, foods, base_farm)
         rebuilt = rebuilding.from_plan(s, plan, list(periods), cells, dt)
+        if rebuilt is not None:
+            rebuilding.check(rebuilt, capacity, list(periods), cells)
         harvest = np.stack([grain_of(farm[t]) for t in range(T)]) * dt
         harvest = _plan_grain(plan, periods, foods, harvest)
         planned_grain = harvest

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leapplan.errors import SimulationError
 from leapplan.scenario.model import Scenario
 
 
@@ -61,6 +62,29 @@ def from_plan(s: Scenario, plan: Any, periods: list[str], cells: list[tuple[str,
     if not started.any():
         return None
     return Rebuilt(started, np.ceil(time / dt - 1e-9).astype(np.int64), time, kept)
+
+
+def check(r: Rebuilt, capacity: np.ndarray, periods: list[str], cells: list[tuple[str, str]]) -> None:
+    """Raise SimulationError where the plan's capacity table (T, C) [units per year] has less capacity in service
+    than its upgrades rebuild into a cell by then (the two tables of one plan disagree: carried out, the cell
+    would have negative capacity)."""
+    T = len(periods)
+    due = np.zeros_like(capacity)
+    for s in range(T):
+        for c in np.flatnonzero(r.started[s]):
+            first = s + int(r.periods[c])
+            if first < T:
+                due[first:, c] += r.started[s, c]
+    short = due - capacity
+    bad = np.argwhere(short > 1e-6 * np.maximum(due, 1.0))
+    if len(bad):
+        t, c = bad[0]
+        region, tech = cells[c]
+        raise SimulationError(
+            f"the plan's upgrades rebuild {due[t, c]:,.6g} a year of {tech} at {region} in service by {periods[t]}, "
+            f"but its capacity table has {capacity[t, c]:,.6g}: the two tables disagree (a plan spliced from "
+            "versions that differ in their upgrades?)"
+        )
 
 
 def lag(r: Rebuilt, settings: dict[str, float], dt: float, delay: np.ndarray | None) -> np.ndarray:
