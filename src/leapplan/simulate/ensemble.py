@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from leapplan.dask_client import dask_client
 from leapplan.errors import SimulationError
 from leapplan.scenario.model import Scenario
 from leapplan.simulate.engine import batch_size, draw, simulate_batch
@@ -294,42 +295,17 @@ def _on_dask(
     advance: Any,
 ) -> int:
     """Run the chunks on dask.distributed; return the number of workers used."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
-    cluster = None
-    try:
-        if scheduler is not None:
-            try:
-                client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise SimulationError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
-        else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
-        try:
-            n_workers = len(client.scheduler_info().get("workers", {}))
-            if n_workers == 0:
-                client.wait_for_workers(1, timeout=30)
-                n_workers = len(client.scheduler_info().get("workers", {}))
-            client.run(tune_malloc)
-            model = client.scatter(m, broadcast=True)
-            futures = {
-                client.submit(run_chunk, model, fr, seed, a, b, pure=False, key=f"leapplan-sim-{seed}-{a}-{id(m)}"): k
-                for k, (a, b) in enumerate(chunks)
-            }
-            for future in as_completed(futures):
-                k = futures[future]
-                results[k] = future.result()
-                advance(chunks[k][1] - chunks[k][0])
-            return n_workers
-        finally:
-            client.close()
-    finally:
-        if cluster is not None:
-            cluster.close()
+    with dask_client(workers, scheduler, SimulationError) as (client, n_workers):
+        client.run(tune_malloc)
+        model = client.scatter(m, broadcast=True)
+        futures = {
+            client.submit(run_chunk, model, fr, seed, a, b, pure=False, key=f"leapplan-sim-{seed}-{a}-{id(m)}"): k
+            for k, (a, b) in enumerate(chunks)
+        }
+        for future in as_completed(futures):
+            k = futures[future]
+            results[k] = future.result()
+            advance(chunks[k][1] - chunks[k][0])
+        return n_workers

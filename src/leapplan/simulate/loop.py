@@ -31,6 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from leapplan.dask_client import dask_client
 from leapplan.errors import LeapplanError, SimulationError
 from leapplan.scenario.model import Scenario
 from leapplan.simulate.engine import Batch, arrived, build_lag, draw, rebuilt_change, simulate_batch
@@ -404,23 +405,8 @@ def _on_dask(
 ) -> tuple[list[dict[str, Any]], int]:
     """The (loop, run) tasks on a local Dask cluster of ``workers`` processes, or on the cluster at
     ``scheduler``: results in task order and the number of workers; ``advance(1)`` as each finishes."""
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise SimulationError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
-        with client:
-            n = len(client.scheduler_info().get("workers", {}))
-            return _gather(client, s, plan, fr, seed, tasks, solver_options, advance), n
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        return _gather(client, s, plan, fr, seed, tasks, solver_options, advance), workers
+    with dask_client(workers, scheduler, SimulationError) as (client, n):
+        return _gather(client, s, plan, fr, seed, tasks, solver_options, advance), n
 
 
 def _gather(
