@@ -119,3 +119,34 @@ def test_infeasible_linking_row_is_found_in_phase_1() -> None:
     r = solve_split(lp, LocalPricer(lp.blocks))
     assert r.status == "infeasible"
     assert r.bound == pytest.approx(3.0, abs=1e-7)
+
+
+@pytest.mark.slow
+def test_blocks_on_two_dask_workers_give_the_in_process_answer() -> None:
+    # the same LP priced by actors on a LocalCluster of 2 processes: the same iterates, so the same optimum
+    from leapplan.plan.dask_blocks import DaskPricer
+
+    problem = _random_block_lp(0)
+    lp = _split(*problem)
+    here = solve_split(lp, LocalPricer(lp.blocks), gap=1e-6)
+    with DaskPricer(lp.blocks, workers=2) as pricer:
+        assert len(pricer.workers) == 2
+        there = solve_split(lp, pricer, gap=1e-6)
+    assert there.status == "optimal"
+    assert there.objective == pytest.approx(here.objective, abs=1e-9 * max(1.0, abs(here.objective)))
+    assert there.iterations == here.iterations
+    assert there.x == pytest.approx(here.x, abs=1e-9)
+    A, lo, hi, c, lb, ub, _ = problem
+    assert max_violation(A, lo, hi, lb, ub, there.x) <= 1e-6
+
+
+def test_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leapplan.errors import DecomposeError
+    from leapplan.plan import dask_blocks
+    from leapplan.plan.dask_blocks import DaskPricer
+
+    monkeypatch.setattr(dask_blocks, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9: do not wait 10 s
+
+    lp = _split(*_random_block_lp(0))
+    with pytest.raises(DecomposeError, match="cannot reach the dask scheduler"):
+        DaskPricer(lp.blocks, scheduler="tcp://127.0.0.1:9")
