@@ -50,6 +50,8 @@ def test_hand_block_lp() -> None:
     assert r.bound == pytest.approx(-21.0, abs=1e-7)
     assert r.x == pytest.approx([1.0, 3.0, 0.0, 3.0], abs=1e-7)
     assert r.link_duals == pytest.approx([-1.0], abs=1e-7)
+    # block 1's row a + b ≤ 4 is worth b's 2 per unit, block 2's c + d ≤ 3 is worth d's 4 less the resource's 1
+    assert r.row_duals == pytest.approx([-2.0, -3.0, -1.0], abs=1e-7)
 
 
 def _random_block_lp(seed: int, blocks: int = 3, per: int = 12, rows: int = 8, links: int = 4):  # type: ignore[no-untyped-def]
@@ -92,6 +94,16 @@ def test_random_block_lps_match_direct_highs(seed: int) -> None:
     assert r.bound <= want + 1e-7 * max(1.0, abs(want))
     assert float(c @ r.x) == pytest.approx(r.objective, abs=1e-7 * max(1.0, abs(want)))
     assert max_violation(A, lo, hi, lb, ub, r.x) <= 1e-6
+    # the prices of every row form a dual solution: its dual objective (each price and reduced cost at the side
+    # it binds) equals the optimum within the gap
+    y = r.row_duals
+    d = c - A.T @ y
+    side = np.where(y > 0, lo, hi)
+    at = np.where(d > 0, lb, ub)
+    dual_objective = float(
+        np.sum(np.where(np.abs(y) > 1e-9, y * side, 0.0)) + np.sum(np.where(np.abs(d) > 1e-9, d * at, 0.0))
+    )
+    assert dual_objective == pytest.approx(want, abs=1e-5 * max(1.0, abs(want)))
 
 
 def test_unbounded_block_proposes_a_ray() -> None:
@@ -124,14 +136,14 @@ def test_infeasible_linking_row_is_found_in_phase_1() -> None:
 @pytest.mark.slow
 def test_blocks_on_two_dask_workers_give_the_in_process_answer() -> None:
     # the same LP priced by actors on a LocalCluster of 2 processes: the same iterates, so the same optimum
-    from leapplan.plan.dask_blocks import DaskPricer
+    from leapplan.plan.dask_blocks import DaskPool
 
     problem = _random_block_lp(0)
     lp = _split(*problem)
     here = solve_split(lp, LocalPricer(lp.blocks), gap=1e-6)
-    with DaskPricer(lp.blocks, workers=2) as pricer:
-        assert len(pricer.workers) == 2
-        there = solve_split(lp, pricer, gap=1e-6)
+    with DaskPool(workers=2) as pool:
+        assert len(pool.workers) == 2
+        there = solve_split(lp, pool.pricer(lp.blocks), gap=1e-6)
     assert there.status == "optimal"
     assert there.objective == pytest.approx(here.objective, abs=1e-9 * max(1.0, abs(here.objective)))
     assert there.iterations == here.iterations
@@ -143,10 +155,9 @@ def test_blocks_on_two_dask_workers_give_the_in_process_answer() -> None:
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from leapplan.errors import DecomposeError
     from leapplan.plan import dask_blocks
-    from leapplan.plan.dask_blocks import DaskPricer
+    from leapplan.plan.dask_blocks import DaskPool
 
     monkeypatch.setattr(dask_blocks, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9: do not wait 10 s
 
-    lp = _split(*_random_block_lp(0))
     with pytest.raises(DecomposeError, match="cannot reach the dask scheduler"):
-        DaskPricer(lp.blocks, scheduler="tcp://127.0.0.1:9")
+        DaskPool(scheduler="tcp://127.0.0.1:9")

@@ -22,22 +22,17 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = "10s"
 
 
-class DaskPricer:
-    """Blocks priced in parallel by actors on Dask workers (``decompose.Pricer``)."""
+class DaskPool:
+    """A connection to Dask workers (a LocalCluster of ``workers`` processes, or the scheduler at ``scheduler``) for
+    the blocks of one or more decomposed solves."""
 
-    def __init__(
-        self,
-        blocks: list[BlockLP],
-        options: dict[str, Any] | None = None,
-        *,
-        workers: int = 2,
-        scheduler: str | None = None,
-    ) -> None:
+    def __init__(self, *, workers: int = 2, scheduler: str | None = None) -> None:
         from dask.distributed import Client, LocalCluster
 
         if scheduler is None and workers < 1:
             raise DecomposeError(f"the number of workers must be at least 1, not {workers}")
         self.cluster: Any = None
+        self.client: Any = None
         if scheduler is not None:
             try:
                 self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -57,15 +52,51 @@ class DaskPricer:
             if not names:
                 self.client.wait_for_workers(1, timeout=30)
                 names = list(self.client.scheduler_info().get("workers", {}))
-            self.workers = names
-            futures = [
-                self.client.submit(BlockSolver, b, options, actor=True, workers=[names[k % len(names)]])
-                for k, b in enumerate(blocks)
-            ]
-            self.actors: list[Any] = [f.result() for f in futures]
         except BaseException:
             self.close()
             raise
+        self.workers = names
+
+    def pricer(self, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> DaskPricer:
+        """Actors for ``blocks`` on the workers (round-robin)."""
+        return DaskPricer(self, blocks, options)
+
+    def worker_memory(self) -> dict[str, int]:
+        """Peak resident memory of each worker process so far [bytes]."""
+        return {str(k): int(v) for k, v in self.client.run(_peak_rss).items()}
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def __enter__(self) -> DaskPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+class DaskPricer:
+    """Blocks priced in parallel by actors on Dask workers (``decompose.Pricer``)."""
+
+    def __init__(self, pool: DaskPool, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> None:
+        names = pool.workers
+        futures = [
+            pool.client.submit(BlockSolver, b, options, actor=True, workers=[names[k % len(names)]])
+            for k, b in enumerate(blocks)
+        ]
+        self.futures = futures
+        self.actors: list[Any] = [f.result() for f in futures]
 
     def price(self, pi: np.ndarray | None, phase: int) -> list[Proposal]:
         calls = [a.price(pi, phase) for a in self.actors]
@@ -75,26 +106,14 @@ class DaskPricer:
         calls = [a.combine(p, r) for a, (p, r) in zip(self.actors, weights, strict=True)]
         return [np.asarray(c.result()) for c in calls]
 
-    def worker_memory(self) -> dict[str, int]:
-        """Peak resident memory of each worker process so far [bytes]."""
-        import resource
+    def row_duals(self) -> list[np.ndarray]:
+        calls = [a.row_duals() for a in self.actors]
+        return [np.asarray(c.result()) for c in calls]
 
-        def peak() -> int:
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-        return {str(k): int(v) for k, v in self.client.run(peak).items()}
+    def seconds(self) -> list[float]:
+        return [float(a.seconds) for a in self.actors]
 
     def close(self) -> None:
+        """Let the actors go (their workers drop the blocks)."""
         self.actors = []
-        client = getattr(self, "client", None)
-        if client is not None:
-            client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-            self.cluster = None
-
-    def __enter__(self) -> DaskPricer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.futures = []

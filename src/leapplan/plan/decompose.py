@@ -75,12 +75,16 @@ class SplitLP:
 
     n: int
     """Columns of the whole LP."""
+    rows: int
+    """Rows of the whole LP."""
     link_rows: np.ndarray
     """Positions of the linking rows in the whole LP."""
     link_columns: np.ndarray
     """Positions of the linking columns in the whole LP."""
     block_columns: list[np.ndarray]
     """Positions of each block's columns in the whole LP."""
+    block_rows: list[np.ndarray]
+    """Positions of each block's own rows in the whole LP."""
     A0: csr_array
     """Linking rows × linking columns."""
     row_lower: np.ndarray
@@ -108,13 +112,14 @@ def split_lp(
     AL = csc_array(A[L])
     parts = []
     cols = []
-    names = []
+    names, brows = [], []
     for k in range(len(bl.names)):
         ck, rk = bl.columns(k), bl.rows(k)
         if not ck.size:  # a block with no columns has no rows either: nothing to solve
             continue
         names.append(bl.names[k])
         cols.append(ck)
+        brows.append(rk)
         parts.append(
             BlockLP(
                 cost=np.asarray(cost[ck], dtype=float),
@@ -128,9 +133,11 @@ def split_lp(
         )
     return SplitLP(
         n=A.shape[1],
+        rows=A.shape[0],
         link_rows=L,
         link_columns=J0,
         block_columns=cols,
+        block_rows=brows,
         A0=csr_array(AL[:, J0]),
         row_lower=np.asarray(row_lower[L], dtype=float),
         row_upper=np.asarray(row_upper[L], dtype=float),
@@ -241,6 +248,10 @@ class BlockSolver:
         self.rays.append(r)
         return Proposal(True, len(self.rays) - 1, -np.inf, float(self.lp.cost @ r), np.asarray(self.lp.D @ r))
 
+    def row_duals(self) -> np.ndarray:
+        """Prices of the block's own rows at its last solve (HiGHS's sign: c − A'y = reduced costs)."""
+        return np.asarray(self.h.getSolution().row_dual, dtype=float)
+
     def combine(self, points: Sequence[tuple[int, float]], rays: Sequence[tuple[int, float]]) -> np.ndarray:
         """Σ weight × point + Σ weight × ray: the block's part of the recovered solution."""
         x = np.zeros(self.lp.cost.size)
@@ -258,6 +269,10 @@ class Pricer(Protocol):
 
     def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]: ...
 
+    def row_duals(self) -> list[np.ndarray]: ...
+
+    def seconds(self) -> list[float]: ...
+
     def close(self) -> None: ...
 
 
@@ -273,8 +288,14 @@ class LocalPricer:
     def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]:
         return [s.combine(p, r) for s, (p, r) in zip(self.solvers, weights, strict=True)]
 
+    def row_duals(self) -> list[np.ndarray]:
+        return [s.row_duals() for s in self.solvers]
+
+    def seconds(self) -> list[float]:
+        return [s.seconds for s in self.solvers]
+
     def close(self) -> None:
-        pass
+        self.solvers = []
 
 
 @dataclass
@@ -295,6 +316,9 @@ class DecomposeResult:
     """Master solves, both phases."""
     link_duals: np.ndarray
     """The master's prices of the linking rows at the end (c − A'y convention: > 0 on a binding lower side)."""
+    row_duals: np.ndarray
+    """Prices of every row of the LP: the linking rows' from the master, each block's own rows' from its subproblem
+    priced at the master's prices (together a dual solution of the LP, optimal to the gap)."""
     history: list[dict[str, float]] = field(default_factory=list)
     """Per iteration: phase, master value, best bound, seconds since the start, block seconds (largest)."""
     seconds: float = 0.0
@@ -467,9 +491,18 @@ def solve_split(
             break
     seconds = time.perf_counter() - start
     if status in ("infeasible", "unbounded"):
-        return DecomposeResult(status, np.full(lp.n, np.nan), np.nan, bound, np.nan, iterations, y, history, seconds)
+        nan = np.full(lp.rows, np.nan)
+        return DecomposeResult(
+            status, np.full(lp.n, np.nan), np.nan, bound, np.nan, iterations, y, nan, history, seconds
+        )
     x = _recover(lp, master, pricer)
-    return DecomposeResult(status, x, value, bound, relative_gap(value, bound), iterations, y, history, seconds)
+    duals = np.zeros(lp.rows)
+    duals[lp.link_rows] = y
+    pricer.price(y, 2)  # the blocks' own rows priced at the master's prices
+    for rows, d in zip(lp.block_rows, pricer.row_duals(), strict=True):
+        duals[rows] = d
+    seconds = time.perf_counter() - start
+    return DecomposeResult(status, x, value, bound, relative_gap(value, bound), iterations, y, duals, history, seconds)
 
 
 def _step(phase: int, value: float, bound: float, start: float, props: list[Proposal]) -> dict[str, float]:
