@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import linopy
 import numpy as np
 import pytest
-from tests.plan.scenarios import SRC, build, corridor_raw
+from tests.plan.scenarios import build, two_prefectures_raw
 
 from leapplan.errors import DecomposeError
 from leapplan.plan.blocks import LINK, Blocks, model_blocks, partition, split
@@ -15,25 +13,9 @@ from leapplan.plan.index import build_index
 from leapplan.plan.model import PlanModel, build_model
 
 
-def _two_prefectures() -> dict[str, Any]:
-    """The corridor scenario with a third county C: A and C in prefecture 'east', B in 'west'; road 'ab' from A to B
-    (between the prefectures, as before) and road 'ac' from A to C (inside 'east')."""
-    raw = corridor_raw()
-    raw["regions"] = [
-        {"id": "prov", "name": "Province", "kind": "province", "source": SRC},
-        {"id": "east", "name": "East", "kind": "prefecture", "parent": "prov", "source": SRC},
-        {"id": "west", "name": "West", "kind": "prefecture", "parent": "prov", "source": SRC},
-        {"id": "a", "name": "County A", "kind": "county", "parent": "east", "labour_force": 1000, "source": SRC},
-        {"id": "b", "name": "County B", "kind": "county", "parent": "west", "labour_force": 1000, "source": SRC},
-        {"id": "c", "name": "County C", "kind": "county", "parent": "east", "labour_force": 1000, "source": SRC},
-    ]
-    raw["links"].append(dict(raw["links"][0], id="ac", to_region="c", distance=50))
-    return raw
-
-
 @pytest.fixture(scope="module")
 def built() -> tuple[PlanModel, Blocks]:
-    s = build(_two_prefectures())
+    s = build(two_prefectures_raw())
     with linopy.options as opts:
         opts(semantics="v1")
         pm = build_model(s, build_index(s))
@@ -82,13 +64,13 @@ def test_columns_by_the_region_they_name(built: tuple[PlanModel, Blocks]) -> Non
 
 def test_balanced_blocks_in_tree_order() -> None:
     # tree order prov, east, a, c, west, b with weight 1 each: region i goes to block ⌊2 (i + ½) / 6⌋ = 0,0,0,1,1,1
-    part = partition(build(_two_prefectures()), 2)
+    part = partition(build(two_prefectures_raw()), 2)
     assert part.of_region == {"prov": 0, "east": 0, "a": 0, "c": 1, "west": 1, "b": 1}
     # with C weighing 10 of 15: mid-weights 0.5, 1.5, 2.5, 8, 13.5, 14.5 over 15 × 2 → blocks 0, 0, 0, 1, 1, 1
-    heavy = partition(build(_two_prefectures()), 2, {"c": 10.0})
+    heavy = partition(build(two_prefectures_raw()), 2, {"c": 10.0})
     assert heavy.of_region["c"] == 1 and heavy.of_region["a"] == 0
     with pytest.raises(DecomposeError, match="at least 1"):
-        partition(build(_two_prefectures()), 0)
+        partition(build(two_prefectures_raw()), 0)
 
 
 def test_split_of_a_hand_matrix() -> None:

@@ -111,7 +111,8 @@ class DaskPricer:
         return [np.asarray(c.result()) for c in calls]
 
     def seconds(self) -> list[float]:
-        return [float(a.seconds) for a in self.actors]
+        calls = [a.elapsed() for a in self.actors]
+        return [float(c.result()) for c in calls]
 
     def close(self) -> None:
         """Let the actors go (their workers drop the blocks)."""

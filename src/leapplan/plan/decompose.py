@@ -48,7 +48,7 @@ ALPHA = 0.5
 """Weight of the centre in the smoothed prices [-]."""
 FEASIBLE_ARTIFICIALS = 1e-7
 """Sum of artificial slacks [row units] below which phase 1 has found a feasible master."""
-DUAL_TOLERANCE = 1e-9
+DUAL_TOLERANCE = 1e-7
 """|reduced cost| or |price| below which an infinite bound contributes nothing to the Lagrangian [cost units]:
 HiGHS's duals are feasible to about this."""
 MAX_ITERATIONS = 1000
@@ -248,6 +248,10 @@ class BlockSolver:
         self.rays.append(r)
         return Proposal(True, len(self.rays) - 1, -np.inf, float(self.lp.cost @ r), np.asarray(self.lp.D @ r))
 
+    def elapsed(self) -> float:
+        """Seconds spent solving this block so far."""
+        return self.seconds
+
     def row_duals(self) -> np.ndarray:
         """Prices of the block's own rows at its last solve (HiGHS's sign: c − A'y = reduced costs)."""
         return np.asarray(self.h.getSolution().row_dual, dtype=float)
@@ -292,7 +296,7 @@ class LocalPricer:
         return [s.row_duals() for s in self.solvers]
 
     def seconds(self) -> list[float]:
-        return [s.seconds for s in self.solvers]
+        return [s.elapsed() for s in self.solvers]
 
     def close(self) -> None:
         self.solvers = []
