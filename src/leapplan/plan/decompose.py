@@ -194,8 +194,10 @@ class BlockSolver:
     """Block k's subproblem: one HiGHS model, built once; each call changes its costs only (warm start), solves and
     keeps the point or ray it proposes."""
 
-    def __init__(self, lp: BlockLP, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, lp: BlockLP, options: dict[str, Any] | None = None, warm: bool = True) -> None:
         self.lp = lp
+        self.warm = warm
+        """Start each solve from the last basis (False: from scratch, the model kept)."""
         self.DT = csr_array(lp.D.T)
         self.options = {"output_flag": False, **(options or {})}
         self.h = highspy.Highs()
@@ -213,6 +215,8 @@ class BlockSolver:
         costs = base - (self.DT @ pi if pi is not None else 0.0)
         n = costs.size
         self.h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(costs, dtype=float))
+        if not self.warm:
+            self.h.clearSolver()
         self.h.run()
         status = _status(self.h)
         if status in ("unbounded", "infeasible or unbounded", "unbounded or infeasible"):
@@ -283,8 +287,8 @@ class Pricer(Protocol):
 class LocalPricer:
     """Every block solved in turn in this process."""
 
-    def __init__(self, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> None:
-        self.solvers = [BlockSolver(b, options) for b in blocks]
+    def __init__(self, blocks: list[BlockLP], options: dict[str, Any] | None = None, warm: bool = True) -> None:
+        self.solvers = [BlockSolver(b, options, warm) for b in blocks]
 
     def price(self, pi: np.ndarray | None, phase: int) -> list[Proposal]:
         return [s.price(pi, phase) for s in self.solvers]

@@ -22,7 +22,7 @@ from linopy.constants import Result, Solution, Status
 
 from leapplan.errors import DecomposeError
 from leapplan.plan.blocks import Blocks, label_blocks, partition, region_weights, split
-from leapplan.plan.decompose import LocalPricer, Pricer, max_violation, solve_split, split_lp
+from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
 from leapplan.plan.model import PlanModel
 from leapplan.plan.runner import Runner
 
@@ -72,6 +72,8 @@ class DecomposedRunner(Runner):
         self.codes = label_blocks(pm.model, s, part)
         """Block of every variable label (blocks.LINK: linking column)."""
         self.blocks: Blocks | None = None
+        self.last: DecomposeResult | None = None
+        """The last stage's decomposition (with its iteration history)."""
 
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
         m = self.pm.model
@@ -95,6 +97,7 @@ class DecomposedRunner(Runner):
             r = solve_split(
                 lp, pricer, gap=self.how.gap, max_iterations=self.how.max_iterations, time_limit=self.how.time_limit
             )
+            self.last = r
             block_seconds = pricer.seconds()
         finally:
             pricer.close()
