@@ -82,3 +82,27 @@ def test_split_of_a_hand_matrix() -> None:
     bl = split(csr_array(A), np.array([0, 0, 1, LINK]), ["x", "y"])
     assert bl.row_block.tolist() == [0, LINK, LINK, 1]
     assert bl.linking_columns.tolist() == [3]
+
+
+def test_linking_column_used_by_many_rows_of_one_block_is_copied_there() -> None:
+    # column 2 (linking) is in rows 0 and 1, whose other columns (0, 1) are block 0's: copied into block 0 (column 3,
+    # tied by row 3: x3 − x2 = 0), rows 0 and 1 then use the copy and belong to block 0. Row 2 uses column 2 once
+    # beside block 1's column 4: not worth a copy, it still links.
+    from scipy.sparse import csr_array
+
+    from leapplan.plan.blocks import copy_linking_columns
+
+    A = csr_array(np.array([[1, 0, 2, 0], [0, 1, 3, 0], [0, 0, 1, 1]], dtype=float))
+    cb = np.array([0, 0, LINK, 1])
+    lo, hi = np.zeros(3), np.ones(3)
+    cp = copy_linking_columns(A, lo, hi, np.ones(4), np.zeros(4), np.full(4, 5.0), cb)
+    assert cp.copies == 1 and cp.A.shape == (4, 5)
+    assert cp.A.toarray().tolist() == [
+        [1, 0, 0, 0, 2],
+        [0, 1, 0, 0, 3],
+        [0, 0, 1, 1, 0],
+        [0, 0, -1, 0, 1],
+    ]
+    assert cp.column_block.tolist() == [0, 0, LINK, 1, 0]
+    assert cp.upper[4] == 5.0 and cp.cost[4] == 0.0
+    assert split(cp.A, cp.column_block, ["x", "y"]).row_block.tolist() == [0, 0, LINK, LINK]

@@ -106,6 +106,25 @@ def test_random_block_lps_match_direct_highs(seed: int) -> None:
     assert dual_objective == pytest.approx(want, abs=1e-5 * max(1.0, abs(want)))
 
 
+def test_linking_column_copied_into_a_block_keeps_the_optimum() -> None:
+    # a random block LP with its free linking column also put into every row of block 0: copied into block 0, the
+    # copy tied to it; the optimum (direct HiGHS on the original LP) and the feasibility of x[:n] are unchanged
+    from leapplan.plan.blocks import copy_linking_columns
+
+    A, lo, hi, c, lb, ub, cb = _random_block_lp(3)
+    dense = A.toarray()
+    dense[:8, -1] = 0.5  # block 0's 8 rows
+    A = csr_array(dense)
+    want = _direct(A, lo, hi, c, lb, ub)
+    cp = copy_linking_columns(A, lo, hi, c, lb, ub, cb)
+    assert cp.copies == 1
+    lp = _split(cp.A, cp.row_lower, cp.row_upper, cp.cost, cp.lower, cp.upper, cp.column_block)
+    assert lp.link_rows.size == 4 + 1  # the 4 linking rows and the tie; block 0's rows stay its own
+    r = solve_split(lp, LocalPricer(lp.blocks), gap=1e-7)
+    assert r.objective == pytest.approx(want, abs=1e-6 * max(1.0, abs(want)))
+    assert max_violation(A, lo, hi, lb, ub, r.x[: cp.n]) <= 1e-6
+
+
 def test_unbounded_block_proposes_a_ray() -> None:
     # block 1 (x, z): x − z ≤ 2, cost −x: unbounded on its own (ray x = z); block 2 (y): y ≤ 3, cost −2y; linking
     # x + y ≤ 5. y is worth more: y = 3, x = 5 − 3 = 2, c'x = −2 − 6 = −8

@@ -180,3 +180,95 @@ def model_blocks(model: Model, s: Scenario, n: int | None = None) -> Blocks:
     M = model.matrices
     codes = label_blocks(model, s, part)
     return split(M.A, codes[np.asarray(M.vlabels)], part.names)
+
+
+@dataclass(frozen=True)
+class Copied:
+    """An LP with linking columns copied into blocks (``copy_linking_columns``): the first ``n`` columns and ``m``
+    rows are the original LP's."""
+
+    A: csr_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    column_block: np.ndarray
+    n: int
+    m: int
+    copies: int
+
+
+MIN_ROWS_TO_COPY = 2
+"""A linking column is copied into a block when at least this many of the block's rows (rows whose other columns
+all lie in that block) use it."""
+
+
+def copy_linking_columns(
+    A: csr_array,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    column_block: np.ndarray,
+) -> Copied:
+    """Give a linking column used by several rows of one block (the share ``lift`` every region's food row uses, say)
+    a copy in that block, tied to it by one linking row ``copy − column = 0``: those rows then belong to the block
+    instead of linking (one linking row per copy instead of one per row). A row is moved into its block only when
+    every linking column it uses has a copy there. Copies cost nothing and keep the column's bounds; the LP's optimum
+    is unchanged."""
+    A = csr_array(A)
+    m, n = A.shape
+    cb = np.asarray(column_block, dtype=np.int64)
+    rows = np.repeat(np.arange(m), np.diff(A.indptr))
+    cols = A.indices
+    codes = cb[cols]
+    inside = codes >= 0
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    lo = np.full(m, big)
+    hi = np.full(m, small)
+    np.minimum.at(lo, rows[inside], codes[inside])
+    np.maximum.at(hi, rows[inside], codes[inside])
+    home = np.where((lo == hi) & (lo != big), lo, LINK)
+    """The one block of a row's block columns (LINK when none or several)."""
+    linking = (~inside) & (home[rows] >= 0)
+    if not linking.any():
+        return Copied(A, row_lower, row_upper, cost, lower, upper, cb, n, m, 0)
+    K = int(cb.max()) + 1
+    pair = cols[linking] * K + home[rows[linking]]
+    uniq, counts = np.unique(pair, return_counts=True)
+    keep = uniq[counts >= MIN_ROWS_TO_COPY]
+    copied = np.isin(pair, keep)
+    # a row moves into its block only if all its linking columns are copied there
+    spoilt = np.zeros(m, dtype=bool)
+    spoilt[rows[linking][~copied]] = True
+    moves = copied & ~spoilt[rows[linking]]
+    used = np.unique(pair[moves])
+    if not used.size:
+        return Copied(A, row_lower, row_upper, cost, lower, upper, cb, n, m, 0)
+    copy_col = n + np.searchsorted(used, pair[moves])
+    new_cols = cols.copy()
+    at = np.flatnonzero(linking)[moves]
+    new_cols[at] = copy_col
+    orig, block = used // K, used % K
+    c = used.size
+    tie_rows = np.repeat(m + np.arange(c), 2)
+    tie_cols = np.column_stack([n + np.arange(c), orig]).ravel()
+    tie_vals = np.tile([1.0, -1.0], c)
+    B = csr_array(
+        (np.concatenate([A.data, tie_vals]), (np.concatenate([rows, tie_rows]), np.concatenate([new_cols, tie_cols]))),
+        shape=(m + c, n + c),
+    )
+    return Copied(
+        A=B,
+        row_lower=np.concatenate([row_lower, np.zeros(c)]),
+        row_upper=np.concatenate([row_upper, np.zeros(c)]),
+        cost=np.concatenate([cost, np.zeros(c)]),
+        lower=np.concatenate([lower, np.asarray(lower)[orig]]),
+        upper=np.concatenate([upper, np.asarray(upper)[orig]]),
+        column_block=np.concatenate([cb, block]),
+        n=n,
+        m=m,
+        copies=c,
+    )

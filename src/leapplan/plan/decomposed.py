@@ -21,7 +21,7 @@ import numpy as np
 from linopy.constants import Result, Solution, Status
 
 from leapplan.errors import DecomposeError
-from leapplan.plan.blocks import Blocks, label_blocks, partition, region_weights, split
+from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, partition, region_weights, split
 from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
 from leapplan.plan.model import PlanModel
 from leapplan.plan.runner import Runner
@@ -85,9 +85,10 @@ class DecomposedRunner(Runner):
         vlabels, clabels = np.asarray(M.vlabels), np.asarray(M.clabels)
         lower = np.where(M.sense != "<", M.b, -np.inf)
         upper = np.where(M.sense != ">", M.b, np.inf)
-        bl = split(A, self.codes[vlabels], self.names)
+        cp = copy_linking_columns(A, lower, upper, M.c, M.lb, M.ub, self.codes[vlabels])
+        bl = split(cp.A, cp.column_block, self.names)
         self.blocks = bl
-        lp = split_lp(A, lower, upper, M.c, M.lb, M.ub, bl)
+        lp = split_lp(cp.A, cp.row_lower, cp.row_upper, cp.cost, cp.lower, cp.upper, bl)
         pricer: Pricer = (
             self.pool.pricer(lp.blocks, SUBPROBLEM_OPTIONS)
             if self.pool is not None
@@ -115,15 +116,17 @@ class DecomposedRunner(Runner):
             "blocks": len(lp.blocks),
             "linking_rows": int(lp.link_rows.size),
             "linking_columns": int(lp.link_columns.size),
+            "copies": cp.copies,
             "block_seconds_max": round(max(block_seconds, default=0.0), 3),
             "block_seconds_total": round(float(sum(block_seconds)), 3),
         }
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
-            entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, r.x)
+            x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
+            entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
             primal = np.full(m._xCounter, np.nan)
-            primal[vlabels] = r.x
+            primal[vlabels] = x
             dual = np.full(m._cCounter, np.nan)
-            dual[clabels] = r.row_duals
+            dual[clabels] = r.row_duals[: cp.m]
             m.assign_result(
                 Result(
                     Status.from_termination_condition("optimal"),
