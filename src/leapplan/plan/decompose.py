@@ -406,9 +406,15 @@ class _Master:
         self.h.changeColsCost(a.size, a, np.ones(a.size))
 
     def solve(self) -> tuple[str, float, np.ndarray, np.ndarray]:
-        """(status, value, linking-row prices, convexity prices)."""
+        """(status, value, linking-row prices, convexity prices). A warm start that ends without an answer (HiGHS's
+        'unknown' after numerical trouble) is solved again from scratch."""
         self.h.run()
         status = _status(self.h)
+        if status not in ("optimal", "infeasible", "unbounded"):
+            log.info("master ended '%s' from the last basis: solved again from scratch", status)
+            self.h.clearSolver()
+            self.h.run()
+            status = _status(self.h)
         if status != "optimal":
             return status, np.nan, np.zeros(self.m), np.zeros(self.K)
         sol = self.h.getSolution()
