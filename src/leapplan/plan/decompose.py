@@ -52,6 +52,8 @@ DUAL_TOLERANCE = 1e-7
 """|reduced cost| or |price| below which an infinite bound contributes nothing to the Lagrangian [cost units]:
 HiGHS's duals are feasible to about this."""
 MAX_ITERATIONS = 1000
+MASTER_FEASIBILITY = 1e-9
+"""HiGHS's primal feasibility tolerance in the master [row units, after its scaling]."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,9 @@ class _Master:
         self.K = len(lp.blocks)
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
+        # the proposals' coefficients are sums over whole blocks: HiGHS's default 1e-7 on the master's scaled rows
+        # let the recovered plan miss a row by 4e-6 on tiny.yaml; 1e-9 keeps it below 1e-7
+        self.h.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
         n0 = lp.cost0.size
         eye = csr_array((np.ones(self.m), (np.arange(self.m), np.arange(self.m))), shape=(self.m + self.K, self.m))
         A0 = csr_array((lp.A0.data, lp.A0.indices, lp.A0.indptr), shape=(self.m, n0))
@@ -509,6 +514,11 @@ def solve_split(
         return DecomposeResult(
             status, np.full(lp.n, np.nan), np.nan, bound, np.nan, iterations, y, nan, history, seconds
         )
+    # the last pricing may have added columns after the master's last solve: solve it once more, so that the
+    # solution read back is the master's optimum over every column it holds (never worse than the one before)
+    again, last, y_again, _ = master.solve()
+    if again == "optimal":
+        value, y = last, y_again
     x = _recover(lp, master, pricer)
     duals = np.zeros(lp.rows)
     duals[lp.link_rows] = y
