@@ -350,7 +350,7 @@ def decomposed_against_monolithic(counties: int, blocks: int, workers: int, stag
             print(
                 f"  {r['blocks']} blocks, {r['linking_rows']} linking rows, {r['linking_columns']} linking columns; "
                 f"{r['iterations']} iterations, bound {r['bound']:.9g}, gap {r['gap']:.3g}, "
-                f"largest row violation {r['violation']:.2g}, slowest block solve {r['block_seconds_max']:.2f} s"
+                f"largest row violation {r['violation']:.2g}, the busiest block solving {r['block_seconds_max']:.1f} s in all"
             )
             for phase, s, upper, lower in r.get("history", []):
                 print(f"    phase {phase} at {s:7.1f} s: master {upper:.6g}, bound {lower:.6g}")
