@@ -8,6 +8,8 @@
     python benchmarks/plan.py --replan 25     # a re-plan after the first period against the full plan (issue 14)
     python benchmarks/plan.py --replan shanxi-1958
     python benchmarks/plan.py --loops 25 --loop-runs 4   # the planning loops on 1 and 2 Dask workers
+    python benchmarks/plan.py --decompose 100 [--blocks N] [--workers 2] [--stage-time 600]
+                                              # the first stage decomposed (issue 15) against one HiGHS run
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -268,6 +270,92 @@ def previous_planner() -> dict[str, Any]:
             subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
+def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> dict[str, Any]:
+    """The plan's first stage (every priority at once, as ``solve_plan`` starts) of a synthetic scenario, in a fresh
+    process: by one HiGHS run (``workers`` < 0; the method ``solve_plan`` picks) or decomposed over ``blocks``
+    (0: one per prefecture) on ``workers`` Dask workers (0: in this process). Peak memory of this process (the
+    centre) and of each worker."""
+    import linopy
+
+    from leapplan.plan import solve as plan_solve
+    from leapplan.plan.decomposed import Decompose, DecomposedRunner
+    from leapplan.plan.index import build_index
+    from leapplan.plan.model import build_model
+    from leapplan.plan.runner import Runner
+
+    t0 = time.perf_counter()
+    s = _scenario(counties)
+    with linopy.options as opts:
+        opts(semantics="v1")
+        pm = build_model(s, build_index(s))
+        levels = plan_solve._levels(pm)
+        plan_solve._add_levels(pm, levels)  # the levels' freight weights are set here, as solve_plan has them
+    build_s = time.perf_counter() - t0
+    out: dict[str, Any] = {"variables": int(pm.model.nvars), "rows": int(pm.model.ncons), "build_s": build_s}
+    with linopy.options as opts:
+        opts(semantics="v1")
+        stages = plan_solve.Stages(pm, {}, levels, False, lambda *_: None)
+        objective = plan_solve._scalar(pm, *stages.level_objective(list(range(len(levels)))))
+        if workers < 0:
+            runner = Runner(pm, {"output_flag": False, **plan_solve.method_for(pm.model.nvars)})
+            cond, value = runner.run("first stage", objective)
+            out |= {"status": cond, "objective": value, "solve_s": runner.seconds, "method": runner.method}
+        else:
+            how = Decompose(blocks=blocks or None, workers=workers, time_limit=stage_time)
+            pool = None
+            if workers > 0:
+                from leapplan.plan.dask_blocks import DaskPool
+
+                pool = DaskPool(workers=workers)
+            try:
+                dr = DecomposedRunner(pm, {}, how, pool)
+                cond, value = dr.run("first stage", objective)
+                st = dr.stages[-1]
+                out |= {k: st.get(k) for k in ("status", "iterations", "bound", "gap", "violation", "blocks")}
+                out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max")}
+                out |= {"objective": dr.last.objective if dr.last else value, "solve_s": dr.seconds}
+                if dr.last is not None:
+                    h = dr.last.history
+                    step = max(1, len(h) // 12)
+                    out["history"] = [
+                        [int(x["phase"]), round(x["seconds"], 1), x["master"], x["bound"]] for x in h[::step] + h[-1:]
+                    ]
+                if pool is not None:
+                    out["worker_rss_mb"] = max(pool.worker_memory().values()) / 2**20
+            finally:
+                if pool is not None:
+                    pool.close()
+    return out | {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def decomposed_against_monolithic(counties: int, blocks: int, workers: int, stage_time: float) -> None:
+    """``first_stage`` by one HiGHS run and decomposed, each in a fresh process; prints both."""
+    runs = {
+        "one HiGHS run": run_child(["first", str(counties), "0", "-1", "0"]),
+        f"decomposed, {workers} workers": run_child(
+            ["first", str(counties), str(blocks), str(workers), str(stage_time)]
+        ),
+    }
+    for name, r in runs.items():
+        head = f"{counties} counties, first stage, {name}: {r.get('status')}"
+        if "solve_s" not in r:
+            print(head)
+            continue
+        print(
+            f"{head}, objective {r['objective']:.9g}, solve {r['solve_s']:.1f} s (build {r['build_s']:.1f} s), "
+            f"centre peak RSS {r['peak_rss_mb']:.0f} MB"
+            + (f", worker peak RSS {r['worker_rss_mb']:.0f} MB" if "worker_rss_mb" in r else "")
+        )
+        if "iterations" in r:
+            print(
+                f"  {r['blocks']} blocks, {r['linking_rows']} linking rows, {r['linking_columns']} linking columns; "
+                f"{r['iterations']} iterations, bound {r['bound']:.9g}, gap {r['gap']:.3g}, "
+                f"largest row violation {r['violation']:.2g}, the busiest block solving {r['block_seconds_max']:.1f} s in all"
+            )
+            for phase, s, upper, lower in r.get("history", []):
+                print(f"    phase {phase} at {s:7.1f} s: master {upper:.6g}, bound {lower:.6g}")
+
+
 def run_child(args: list[str]) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False)
     for line in reversed(out.stdout.splitlines()):
@@ -365,11 +453,20 @@ def main() -> None:
         "--loops", metavar="SCENARIO", help="the three planning loops on 1 and on 2 workers (--loop-runs runs each)"
     )
     parser.add_argument("--loop-runs", type=int, default=4)
+    parser.add_argument(
+        "--decompose", type=int, metavar="COUNTIES", help="the first stage decomposed against one HiGHS run"
+    )
+    parser.add_argument("--blocks", type=int, default=0, help="with --decompose: blocks (0: one per prefecture)")
+    parser.add_argument("--workers", type=int, default=2, help="with --decompose: Dask workers (0: in process)")
+    parser.add_argument("--stage-time", type=float, default=600.0, help="with --decompose: most seconds")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
     warnings.simplefilter("ignore")
     if a.loops:
         loops_on_workers(a.loops, a.loop_runs)
+        return
+    if a.decompose:
+        decomposed_against_monolithic(a.decompose, a.blocks, a.workers, a.stage_time)
         return
     if a.replan:
         replan_against_full(a.replan)
@@ -377,6 +474,9 @@ def main() -> None:
     if a.child:
         if a.child[0] == "named":
             print(json.dumps(named_plan(a.child[1])))
+        elif a.child[0] == "first":
+            n, b, w, limit = a.child[1:5]
+            print(json.dumps(first_stage(int(n), int(b), int(w), float(limit))))
         elif a.child[0] == "full":
             print(json.dumps(full_plan(int(a.child[1]), *a.child[2:])))
         else:

@@ -207,6 +207,22 @@ def plan(
     scenario: Annotated[str | None, typer.Argument(help="Embedded scenario name or scenario file/folder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write every plan table (CSV) and plan.json here.")] = None,
+    decompose: Annotated[
+        bool, typer.Option("--decompose", help="Solve each stage by Dantzig–Wolfe over blocks of regions, on Dask.")
+    ] = False,
+    blocks: Annotated[
+        int | None,
+        typer.Option("--blocks", help="With --decompose: N blocks balanced by size (default: one per prefecture)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here).")
+    ] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
+    ] = None,
+    gap: Annotated[
+        float, typer.Option("--gap", help="With --decompose: relative gap between the bounds that ends a stage.")
+    ] = 1e-4,
 ) -> None:
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""
     with err.status("loading the planner …") if not as_json else nullcontext():
@@ -214,7 +230,16 @@ def plan(
         from leapplan.scenario.summary import GROSS_AND_USABLE
     if not as_json:
         err.print(f"[dim]{GROSS_AND_USABLE}[/dim]")
-    plan_command(scenario=scenario, as_json=as_json, out=out)
+    plan_command(
+        scenario=scenario,
+        as_json=as_json,
+        out=out,
+        decompose=decompose,
+        blocks=blocks,
+        workers=workers,
+        scheduler=scheduler,
+        gap=gap,
+    )
 
 
 @app.command("audit")

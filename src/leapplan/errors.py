@@ -5,6 +5,7 @@
     ├── BalanceError              an input-output table is malformed or not productive
     ├── InfeasiblePlanError       hard targets or guardrails cannot all be met
     ├── SolverError               the LP solver failed (unbounded, numerical trouble)
+    ├── DecomposeError            a decomposed solve cannot be run as asked (blocks, workers, scheduler)
     ├── SimulationError           a simulation could not be run as asked
     └── AuditError                reports (or a plan) given to the audit are malformed
 
@@ -53,6 +54,10 @@ class InfeasiblePlanError(LeapplanError):
 
 class SolverError(LeapplanError):
     """The solver could not solve the model (unbounded, numerical trouble, time limit)."""
+
+
+class DecomposeError(LeapplanError):
+    """A decomposed (block) solve cannot be run as asked: bad number of blocks, unreachable scheduler."""
 
 
 class SimulationError(LeapplanError):

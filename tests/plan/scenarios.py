@@ -185,6 +185,22 @@ def corridor_raw() -> dict[str, Any]:
     }
 
 
+def two_prefectures_raw() -> dict[str, Any]:
+    """The corridor scenario with a third county C: A and C in prefecture 'east', B in 'west'; road 'ab' from A to B
+    (between the prefectures, as before) and road 'ac' from A to C (inside 'east')."""
+    raw = corridor_raw()
+    raw["regions"] = [
+        {"id": "prov", "name": "Province", "kind": "province", "source": SRC},
+        {"id": "east", "name": "East", "kind": "prefecture", "parent": "prov", "source": SRC},
+        {"id": "west", "name": "West", "kind": "prefecture", "parent": "prov", "source": SRC},
+        {"id": "a", "name": "County A", "kind": "county", "parent": "east", "labour_force": 1000, "source": SRC},
+        {"id": "b", "name": "County B", "kind": "county", "parent": "west", "labour_force": 1000, "source": SRC},
+        {"id": "c", "name": "County C", "kind": "county", "parent": "east", "labour_force": 1000, "source": SRC},
+    ]
+    raw["links"].append(dict(raw["links"][0], id="ac", to_region="c", distance=50))
+    return raw
+
+
 def farm_raw() -> dict[str, Any]:
     """One county with people and fields: iron (labour 0.2 person-yr/t, 10 yuan per t/yr to build) against food.
 

@@ -16,6 +16,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from leapplan.plan.decomposed import Decompose
 from leapplan.plan.result import PlanResult, save_plan
 from leapplan.plan.solve import solve_plan
 from leapplan.scenario.model import Scenario
@@ -46,6 +47,15 @@ def print_plan(result: PlanResult, console: Console) -> None:
     )
     if result.reason:
         console.print(f"[red]{result.reason}[/red]")
+    if result.solver.get("method") == "decomposed":
+        for st in result.solver.get("stages", []):
+            if "iterations" in st:
+                console.print(
+                    f"decomposed stage {st['stage']}: {st['status']} after {st['iterations']} iterations, "
+                    f"{st['blocks']} blocks, {st['linking_rows']} linking rows, bounds {_fmt(st['objective'])} / "
+                    f"{_fmt(st['bound'])}, gap {st['gap']:.2g}, largest row violation {st.get('violation', math.nan):.2g}",
+                    highlight=False,
+                )
     parts = result.solver.get("objective_parts", {})
     if parts:
         console.print(
@@ -121,7 +131,7 @@ def print_plan(result: PlanResult, console: Console) -> None:
         console.print(s)
 
 
-def solve_with_progress(scenario: Scenario, console: Console) -> PlanResult:
+def solve_with_progress(scenario: Scenario, console: Console, decompose: Decompose | None = None) -> PlanResult:
     """``solve_plan`` with a status line on ``console``: stage k of n, its name and the time so far."""
     started = time.perf_counter()
     with console.status(f"planning {scenario.name}: building the LP …") as status:
@@ -131,19 +141,40 @@ def solve_with_progress(scenario: Scenario, console: Console) -> PlanResult:
                 f"planning {scenario.name}: stage {k} of {n}, {stage} ({time.perf_counter() - started:.0f} s)"
             )
 
-        return solve_plan(scenario, progress=show)
+        return solve_plan(scenario, progress=show, decompose=decompose)
 
 
 def plan(
     scenario: Annotated[str | None, typer.Argument(help="Embedded scenario name or scenario file/folder.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write every plan table (CSV) and plan.json here.")] = None,
+    decompose: Annotated[
+        bool, typer.Option("--decompose", help="Solve each stage by Dantzig–Wolfe over blocks of regions, on Dask.")
+    ] = False,
+    blocks: Annotated[
+        int | None,
+        typer.Option("--blocks", help="With --decompose: N blocks balanced by size (default: one per prefecture)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here).")
+    ] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
+    ] = None,
+    gap: Annotated[
+        float, typer.Option("--gap", help="With --decompose: relative gap between the bounds that ends a stage.")
+    ] = 1e-4,
 ) -> None:
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""
     from leapplan.scenario import load
 
+    if not decompose and (blocks is not None or scheduler is not None):
+        raise typer.BadParameter("--blocks and --scheduler need --decompose")
+    how = Decompose(blocks=blocks, workers=workers, scheduler=scheduler, gap=gap) if decompose else None
+    if how is not None:
+        how.check()
     s = load(scenario)
-    result = solve_with_progress(s, Console(stderr=True))
+    result = solve_with_progress(s, Console(stderr=True), how)
     if out is not None:
         save_plan(result, out)
     if as_json:

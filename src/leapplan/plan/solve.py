@@ -39,6 +39,7 @@ from linopy import LinearExpression
 
 from leapplan.errors import SolverError
 from leapplan.plan import tables
+from leapplan.plan.decomposed import Decompose, DecomposedRunner
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
 from leapplan.plan.index import build_index
@@ -52,10 +53,11 @@ from leapplan.scenario.model import Scenario
 
 log = logging.getLogger(__name__)
 
-LEVEL_TOLERANCE = {"simplex": 1e-9, "ipm": 1e-6}
+LEVEL_TOLERANCE = {"simplex": 1e-9, "ipm": 1e-6, "decomposed": 1e-9}
 """Relative slack allowed on an optimised level when later stages run, by method [-]. For the interior point
 method a hundred times its optimality tolerance, so that a later stage is not asked to reproduce the earlier
-optimum beyond what the solver itself resolves."""
+optimum beyond what the solver itself resolves. A decomposed stage's level is that of its recovered plan (the upper
+bound, within the gap of the optimum), which later stages can keep exactly: simplex's slack."""
 DEFAULT_OPTIONS: dict[str, Any] = {"solver": "auto"}
 """'auto': dual simplex for LPs up to ``IPM_ABOVE`` variables, HiGHS's interior point method without crossover
 above; any other HiGHS option set (e.g. ``{"solver": "simplex"}``) is passed through as it is."""
@@ -168,12 +170,14 @@ class Stages:
         fix: bool,
         progress: Progress,
         explain: bool = True,
+        runner: Runner | None = None,
     ):
         self.pm = pm
         self.explain = explain
         """Whether cut levels get their weak links (runs of their own per cut target); False when only the plan's
         figures are wanted (the simulation's re-plans)."""
-        self.runner = Runner(pm, options)
+        self.runner = runner if runner is not None else Runner(pm, options)
+        """Solves each stage: one HiGHS run, or a decomposition (``decomposed.py``)."""
         self.levels = levels
         self.tol = LEVEL_TOLERANCE.get(self.runner.method, LEVEL_TOLERANCE["ipm"])
         self.upper = np.full(len(levels), np.inf)
@@ -258,15 +262,29 @@ def solve_plan(
     progress: Progress | None = None,
     adjust: Adjust | None = None,
     explain: bool = True,
+    decompose: Decompose | None = None,
 ) -> PlanResult:
     """Plan ``scenario``: targets met in priority order with least shortfall, then what serves people best (grain
     eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts;
     ``adjust(pm)`` may fix bounds and add rows to the LP before the first. With ``explain`` False the plan is the
-    same but has no weak links (and its cut targets no explanation): the runs that find them are left out."""
+    same but has no weak links (and its cut targets no explanation): the runs that find them are left out. With
+    ``decompose`` each stage's LP is solved by Dantzig–Wolfe over blocks of regions (``decomposed.py``), on Dask
+    workers unless ``decompose.workers`` is 0."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
-    with linopy.options as opts:
-        opts(semantics="v1")
-        return _solve(scenario, options, progress or (lambda *_: None), adjust, explain)
+    pool = None
+    if decompose is not None:
+        decompose.check()
+        if decompose.scheduler is not None or decompose.workers > 0:
+            from leapplan.plan.dask_blocks import DaskPool
+
+            pool = DaskPool(workers=decompose.workers, scheduler=decompose.scheduler)
+    try:
+        with linopy.options as opts:
+            opts(semantics="v1")
+            return _solve(scenario, options, progress or (lambda *_: None), adjust, explain, decompose, pool)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 REBUILDS = 2
@@ -274,7 +292,13 @@ REBUILDS = 2
 
 
 def _solve(
-    s: Scenario, options: dict[str, Any], progress: Progress, adjust: Adjust | None = None, explain: bool = True
+    s: Scenario,
+    options: dict[str, Any],
+    progress: Progress,
+    adjust: Adjust | None = None,
+    explain: bool = True,
+    decompose: Decompose | None = None,
+    pool: Any = None,
 ) -> PlanResult:
     from leapplan.plan.diagnose import diagnose
 
@@ -294,7 +318,8 @@ def _solve(
         return diagnose(s, diag_options, build_seconds, names, adjust)
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
-    st = Stages(pm, options, levels, fix_columns, progress, explain)
+    runner = DecomposedRunner(pm, options, decompose, pool) if decompose is not None else None
+    st = Stages(pm, options, levels, fix_columns, progress, explain, runner)
     pm.interior = st.runner.method == "ipm"
 
     # 1. targets, priority by priority

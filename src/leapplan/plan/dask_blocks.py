@@ -1,0 +1,120 @@
+"""The blocks of a decomposed solve on Dask: one actor per block, holding the block's HiGHS model on a worker.
+
+Each block's matrices are sent once, when its actor (a ``decompose.BlockSolver``) is created on a worker (blocks
+dealt round-robin over the workers); each iteration then sends only the prices of the linking rows and gets back
+the proposal's cost and linking-row activity; the points themselves stay on the worker until the master's weights
+are known (``combine``). A ``distributed.LocalCluster`` of ``workers`` processes is started unless a scheduler
+address is given, as ``simulate`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from leapplan.errors import DecomposeError
+from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = "10s"
+
+
+class DaskPool:
+    """A connection to Dask workers (a LocalCluster of ``workers`` processes, or the scheduler at ``scheduler``) for
+    the blocks of one or more decomposed solves."""
+
+    def __init__(self, *, workers: int = 2, scheduler: str | None = None) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        if scheduler is None and workers < 1:
+            raise DecomposeError(f"the number of workers must be at least 1, not {workers}")
+        self.cluster: Any = None
+        self.client: Any = None
+        if scheduler is not None:
+            try:
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise DecomposeError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        try:
+            names = list(self.client.scheduler_info().get("workers", {}))
+            if not names:
+                self.client.wait_for_workers(1, timeout=30)
+                names = list(self.client.scheduler_info().get("workers", {}))
+        except BaseException:
+            self.close()
+            raise
+        self.workers = names
+
+    def pricer(self, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> DaskPricer:
+        """Actors for ``blocks`` on the workers (round-robin)."""
+        return DaskPricer(self, blocks, options)
+
+    def worker_memory(self) -> dict[str, int]:
+        """Peak resident memory of each worker process so far [bytes]."""
+        return {str(k): int(v) for k, v in self.client.run(_peak_rss).items()}
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def __enter__(self) -> DaskPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+class DaskPricer:
+    """Blocks priced in parallel by actors on Dask workers (``decompose.Pricer``)."""
+
+    def __init__(self, pool: DaskPool, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> None:
+        names = pool.workers
+        futures = [
+            pool.client.submit(BlockSolver, b, options, actor=True, workers=[names[k % len(names)]])
+            for k, b in enumerate(blocks)
+        ]
+        self.futures = futures
+        self.actors: list[Any] = [f.result() for f in futures]
+
+    def price(self, pi: np.ndarray | None, phase: int) -> list[Proposal]:
+        calls = [a.price(pi, phase) for a in self.actors]
+        return [c.result() for c in calls]
+
+    def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]:
+        calls = [a.combine(p, r) for a, (p, r) in zip(self.actors, weights, strict=True)]
+        return [np.asarray(c.result()) for c in calls]
+
+    def row_duals(self) -> list[np.ndarray]:
+        calls = [a.row_duals() for a in self.actors]
+        return [np.asarray(c.result()) for c in calls]
+
+    def seconds(self) -> list[float]:
+        calls = [a.elapsed() for a in self.actors]
+        return [float(c.result()) for c in calls]
+
+    def close(self) -> None:
+        """Let the actors go (their workers drop the blocks)."""
+        self.actors = []
+        self.futures = []

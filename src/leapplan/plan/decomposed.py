@@ -1,0 +1,151 @@
+"""The plan's stages solved by decomposition: a ``Runner`` whose every stage LP goes through ``decompose.py``.
+
+``solve_plan(scenario, decompose=Decompose(...))`` keeps ``solve.py``'s stage logic unchanged (levels by priority,
+each held in later stages, then people and the future); only each stage's LP is solved by stabilised
+Dantzig–Wolfe over the blocks of ``blocks.py`` instead of one HiGHS run. A held level is a bound on the level
+column, which names no region: a linking column in the master. The solution (the master's combination of the
+blocks' proposals) and the prices of every row are written back to the linopy model as a HiGHS run's are, so the
+tables, the weak links (from the rows' prices: the linking rows' are the master's) and the explanations are read
+as before. Per stage the runner records the iterations, both bounds, the gap and how far the recovered plan misses
+any row of the whole LP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from linopy.constants import Result, Solution, Status
+
+from leapplan.errors import DecomposeError
+from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, partition, region_weights, split
+from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
+from leapplan.plan.model import PlanModel
+from leapplan.plan.runner import Runner
+
+log = logging.getLogger(__name__)
+
+SUBPROBLEM_OPTIONS: dict[str, Any] = {"solver": "simplex"}
+"""HiGHS options of the blocks' subproblems: dual simplex, warm started from the last basis as only the costs change."""
+
+
+@dataclass(frozen=True)
+class Decompose:
+    """How to decompose the plan LP."""
+
+    blocks: int | None = None
+    """Number of blocks balanced by size; None: one per region below the scenario's root (prefectures)."""
+    workers: int = 2
+    """Dask worker processes of a LocalCluster; 0: the blocks are solved in this process, one after another."""
+    scheduler: str | None = None
+    """Address of a running Dask scheduler (instead of a LocalCluster)."""
+    gap: float = 1e-4
+    """Relative gap between the bounds at which a stage is solved [-]."""
+    max_iterations: int = 1000
+    time_limit: float = 3600.0
+    """Most seconds per stage."""
+
+    def check(self) -> None:
+        """Raise ``DecomposeError`` on settings that cannot be run."""
+        if self.blocks is not None and self.blocks < 1:
+            raise DecomposeError(f"the number of blocks must be at least 1, not {self.blocks}")
+        if self.scheduler is None and self.workers < 0:
+            raise DecomposeError(f"the number of workers must be 0 (in this process) or more, not {self.workers}")
+        if not 0 < self.gap < 1:
+            raise DecomposeError(f"the gap must be between 0 and 1, not {self.gap}")
+
+
+class DecomposedRunner(Runner):
+    """Solves each stage of the plan by decomposition (``Runner.run``'s stage hook), on Dask when ``pool`` is given."""
+
+    def __init__(self, pm: PlanModel, options: dict[str, Any], how: Decompose, pool: Any = None) -> None:
+        super().__init__(pm, options)
+        self.method = "decomposed"
+        self.how = how
+        self.pool = pool
+        s = pm.scenario
+        part = partition(s, how.blocks, region_weights(pm.model, s) if how.blocks is not None else None)
+        self.names = part.names
+        self.codes = label_blocks(pm.model, s, part)
+        """Block of every variable label (blocks.LINK: linking column)."""
+        self.blocks: Blocks | None = None
+        self.last: DecomposeResult | None = None
+        """The last stage's decomposition (with its iteration history)."""
+
+    def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
+        m = self.pm.model
+        start = time.perf_counter()
+        M = m.matrices
+        if M.A is None:
+            raise DecomposeError(f"stage '{name}' has no rows to decompose")
+        A = M.A.tocsr()
+        vlabels, clabels = np.asarray(M.vlabels), np.asarray(M.clabels)
+        lower = np.where(M.sense != "<", M.b, -np.inf)
+        upper = np.where(M.sense != ">", M.b, np.inf)
+        cp = copy_linking_columns(A, lower, upper, M.c, M.lb, M.ub, self.codes[vlabels])
+        bl = split(cp.A, cp.column_block, self.names)
+        self.blocks = bl
+        lp = split_lp(cp.A, cp.row_lower, cp.row_upper, cp.cost, cp.lower, cp.upper, bl)
+        pricer: Pricer = (
+            self.pool.pricer(lp.blocks, SUBPROBLEM_OPTIONS)
+            if self.pool is not None
+            else LocalPricer(lp.blocks, SUBPROBLEM_OPTIONS)
+        )
+        try:
+            r = solve_split(
+                lp, pricer, gap=self.how.gap, max_iterations=self.how.max_iterations, time_limit=self.how.time_limit
+            )
+            self.last = r
+            block_seconds = pricer.seconds()
+        finally:
+            pricer.close()
+        took = time.perf_counter() - start
+        self.seconds += took
+        cond = {"iteration_limit": "iteration_limit", "time_limit": "time_limit"}.get(r.status, r.status)
+        entry: dict[str, Any] = {
+            "stage": name,
+            "status": cond,
+            "objective": float("nan"),
+            "seconds": round(took, 3),
+            "iterations": r.iterations,
+            "bound": r.bound,
+            "gap": r.gap,
+            "blocks": len(lp.blocks),
+            "linking_rows": int(lp.link_rows.size),
+            "linking_columns": int(lp.link_columns.size),
+            "copies": cp.copies,
+            "block_seconds_max": round(max(block_seconds, default=0.0), 3),
+            "block_seconds_total": round(float(sum(block_seconds)), 3),
+        }
+        if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
+            x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
+            entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
+            primal = np.full(m._xCounter, np.nan)
+            primal[vlabels] = x
+            dual = np.full(m._cCounter, np.nan)
+            dual[clabels] = r.row_duals[: cp.m]
+            m.assign_result(
+                Result(
+                    Status.from_termination_condition("optimal"),
+                    Solution(primal, dual, r.objective),
+                    solver_name="highs",
+                )
+            )
+            if r.status == "optimal":
+                entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
+        if r.status != "optimal":
+            log.warning("stage %s: decomposition ended '%s' at a gap of %.3g", name, r.status, r.gap)
+        self.stages.append(entry)
+        log.info(
+            "stage %s: %s in %d iterations, bounds %.9g / %.9g, %.2f s",
+            name,
+            cond,
+            r.iterations,
+            r.objective,
+            r.bound,
+            took,
+        )
+        return cond, entry["objective"]

@@ -1,0 +1,54 @@
+"""``leapplan plan --decompose``: the same plan as the monolithic solve, and clear errors for bad settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leapplan.cli import main
+
+TINY = str(Path(__file__).resolve().parents[1] / "data" / "tiny.yaml")
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+    assert main(["plan", TINY, "--json", *args]) == 0
+    return dict(json.loads(capsys.readouterr().out))
+
+
+def test_decomposed_plan_of_tiny_matches_the_monolithic_one(capsys: pytest.CaptureFixture[str]) -> None:
+    # tiny's two counties are the blocks; the monolithic plan (one HiGHS run per stage) is the second method
+    mono = _json(capsys)
+    dec = _json(capsys, "--decompose", "--workers", "0", "--gap", "1e-6")
+    assert dec["status"] == mono["status"]
+    assert dec["objective"] == pytest.approx(mono["objective"], abs=1e-6)
+    want = {t["id"]: t["achievable"] for t in mono["targets"]}
+    got = {t["id"]: t["achievable"] for t in dec["targets"]}
+    assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
+    stages = [st for st in dec["solver"]["stages"] if "iterations" in st]
+    assert stages and all(st["gap"] <= 1e-6 and st["violation"] <= 1e-6 for st in stages)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--decompose", "--blocks", "0"], "number of blocks must be at least 1"),
+        (["--decompose", "--gap", "2"], "gap must be between 0 and 1"),
+    ],
+)
+def test_bad_decomposition_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["plan", TINY, *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leapplan.plan import dask_blocks
+
+    monkeypatch.setattr(dask_blocks, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
+    assert main(["plan", TINY, "--decompose", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach the dask scheduler" in capsys.readouterr().err

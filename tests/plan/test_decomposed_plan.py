@@ -1,0 +1,51 @@
+"""The plan solved by decomposition (``solve_plan(..., decompose=...)``) against the monolithic plan and by hand."""
+
+from __future__ import annotations
+
+import pytest
+from tests.plan.scenarios import build, two_prefectures_raw
+
+from leapplan.errors import DecomposeError
+from leapplan.plan import PlanStatus, solve_plan
+from leapplan.plan.decomposed import Decompose
+
+
+def test_two_prefectures_plan_as_the_monolithic_one() -> None:
+    # A (east) ships coal over road ab to B's iron works (west): 3,000 t/yr of road → 3,000 t coal → at 2 t per t,
+    # 1,500 t of iron of the 3,000 t target (the corridor and B's coal balance are linking rows of the master)
+    s = build(two_prefectures_raw())
+    mono = solve_plan(s)
+    dec = solve_plan(s, decompose=Decompose(workers=0, gap=1e-9))
+    assert dec.status is PlanStatus.targets_cut
+    t = dec.targets.set_index("id").loc["iron_1958"]
+    assert t["achievable"] == pytest.approx(1500, rel=1e-6)
+    assert dec.objective == pytest.approx(mono.objective, abs=1e-6)
+    ships = dec.shipments.set_index(["link", "product"])["quantity"]
+    assert ships[("ab", "coal")] == pytest.approx(3000, rel=1e-6)
+    stages = dec.solver["stages"]
+    assert dec.solver["method"] == "decomposed"
+    assert all(st["status"] == "optimal" and st["gap"] <= 1e-9 for st in stages)
+    assert max(st["violation"] for st in stages) <= 1e-6  # every row of the whole LP
+    # the weak links come from the rows' prices: one more t of coal at B gives ½ t of iron, as the monolithic plan
+    # says; the road (a linking row, priced by the master) gives 0.495 (½ less the carting it needs)
+    want = mono.weak_links.set_index(["constraint", "region"])["shadow_price"]
+    got = dec.weak_links.set_index(["constraint", "region"])["shadow_price"]
+    assert got[("balance", "b")] == pytest.approx(0.5, rel=1e-6)
+    assert got[("corridor", "ab")] == pytest.approx(want[("corridor", "ab")], rel=1e-6)
+
+
+def test_bad_decomposition_settings_are_clear_errors() -> None:
+    s = build(two_prefectures_raw())
+    with pytest.raises(DecomposeError, match="blocks must be at least 1"):
+        solve_plan(s, decompose=Decompose(blocks=0, workers=0))
+    with pytest.raises(DecomposeError, match="gap must be between 0 and 1"):
+        solve_plan(s, decompose=Decompose(workers=0, gap=0.0))
+
+
+@pytest.mark.slow
+def test_two_prefectures_on_two_dask_workers() -> None:
+    s = build(two_prefectures_raw())
+    here = solve_plan(s, decompose=Decompose(workers=0, gap=1e-9))
+    there = solve_plan(s, decompose=Decompose(workers=2, gap=1e-9))
+    assert there.objective == pytest.approx(here.objective, abs=1e-9)
+    assert there.targets["achievable"].tolist() == pytest.approx(here.targets["achievable"].tolist(), rel=1e-9)
