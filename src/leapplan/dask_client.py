@@ -10,6 +10,9 @@ from typing import Any
 
 from leapplan.errors import LeapplanError
 
+CONNECT_TIMEOUT = "10s"
+"""How long to try to reach a scheduler before giving up."""
+
 
 @contextmanager
 def dask_client(workers: int, scheduler: str | None, error: type[LeapplanError]) -> Iterator[tuple[Any, int]]:
@@ -20,7 +23,7 @@ def dask_client(workers: int, scheduler: str | None, error: type[LeapplanError])
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise error(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
         with client:

@@ -47,8 +47,8 @@ def test_bad_decomposition_is_one_line_and_exit_2(
 def test_unreachable_scheduler_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from leapplan.plan import dask_blocks
+    from leapplan import dask_client
 
-    monkeypatch.setattr(dask_blocks, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
+    monkeypatch.setattr(dask_client, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
     assert main(["plan", TINY, "--decompose", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "cannot reach the dask scheduler" in capsys.readouterr().err

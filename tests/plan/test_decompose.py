@@ -172,11 +172,11 @@ def test_blocks_on_two_dask_workers_give_the_in_process_answer() -> None:
 
 
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leapplan import dask_client
     from leapplan.errors import DecomposeError
-    from leapplan.plan import dask_blocks
     from leapplan.plan.dask_blocks import DaskPool
 
-    monkeypatch.setattr(dask_blocks, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9: do not wait 10 s
+    monkeypatch.setattr(dask_client, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9: do not wait 10 s
 
     with pytest.raises(DecomposeError, match="cannot reach the dask scheduler"):
         DaskPool(scheduler="tcp://127.0.0.1:9")

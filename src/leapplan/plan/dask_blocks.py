@@ -10,16 +10,16 @@ address is given, as ``simulate`` does.
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 
+from leapplan.dask_client import dask_client
 from leapplan.errors import DecomposeError
 from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
 
 log = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = "10s"
 
 
 class DaskPool:
@@ -27,35 +27,11 @@ class DaskPool:
     the blocks of one or more decomposed solves."""
 
     def __init__(self, *, workers: int = 2, scheduler: str | None = None) -> None:
-        from dask.distributed import Client, LocalCluster
-
         if scheduler is None and workers < 1:
             raise DecomposeError(f"the number of workers must be at least 1, not {workers}")
-        self.cluster: Any = None
-        self.client: Any = None
-        if scheduler is not None:
-            try:
-                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
-                raise DecomposeError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
-        else:
-            self.cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self.cluster)
-        try:
-            names = list(self.client.scheduler_info().get("workers", {}))
-            if not names:
-                self.client.wait_for_workers(1, timeout=30)
-                names = list(self.client.scheduler_info().get("workers", {}))
-        except BaseException:
-            self.close()
-            raise
-        self.workers = names
+        self._stack = ExitStack()
+        self.client, _ = self._stack.enter_context(dask_client(workers, scheduler, DecomposeError))
+        self.workers = list(self.client.scheduler_info().get("workers", {}))
 
     def pricer(self, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> DaskPricer:
         """Actors for ``blocks`` on the workers (round-robin)."""
@@ -66,12 +42,8 @@ class DaskPool:
         return {str(k): int(v) for k, v in self.client.run(_peak_rss).items()}
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
-        if self.cluster is not None:
-            self.cluster.close()
-            self.cluster = None
+        """Close the client (and the local cluster it started)."""
+        self._stack.close()
 
     def __enter__(self) -> DaskPool:
         return self
