@@ -274,7 +274,8 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
     u = pm.index.units
     group = (u["region"] + SEP + u["technology"]).to_numpy()
     parts = state.lost["unit"].astype(str).str.split(SEP)
-    names = set(parts.str[0] + SEP + parts.str[1])
+    row_group = parts.str[0] + SEP + parts.str[1]
+    names = set(row_group)
     missing = names - set(group)
     if missing:
         raise AuditError(f"capacity out of service at {', '.join(sorted(missing))}, which the plan does not have")
@@ -287,7 +288,7 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
     terms = Terms([pm.index.periods, G])
     terms.add(np.where(k >= 0, p * nG + k, -1), labels, coeffs)
     base = pd.Series(u["base"].to_numpy(), index=group).groupby(level=0).sum().reindex(G).to_numpy()
-    rhs = (base[None, :] - _lost_by_period(state, G, periods)) * pm.index.dt
+    rhs = (base[None, :] - _lost_by_period(state, G.get_indexer(row_group), nG, periods)) * pm.index.dt
     product = pd.Series(u["product"].to_numpy(), index=group).groupby(level=0).first().reindex(G).to_numpy()
     scale = pm.index.products["scale"].reindex(product).to_numpy()
     pm.rows.add(
@@ -300,12 +301,11 @@ def _take_out(pm: PlanModel, state: PlanState) -> None:
     )
 
 
-def _lost_by_period(state: PlanState, G: pd.Index, periods: list[str]) -> np.ndarray:
-    """(periods, G) capacity out of service per period and (region, technology) [product units per year]: rows
-    with a period in that period, the others in the ``lost_for`` periods after the state's."""
-    parts = state.lost["unit"].astype(str).str.split(SEP)
-    at = G.get_indexer(parts.str[0] + SEP + parts.str[1])
-    out = np.zeros((len(periods), len(G)))
+def _lost_by_period(state: PlanState, at: np.ndarray, nG: int, periods: list[str]) -> np.ndarray:
+    """(periods, nG) capacity out of service per period and (region, technology) group [product units per year],
+    ``at`` the group of each row of ``state.lost``: rows with a period in that period, the others in the
+    ``lost_for`` periods after the state's."""
+    out = np.zeros((len(periods), nG))
     first = periods.index(state.period) + 1
     if "period" in state.lost.columns:
         when = pd.Index(periods).get_indexer(state.lost["period"].astype(str))
@@ -314,7 +314,7 @@ def _lost_by_period(state: PlanState, G: pd.Index, periods: list[str]) -> np.nda
         np.add.at(out, (when, at), state.lost["lost"].to_numpy(dtype=float))
         return out
     last = len(periods) if state.lost_for is None else min(len(periods), first + state.lost_for)
-    lost = np.zeros(len(G))
+    lost = np.zeros(nG)
     np.add.at(lost, at, state.lost["lost"].to_numpy(dtype=float))
     out[first:last] = lost
     return out

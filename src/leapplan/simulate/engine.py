@@ -23,7 +23,7 @@ import numpy as np
 
 from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.harvest import draw_share, labour_ratio, period_persistence, persistent, weather
-from leapplan.simulate.mechanisms import ramp, ratchet_factor
+from leapplan.simulate.mechanisms import late_by, ramp, ratchet_factor
 from leapplan.simulate.model import Model
 from leapplan.simulate.rebuilding import carried_out as rebuilt_change
 from leapplan.simulate.rebuilding import lag as rebuild_lag
@@ -309,7 +309,7 @@ def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.nd
     T, C, _, _ = m.shape
     old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
     cap = np.broadcast_to(old, (n, T, C)).copy()
-    lag = build_lag(m, frictions, d)
+    lag = build_lag(m, frictions, d["delay"])
     cap += arrived(m, m.new_capacity, lag, frictions.learning)
     if m.rebuilt is not None:
         delay = d["delay"] if frictions.build_delays else None
@@ -322,11 +322,12 @@ def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.nd
     return cap
 
 
-def build_lag(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.ndarray:
-    """(n, T, C) periods that new capacity started in each period comes late (0 without build delays) [-]."""
+def build_lag(m: Model, frictions: Frictions, delay: np.ndarray) -> np.ndarray:
+    """(n, T, C) periods that new capacity started in each period comes late, for the runs' standard exponential
+    draws ``delay`` (n, T, C) (0 without build delays) [-]."""
     if not frictions.build_delays:
-        return np.zeros(d["delay"].shape)
-    return np.floor(d["delay"] * (m.settings["build_delay"] * m.build_time / m.dt) + 1e-9)
+        return np.zeros(delay.shape)
+    return late_by(delay, m.settings["build_delay"], m.build_time, m.dt)
 
 
 def arrived(m: Model, new: np.ndarray, lag: np.ndarray, learning: bool) -> np.ndarray:

@@ -103,7 +103,7 @@ def expected_short(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: 
     T = len(m.periods)
     start = np.arange(T)[:, None]
     past = start <= t
-    lag = build_lag(m, frictions, {"delay": d["delay"][:1]})[0]
+    lag = build_lag(m, frictions, d["delay"][:1])[0]
     lag = np.where(past, np.where(start + lag > t, t + 1 - start, lag), 0.0)[None]
     old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
     cap = old + arrived(m, m.new_capacity * past, lag, frictions.learning)[0]

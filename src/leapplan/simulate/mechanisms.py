@@ -20,8 +20,13 @@ def arrival_lag(build_time: np.ndarray, dt: float, delay: np.ndarray | None, bui
     base = np.where(build_time <= dt / 2, 0.0, np.ceil(build_time / dt - 1e-9))
     if delay is None:
         return base.astype(np.int64) + np.zeros(np.shape(build_time), dtype=np.int64)
-    extra = np.floor(np.asarray(delay) * (build_delay * build_time / dt) + 1e-9)
-    return (base + extra).astype(np.int64)
+    return (base + late_by(delay, build_delay, build_time, dt)).astype(np.int64)
+
+
+def late_by(delay: np.ndarray, build_delay: float, build_time: np.ndarray, dt: float) -> np.ndarray:
+    """Whole periods building of ``build_time`` [years] comes late: ``floor(E × build_delay × build_time / dt)``
+    for standard exponential draws E (``delay``) [periods]."""
+    return np.floor(np.asarray(delay) * (build_delay * np.asarray(build_time, dtype=float) / dt) + 1e-9)
 
 
 def survival(age: np.ndarray | float, dt: float, lifetime: np.ndarray) -> np.ndarray:
@@ -30,7 +35,9 @@ def survival(age: np.ndarray | float, dt: float, lifetime: np.ndarray) -> np.nda
     return np.exp(-np.asarray(age, dtype=float) * dt / np.asarray(lifetime, dtype=float))
 
 
-def ramp(age: np.ndarray | float, dt: float, ramp_start: float, learning_time: np.ndarray | float) -> np.ndarray:
+def ramp(
+    age: np.ndarray | float, dt: float, ramp_start: np.ndarray | float, learning_time: np.ndarray | float
+) -> np.ndarray:
     """Output of capacity ``age`` periods in service relative to full, as technicians learn it [-]:
     1 − (1 − ramp_start) × exp(−age × dt / learning_time)."""
     return 1 - (1 - ramp_start) * np.exp(-np.asarray(age, dtype=float) * dt / learning_time)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from leapplan.errors import SimulationError
 from leapplan.scenario.model import Scenario
+from leapplan.simulate.mechanisms import late_by, ramp
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def lag(r: Rebuilt, settings: dict[str, float], dt: float, delay: np.ndarray | N
     standard exponential draws, or None without build delays (then n = 1 and no lag)."""
     if delay is None:
         return np.zeros((1, *r.started.shape))
-    return np.floor(delay * (settings["build_delay"] * r.time / dt) + 1e-9)
+    return late_by(delay, settings["build_delay"], r.time, dt)
 
 
 def carried_out(
@@ -119,6 +120,6 @@ def carried_out(
         for t in range(s, T):
             out[:, t] -= new * (t >= planned)
             age = t - arrive
-            eff = 1 - (1 - ramp0) * np.exp(-np.maximum(age, 0) * dt / learning_time[t]) if learning else 1.0
+            eff = ramp(np.maximum(age, 0), dt, ramp0, learning_time[t]) if learning else 1.0
             out[:, t] += new * (age >= 0) * eff
     return out
