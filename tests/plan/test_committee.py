@@ -372,10 +372,10 @@ def test_food_is_held_at_the_quantile_of_the_harvest_risk() -> None:
     assert once.food["food_per_head"].iloc[0] == pytest.approx(r.food["food_per_head"].iloc[0], rel=1e-9)
 
 
-def cement_sink() -> Scenario:
+def cement_sink(horizon: int = 1) -> Scenario:
     """County C: furnaces of 1,000 t/yr that made 100 t in 1957, iron's only use 100 t a year leaving the
     province; a cement works (10,000 t/yr, idle) whose cement's only use is building furnaces (0.1 t per t/yr).
-    Target: 100 t of cement in 1958."""
+    Target: 100 t of cement in every year of the ``horizon`` (1958, …)."""
     return scenario(
         [county(labour_force=10_000)],
         [
@@ -404,14 +404,16 @@ def cement_sink() -> Scenario:
         ],
         [
             {
-                "id": "cement",
+                "id": f"cement_{1958 + k}",
                 "scope": {"metric": "output", "product": "cement"},
                 "kind": "absolute",
                 "value": 100,
-                "year": 1958,
+                "year": 1958 + k,
             }
+            for k in range(horizon)
         ],
         {"new_capacity_use": 0.1},
+        horizon=horizon,
         extra={
             "funds": [
                 {
@@ -433,7 +435,7 @@ def test_capacity_is_not_built_beside_idle_capacity_to_take_up_what_a_target_cou
     # satisfy their own row (10 % of the new capacity); but the county's furnaces would then run at 100 / 2,000 =
     # 5 %: none is built, and the cement has no use: the target is cut in full
     r = solve_plan(cement_sink())
-    t = _target(r, "cement")
+    t = _target(r, "cement_1958")
     assert t["achievable"] == pytest.approx(0.0, abs=1e-6)
     assert r.solver["no_new_capacity"] == ["c/furnace/county"]
     assert r.builds.empty

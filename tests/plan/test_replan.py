@@ -265,3 +265,32 @@ def test_a_past_upgrade_stays_as_it_happened() -> None:
     fewer = dataclasses.replace(state, upgrades=state.upgrades.assign(rebuilt=300.0))
     new = replan(s, fewer).upgrades.groupby("period")["rebuilt"].sum()
     assert new["1958"] == pytest.approx(300.0, rel=1e-6)
+
+
+def test_a_decision_not_to_build_beside_idle_capacity_is_kept() -> None:
+    # the cement sink over two years (tests/plan/test_committee.py): the plan builds no furnaces in county C (they
+    # would only take up the target's cement and leave the county's furnaces idle) and says so; a re-plan after
+    # 1958 with everything as planned keeps that from its first stage, so it runs the people-and-the-future stage
+    # once, not again after leaving the furnaces out, and gives the same plan as a re-plan that finds it anew
+    from tests.plan.test_committee import cement_sink
+
+    s = cement_sink(horizon=2)
+    plan = solve_plan(s)
+    assert plan.solver["no_new_capacity"] == ["c/furnace/county"]
+    assert plan.builds.empty
+    furnace = {"report_id": "r1", "unit": "c_furnace", "period": "1958", "product": "iron"}
+    state = read_state(s, plan, pd.DataFrame([{**furnace, "produced": float(made(plan, "1958").get("furnace", 0.0))}]))
+    assert state.no_new_capacity == ("c/furnace/county",)
+    kept = replan(s, state)
+    anew = replan(s, dataclasses.replace(state, no_new_capacity=()))
+
+    def last_stages(r: PlanResult) -> int:
+        return sum(st["stage"] == "people and the future" for st in r.solver["stages"])
+
+    assert (last_stages(plan), last_stages(kept), last_stages(anew)) == (2, 1, 2)
+    assert kept.solver["no_new_capacity"] == anew.solver["no_new_capacity"] == ["c/furnace/county"]
+    assert kept.builds.empty and anew.builds.empty
+    # the target is cut in full in both years: cement's only use is building furnaces
+    assert achievable(kept).to_dict() == pytest.approx({"cement_1958": 0.0, "cement_1959": 0.0}, abs=1e-6)
+    pd.testing.assert_series_equal(achievable(kept), achievable(anew), atol=1e-6)
+    pd.testing.assert_series_equal(made(kept, "1959").sort_index(), made(anew, "1959").sort_index(), atol=1e-6)

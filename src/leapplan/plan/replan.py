@@ -12,6 +12,10 @@ The state at the end of a period, read from the plan in force and the reports of
 * **Capacity in service**: an enterprise report may carry ``in_service`` [product units per year], the capacity
   standing at the end of the period; what is missing from the enterprise's capacity is out of service in every
   later period (a failed plant reports 0).
+* **Decisions not to build**: where the plan in force builds nothing new because what it would build there stood
+  idle (``solve_plan``'s rule on new capacity beside idle capacity), the re-plan builds nothing new there either,
+  from its first stage; so it solves its stages once rather than again with that capacity left out. Only if
+  the re-plan is then infeasible is the decision reconsidered.
 
 The LP of the whole horizon is then built as for a plan and solved by the same stages with the same targets,
 guardrails and objective (``solve_plan`` with an ``adjust`` hook), so the remaining periods are planned around
@@ -82,6 +86,9 @@ class PlanState:
     upgrades: pd.DataFrame | None = None
     """[period, path, rebuilt]: capacity rebuilt in the past periods (path 'region/upgrade/ownership') [old
     product units per year]; fixed, as building is (None: the plan's, read from nothing)."""
+    no_new_capacity: tuple[str, ...] = ()
+    """Build units where the plan in force builds nothing new because what it built there stood idle
+    (``solve_plan``'s ``solver['no_new_capacity']``): the re-plan keeps that decision."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
@@ -130,7 +137,15 @@ def read_state(
         figures=figures.reset_index(drop=True),
         flags=flags,
         basis=basis,
+        no_new_capacity=kept_closed(plan),
     )
+
+
+def kept_closed(plan: Any) -> tuple[str, ...]:
+    """The build units the plan ``plan`` left without new capacity (its ``solver['no_new_capacity']``; none for
+    a plan without solver information)."""
+    solver = getattr(plan, "solver", None) or {}
+    return tuple(str(u) for u in solver.get("no_new_capacity", ()))
 
 
 def _past_output(scenario: Scenario, plan: PlanResult, figures: pd.DataFrame, past: list[str]) -> pd.DataFrame:
@@ -410,7 +425,11 @@ def replan(
     guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened.
     ``explain`` False leaves out the weak links (``solve_plan``)."""
     log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
-    result = solve_plan(scenario, solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain)
+    kw: dict[str, Any] = dict(solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain)
+    result = solve_plan(scenario, no_new_capacity=state.no_new_capacity, **kw)
+    if result.status.value == "infeasible" and state.no_new_capacity:
+        # what happened may need capacity where the plan in force found it idle: the decision is reconsidered
+        result = solve_plan(scenario, **kw)
     result.solver["replan"] = {
         "after": state.period,
         "basis": state.basis,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,13 +263,15 @@ def solve_plan(
     adjust: Adjust | None = None,
     explain: bool = True,
     decompose: Decompose | None = None,
+    no_new_capacity: Collection[str] = (),
 ) -> PlanResult:
     """Plan ``scenario``: targets met in priority order with least shortfall, then what serves people best (grain
     eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts;
     ``adjust(pm)`` may fix bounds and add rows to the LP before the first. With ``explain`` False the plan is the
     same but has no weak links (and its cut targets no explanation): the runs that find them are left out. With
     ``decompose`` each stage's LP is solved by Dantzig–Wolfe over blocks of regions (``decomposed.py``), on Dask
-    workers unless ``decompose.workers`` is 0."""
+    workers unless ``decompose.workers`` is 0. ``no_new_capacity``: build units ('region/technology/ownership')
+    where nothing new is built from the first stage on (a re-plan carries the plan in force's, ``replan.py``)."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
     pool = None
     if decompose is not None:
@@ -281,7 +283,9 @@ def solve_plan(
     try:
         with linopy.options as opts:
             opts(semantics="v1")
-            return _solve(scenario, options, progress or (lambda *_: None), adjust, explain, decompose, pool)
+            return _solve(
+                scenario, options, progress or (lambda *_: None), adjust, explain, decompose, pool, set(no_new_capacity)
+            )
     finally:
         if pool is not None:
             pool.close()
@@ -299,6 +303,7 @@ def _solve(
     explain: bool = True,
     decompose: Decompose | None = None,
     pool: Any = None,
+    no_new_capacity: set[str] | None = None,
 ) -> PlanResult:
     from leapplan.plan.diagnose import diagnose
 
@@ -321,6 +326,10 @@ def _solve(
     runner = DecomposedRunner(pm, options, decompose, pool) if decompose is not None else None
     st = Stages(pm, options, levels, fix_columns, progress, explain, runner)
     pm.interior = st.runner.method == "ipm"
+    if no_new_capacity and "b" in pm.model.variables:
+        known = set(np.asarray(pm.model.variables["b"].labels.coords["build"].values, dtype=str))
+        if no_new_capacity & known:
+            st.close(no_new_capacity & known, 0)
 
     # 1. targets, priority by priority
     k = 0

@@ -123,7 +123,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, sh
     """The state a planner reads after period ``t`` of one simulated run (see the module docstring); ``short``
     (T, C): the capacity the audited state expects short of the plan in each later period (``expected_short``;
     None: none) [units per year]."""
-    from leapplan.plan.replan import PlanState, past_builds, past_upgrades
+    from leapplan.plan.replan import PlanState, kept_closed, past_builds, past_upgrades
 
     assert b.cells is not None
     periods = list(m.periods)
@@ -181,6 +181,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, sh
         basis="audited" if basis == "audited" else "reported",
         grain=grain_frame,
         eaten=eaten_frame,
+        no_new_capacity=kept_closed(plan),
     )
 
 
