@@ -62,7 +62,7 @@ def test_small_synthetic_plan_agrees_with_the_monolithic_one() -> None:
     assert dec.status is mono.status is PlanStatus.targets_cut
     want = {st["stage"]: st for st in mono.solver["stages"]}
     solved = [st for st in dec.solver["stages"] if "iterations" in st]
-    assert len(solved) == 3 and all(st["blocks"] == 3 for st in solved)
+    assert len(solved) == 3 and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
     for st in solved:
         assert st["status"] == "optimal" and st["gap"] <= gap
         assert st["violation"] <= 1e-6  # every row of the stage's whole LP (the monolithic model and held levels)

@@ -119,6 +119,7 @@ class DecomposedRunner(Runner):
             "copies": cp.copies,
             "block_seconds_max": round(max(block_seconds, default=0.0), 3),
             "block_seconds_total": round(float(sum(block_seconds)), 3),
+            "block_seconds": [round(float(b), 3) for b in block_seconds],
         }
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
