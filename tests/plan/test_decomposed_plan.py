@@ -33,6 +33,11 @@ def test_two_prefectures_plan_as_the_monolithic_one() -> None:
     got = dec.weak_links.set_index(["constraint", "region"])["shadow_price"]
     assert got[("balance", "b")] == pytest.approx(0.5, rel=1e-6)
     assert got[("corridor", "ab")] == pytest.approx(want[("corridor", "ab")], rel=1e-6)
+    # each weak link's block: B's coal balance is west's; road ab joins east and west, a linking row of the centre
+    block = dec.weak_links.set_index(["constraint", "region"])["block"]
+    assert block[("balance", "b")] == "west"
+    assert block[("corridor", "ab")] == "centre"
+    assert "block" not in mono.weak_links.columns
 
 
 def test_bad_decomposition_settings_are_clear_errors() -> None:
