@@ -312,7 +312,10 @@ def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> 
                 cond, value = dr.run("first stage", objective)
                 st = dr.stages[-1]
                 out |= {k: st.get(k) for k in ("status", "iterations", "bound", "gap", "violation", "blocks")}
-                out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max")}
+                out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max", "block_seconds")}
+                ones = [x["seconds"] for x in dr.last.history if x["phase"] == 1] if dr.last else []
+                done = dr.last is not None and any(x["phase"] == 2 for x in dr.last.history)
+                out["phase1_s"] = max(ones, default=0.0) if done else None
                 out |= {"objective": dr.last.objective if dr.last else value, "solve_s": dr.seconds}
                 if dr.last is not None:
                     h = dr.last.history
@@ -351,6 +354,11 @@ def decomposed_against_monolithic(counties: int, blocks: int, workers: int, stag
                 f"  {r['blocks']} blocks, {r['linking_rows']} linking rows, {r['linking_columns']} linking columns; "
                 f"{r['iterations']} iterations, bound {r['bound']:.9g}, gap {r['gap']:.3g}, "
                 f"largest row violation {r['violation']:.2g}, the busiest block solving {r['block_seconds_max']:.1f} s in all"
+            )
+            ended = "still in phase 1" if r.get("phase1_s") is None else f"phase 1 ended at {r['phase1_s']:.1f} s"
+            print(
+                f"  {ended}; each block's solving seconds: "
+                + ", ".join(f"{b:.1f}" for b in r.get("block_seconds") or [])
             )
             for phase, s, upper, lower in r.get("history", []):
                 print(f"    phase {phase} at {s:7.1f} s: master {upper:.6g}, bound {lower:.6g}")

@@ -221,7 +221,11 @@ def plan(
         str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
     ] = None,
     gap: Annotated[
-        float, typer.Option("--gap", help="With --decompose: relative gap between the bounds that ends a stage.")
+        float,
+        typer.Option(
+            "--gap",
+            help="With --decompose: a stage ends when (upper − lower) / max(|upper|, |lower|, 1e-6) is at most this.",
+        ),
     ] = 1e-4,
 ) -> None:
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""

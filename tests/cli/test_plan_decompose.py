@@ -28,6 +28,10 @@ def test_decomposed_plan_of_tiny_matches_the_monolithic_one(capsys: pytest.Captu
     assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
     stages = [st for st in dec["solver"]["stages"] if "iterations" in st]
     assert stages and all(st["gap"] <= 1e-6 and st["violation"] <= 1e-6 for st in stages)
+    # the decomposed plan says which block holds each weak link (tiny's city and two counties are under its root:
+    # a block each, or the centre for a national row); the monolithic plan has no blocks
+    assert dec["weak_links"] and all(w["block"] in ("city", "north", "south", "centre") for w in dec["weak_links"])
+    assert all("block" not in w for w in mono["weak_links"])
 
 
 @pytest.mark.parametrize(

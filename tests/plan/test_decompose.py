@@ -9,7 +9,15 @@ from scipy.sparse import csr_array
 from scipy.sparse import random as sparse_random
 
 from leapplan.plan.blocks import LINK, split
-from leapplan.plan.decompose import LocalPricer, SplitLP, max_violation, solve_split, split_lp
+from leapplan.plan.decompose import (
+    LocalPricer,
+    SplitLP,
+    max_violation,
+    relative_gap,
+    shares,
+    solve_split,
+    split_lp,
+)
 
 
 def _hand() -> tuple[csr_array, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -52,6 +60,38 @@ def test_hand_block_lp() -> None:
     assert r.link_duals == pytest.approx([-1.0], abs=1e-7)
     # block 1's row a + b ≤ 4 is worth b's 2 per unit, block 2's c + d ≤ 3 is worth d's 4 less the resource's 1
     assert r.row_duals == pytest.approx([-2.0, -3.0, -1.0], abs=1e-7)
+
+
+def test_shared_start_makes_the_first_master_feasible() -> None:
+    # x ≤ 8 (block 1), y ≤ 8 (block 2), x + 3y + z ≥ 12 (linking, z a linking column in [1, 5] costing 10):
+    # z starts at 1 (its bound nearest 0), leaving 11, shared 1 : 3 by the coefficients: x ≥ 2.75, 3y ≥ 8.25;
+    # x = y = 2.75 then meets the row (2.75 + 8.25 + 1 = 12), so phase 1's first master needs no artificial,
+    # where the blocks' own optima (x = y = 0) leave 12 − 5 = 7 to the artificial (z at its upper bound 5, free in
+    # phase 1). Optimum: z = 1, y = 11/3.
+    A = csr_array(np.array([[1, 0, 0], [0, 1, 0], [1, 3, 1]], dtype=float))
+    lo, hi = np.array([-np.inf, -np.inf, 12.0]), np.array([8.0, 8.0, np.inf])
+    c, lb, ub = np.array([1.0, 1.0, 10.0]), np.array([0.0, 0.0, 1.0]), np.array([np.inf, np.inf, 5.0])
+    lp = _split(A, lo, hi, c, lb, ub, np.array([0, 1, LINK]))
+    (lo1, hi1), (lo2, hi2) = shares(lp)
+    assert lo1.tolist() == pytest.approx([2.75]) and lo2.tolist() == pytest.approx([8.25])
+    assert np.isposinf(hi1).all() and np.isposinf(hi2).all()
+    with_start = solve_split(lp, LocalPricer(lp.blocks), gap=1e-9)
+    without = solve_split(lp, LocalPricer(lp.blocks), gap=1e-9, shared_start=False)
+    assert with_start.history[0]["phase"] == 1 and with_start.history[0]["master"] == pytest.approx(0.0, abs=1e-9)
+    assert without.history[0]["master"] == pytest.approx(7.0, abs=1e-9)
+    for r in (with_start, without):
+        assert r.status == "optimal"
+        assert r.objective == pytest.approx(10 + 11 / 3, abs=1e-7)
+        assert r.x == pytest.approx([0.0, 11 / 3, 1.0], abs=1e-7)
+
+
+def test_gap_is_relative_for_small_objectives() -> None:
+    # a level stage of 0.003 solved to 0.0027 is 10 % off (the old max(1, |upper|) called it 3e-4)
+    assert relative_gap(0.003, 0.0027) == pytest.approx(0.1)
+    assert relative_gap(-20.0, -20.002) == pytest.approx(0.002 / 20.002)
+    assert relative_gap(1.0, -1.0) == pytest.approx(2.0)  # opposite signs: the larger bound in size
+    assert relative_gap(0.0, -1e-12) == pytest.approx(1e-6)  # a met level (both near 0): absolute, over 1e-6
+    assert relative_gap(1.0, -np.inf) == np.inf
 
 
 def _random_block_lp(seed: int, blocks: int = 3, per: int = 12, rows: int = 8, links: int = 4):  # type: ignore[no-untyped-def]

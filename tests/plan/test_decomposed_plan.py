@@ -8,6 +8,7 @@ from tests.plan.scenarios import build, two_prefectures_raw
 from leapplan.errors import DecomposeError
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.plan.decomposed import Decompose
+from leapplan.scenario.synth import synthesize
 
 
 def test_two_prefectures_plan_as_the_monolithic_one() -> None:
@@ -32,6 +33,11 @@ def test_two_prefectures_plan_as_the_monolithic_one() -> None:
     got = dec.weak_links.set_index(["constraint", "region"])["shadow_price"]
     assert got[("balance", "b")] == pytest.approx(0.5, rel=1e-6)
     assert got[("corridor", "ab")] == pytest.approx(want[("corridor", "ab")], rel=1e-6)
+    # each weak link's block: B's coal balance is west's; road ab joins east and west, a linking row of the centre
+    block = dec.weak_links.set_index(["constraint", "region"])["block"]
+    assert block[("balance", "b")] == "west"
+    assert block[("corridor", "ab")] == "centre"
+    assert "block" not in mono.weak_links.columns
 
 
 def test_bad_decomposition_settings_are_clear_errors() -> None:
@@ -49,3 +55,24 @@ def test_two_prefectures_on_two_dask_workers() -> None:
     there = solve_plan(s, decompose=Decompose(workers=2, gap=1e-9))
     assert there.objective == pytest.approx(here.objective, abs=1e-9)
     assert there.targets["achievable"].tolist() == pytest.approx(here.targets["achievable"].tolist(), rel=1e-9)
+
+
+def test_small_synthetic_plan_agrees_with_the_monolithic_one() -> None:
+    # the benchmark's generator at 6 counties × 4 products × 2 years (one prefecture, cut into 3 blocks by size):
+    # one target cut, so every stage is solved; one HiGHS run per stage is the second method
+    s = synthesize(6, 4, 2, seed=0)
+    gap = 1e-4
+    mono = solve_plan(s)
+    dec = solve_plan(s, decompose=Decompose(blocks=3, workers=0, gap=gap))
+    assert dec.status is mono.status is PlanStatus.targets_cut
+    want = {st["stage"]: st for st in mono.solver["stages"]}
+    solved = [st for st in dec.solver["stages"] if "iterations" in st]
+    assert len(solved) == 3 and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
+    for st in solved:
+        assert st["status"] == "optimal" and st["gap"] <= gap
+        assert st["violation"] <= 1e-6  # every row of the stage's whole LP (the monolithic model and held levels)
+        assert st["objective"] == pytest.approx(want[st["stage"]]["objective"], rel=gap)
+    assert dec.objective == pytest.approx(mono.objective, rel=gap)
+    got = dec.targets.set_index("id")
+    for _, t in mono.targets.set_index("id").iterrows():
+        assert got.loc[t.name, "achievable"] == pytest.approx(t["achievable"], abs=gap * t["required"])

@@ -111,12 +111,16 @@ def print_plan(result: PlanResult, console: Console) -> None:
     w.add_column("for")
     w.add_column("explanation")
     w.add_column("value of +1 %", justify="right", no_wrap=True)
+    by_block = "block" in result.weak_links.columns
+    if by_block:
+        w.add_column("block")
     for k, row in enumerate(result.weak_links.head(10).itertuples(index=False), start=1):
         w.add_row(
             str(k),
             str(getattr(row, "target", "")),
             str(row.explanation),
             _fmt(getattr(row, "value_of_one_percent", float("nan"))),
+            *([str(getattr(row, "block", ""))] if by_block else []),
         )
     console.print(w)
     sup = result.support
@@ -162,7 +166,11 @@ def plan(
         str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
     ] = None,
     gap: Annotated[
-        float, typer.Option("--gap", help="With --decompose: relative gap between the bounds that ends a stage.")
+        float,
+        typer.Option(
+            "--gap",
+            help="With --decompose: a stage ends when (upper − lower) / max(|upper|, |lower|, 1e-6) is at most this.",
+        ),
     ] = 1e-4,
 ) -> None:
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""

@@ -74,6 +74,10 @@ class DaskPricer:
         calls = [a.price(pi, phase) for a in self.actors]
         return [c.result() for c in calls]
 
+    def start(self, shares: list[tuple[np.ndarray, np.ndarray]]) -> list[Proposal]:
+        calls = [a.start(lo, hi) for a, (lo, hi) in zip(self.actors, shares, strict=True)]
+        return [c.result() for c in calls]
+
     def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]:
         calls = [a.combine(p, r) for a, (p, r) in zip(self.actors, weights, strict=True)]
         return [np.asarray(c.result()) for c in calls]

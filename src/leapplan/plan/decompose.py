@@ -13,7 +13,7 @@ the blocks; block k solves  min (c_k − D_k'π)'x_k  over its own rows and boun
 only its costs changed: warm start) and proposes the minimiser. Every π (of the right signs) gives a lower
 bound, the Lagrangian  L(π) = Σ_i π_i·(lo_i if π_i > 0 else hi_i) + Σ_k v_k(π) + Σ_{j∈J0} min_{l≤x≤u} (c_j − a_j'π)x,
 and the master's value is an upper bound once its artificial slacks are gone; the solve stops at
-(upper − lower) / max(1, |upper|) ≤ ``gap``.
+(upper − lower) / max(|upper|, |lower|, ``GAP_FLOOR``) ≤ ``gap``.
 
 Stabilisation (Wentges smoothing, "in–out"): the blocks are priced at π_sep = α π_centre + (1 − α) π_master, where
 the centre is the price with the best lower bound so far. A proposal enters the master when its reduced cost at
@@ -21,9 +21,17 @@ the master's own prices is negative; when none does (mis-pricing), π_sep is mov
 time, down to π_master itself, where plain Dantzig–Wolfe pricing ends the solve). This keeps the prices from
 swinging between extreme vertices, the failure of plain Dantzig–Wolfe on degenerate masters.
 
-Phase 1 starts from each block's own optimum (its costs, no prices) with artificial slacks on the linking rows
-only, minimises their sum with the same loop (block costs 0), and ends when it is 0 (or proves the LP
-infeasible by its lower bound); phase 2 drops the artificials and puts the costs on.
+The first columns are, per block, its own optimum (its costs, no prices) and a *start*: each linking row's bounds,
+less what the linking columns take at the point of their bounds nearest 0, are shared out among the blocks in the
+row (in proportion to Σ |coefficient| of their columns in it), and each block finds a point of its own rows that
+keeps within its shares (elastic: as near as it can). When every block can, those points with the linking columns
+at that point already satisfy the linking rows. Phase 1 adds artificial slacks on the linking rows only,
+minimises their sum with the same loop (block costs 0), and ends when it is 0 (or proves the LP infeasible by its
+lower bound); phase 2 drops the artificials and puts the costs on. (On the synthetic 100-county first stage the
+start cut the artificials' first sum from 51,205 to 0.54 and phase 1 from about 240 s to about 10 s.)
+
+The gap is relative: (upper − lower) / max(|upper|, |lower|, ``GAP_FLOOR``), so that a level stage whose optimum
+is 0.003 is solved to the same relative accuracy as a cost stage of millions.
 """
 
 from __future__ import annotations
@@ -52,6 +60,9 @@ DUAL_TOLERANCE = 1e-7
 """|reduced cost| or |price| below which an infinite bound contributes nothing to the Lagrangian [cost units]:
 HiGHS's duals are feasible to about this."""
 MAX_ITERATIONS = 1000
+GAP_FLOOR = 1e-6
+"""Least denominator of the relative gap [cost units]: a stage whose bounds are both within about this of 0 (a level
+that is met: ``runner.MET`` is 1e-5) is solved to an absolute gap of ``gap`` × 1e-6."""
 MASTER_FEASIBILITY = 1e-9
 """HiGHS's primal feasibility tolerance in the master [row units, after its scaling]."""
 
@@ -238,6 +249,43 @@ class BlockSolver:
         prop.seconds = took
         return prop
 
+    def start(self, share_lower: np.ndarray, share_upper: np.ndarray) -> Proposal:
+        """A first point that keeps the block's part of each linking row within its share of the row's bounds as far
+        as it can: min Σ e⁺ + e⁻ over the own rows with share_lower ≤ D_k x + e⁺ − e⁻ ≤ share_upper (one HiGHS run
+        of a model used once). Kept among the block's points."""
+        started = time.perf_counter()
+        D = self.lp.D
+        touched = np.flatnonzero(np.diff(D.indptr))
+        r, n = touched.size, self.lp.cost.size
+        own = self.lp.A.shape[0]
+        eye = csr_array((np.ones(r), (np.arange(r), np.arange(r))), shape=(r, r))
+        top = hstack([csr_array(self.lp.A), csr_array((own, 2 * r))])
+        bottom = hstack([csr_array(D[touched]), eye, -eye])
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(
+            _highs_lp(
+                np.concatenate([np.zeros(n), np.ones(2 * r)]),
+                np.concatenate([self.lp.lower, np.zeros(2 * r)]),
+                np.concatenate([self.lp.upper, np.full(2 * r, np.inf)]),
+                csr_array(vstack([top, bottom])),
+                np.concatenate([self.lp.row_lower, share_lower[touched]]),
+                np.concatenate([self.lp.row_upper, share_upper[touched]]),
+            )
+        )
+        h.run()
+        status = _status(h)
+        if status == "infeasible":
+            raise SolverError("a block of the decomposed LP is infeasible on its own rows")
+        if status != "optimal":
+            raise SolverError(f"HiGHS ended a block's first subproblem with status '{status}'")
+        x = np.asarray(h.getSolution().col_value, dtype=float)[:n]
+        self.points.append(x)
+        cost = float(self.lp.cost @ x)
+        took = time.perf_counter() - started
+        self.seconds += took
+        return Proposal(False, len(self.points) - 1, cost, cost, np.asarray(D @ x), took)
+
     def _ray(self, costs: np.ndarray) -> Proposal:
         """A ray of an unbounded subproblem (solved again without presolve, which hides rays)."""
         self.h.setOptionValue("presolve", "off")
@@ -277,6 +325,8 @@ class Pricer(Protocol):
 
     def price(self, pi: np.ndarray | None, phase: int) -> list[Proposal]: ...
 
+    def start(self, shares: list[tuple[np.ndarray, np.ndarray]]) -> list[Proposal]: ...
+
     def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]: ...
 
     def row_duals(self) -> list[np.ndarray]: ...
@@ -294,6 +344,9 @@ class LocalPricer:
 
     def price(self, pi: np.ndarray | None, phase: int) -> list[Proposal]:
         return [s.price(pi, phase) for s in self.solvers]
+
+    def start(self, shares: list[tuple[np.ndarray, np.ndarray]]) -> list[Proposal]:
+        return [s.start(lo, hi) for s, (lo, hi) in zip(self.solvers, shares, strict=True)]
 
     def combine(self, weights: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]) -> list[np.ndarray]:
         return [s.combine(p, r) for s, (p, r) in zip(self.solvers, weights, strict=True)]
@@ -321,7 +374,7 @@ class DecomposeResult:
     bound: float
     """Best lower bound (Lagrangian) [cost units]."""
     gap: float
-    """(objective − bound) / max(1, |objective|) [-]."""
+    """(objective − bound) / max(|objective|, |bound|, GAP_FLOOR) [-]."""
     iterations: int
     """Master solves, both phases."""
     link_duals: np.ndarray
@@ -335,8 +388,10 @@ class DecomposeResult:
 
 
 def relative_gap(upper: float, lower: float) -> float:
-    """(upper − lower) / max(1, |upper|) [-]."""
-    return (upper - lower) / max(1.0, abs(upper))
+    """(upper − lower) / max(|upper|, |lower|, GAP_FLOOR) [-] (inf while the lower bound is −inf)."""
+    if not np.isfinite(lower):
+        return np.inf
+    return (upper - lower) / max(abs(upper), abs(lower), GAP_FLOOR)
 
 
 def max_violation(
@@ -453,6 +508,24 @@ def _lagrangian(lp: SplitLP, pi: np.ndarray, props: list[Proposal], phase: int) 
     return total
 
 
+def shares(lp: SplitLP) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each block's share of the linking rows' bounds: with the linking columns at the point of their bounds nearest
+    0, what the rows leave to the blocks, split among the blocks in a row in proportion to Σ |coefficient| of their
+    columns in it ((lower, upper) per block, over all linking rows; infinite sides stay infinite)."""
+    x0 = np.clip(0.0, lp.lower0, lp.upper0)
+    used = lp.A0 @ x0 if lp.cost0.size else np.zeros(lp.row_lower.size)
+    weight = [np.asarray(abs(b.D).sum(axis=1)).ravel() for b in lp.blocks]
+    total = np.sum(weight, axis=0) if weight else np.zeros(lp.row_lower.size)
+    out = []
+    for w in weight:
+        f = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        with np.errstate(invalid="ignore"):
+            lo = np.where(np.isfinite(lp.row_lower), (lp.row_lower - used) * f, -np.inf)
+            hi = np.where(np.isfinite(lp.row_upper), (lp.row_upper - used) * f, np.inf)
+        out.append((lo, hi))
+    return out
+
+
 def solve_split(
     lp: SplitLP,
     pricer: Pricer,
@@ -461,9 +534,11 @@ def solve_split(
     alpha: float = ALPHA,
     max_iterations: int = MAX_ITERATIONS,
     time_limit: float = np.inf,
+    shared_start: bool = True,
 ) -> DecomposeResult:
     """Solve the split LP by stabilised Dantzig–Wolfe (module docstring) to a relative ``gap``; the blocks are
-    priced by ``pricer``."""
+    priced by ``pricer``. ``shared_start``: add the blocks' points within their shares of the linking rows (``shares``)
+    to the first columns."""
     start = time.perf_counter()
     master = _Master(lp)
     history: list[dict[str, float]] = []
@@ -472,6 +547,9 @@ def solve_split(
         master.add(k, p, 1)
         if p.ray:  # a ray alone leaves the convexity row empty: a point too
             master.add(k, pricer.price(np.zeros(lp.row_lower.size), 1)[k], 1)
+    if shared_start:
+        for k, p in enumerate(pricer.start(shares(lp))):
+            master.add(k, p, 1)
     iterations = 0
     status = "optimal"
     value, bound = np.nan, -np.inf

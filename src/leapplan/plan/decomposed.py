@@ -69,11 +69,22 @@ class DecomposedRunner(Runner):
         s = pm.scenario
         part = partition(s, how.blocks, region_weights(pm.model, s) if how.blocks is not None else None)
         self.names = part.names
+        self.of_region = part.of_region
+        self.link_ends = {link.id: (link.from_region, link.to_region) for link in s.links}
         self.codes = label_blocks(pm.model, s, part)
         """Block of every variable label (blocks.LINK: linking column)."""
         self.blocks: Blocks | None = None
         self.last: DecomposeResult | None = None
         """The last stage's decomposition (with its iteration history)."""
+
+    def block_of(self, region: str) -> str:
+        """The block holding a weak link's region (a corridor's: both its ends'); 'centre' for a national row or a
+        corridor between blocks (the master's linking rows)."""
+        ends = self.link_ends.get(region, (region, region))
+        found = {self.of_region.get(r) for r in ends}
+        if len(found) != 1 or None in found:
+            return "centre"
+        return self.names[int(found.pop())]  # type: ignore[arg-type]
 
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
         m = self.pm.model
@@ -119,6 +130,7 @@ class DecomposedRunner(Runner):
             "copies": cp.copies,
             "block_seconds_max": round(max(block_seconds, default=0.0), 3),
             "block_seconds_total": round(float(sum(block_seconds)), 3),
+            "block_seconds": [round(float(b), 3) for b in block_seconds],
         }
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count

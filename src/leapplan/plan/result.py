@@ -132,7 +132,7 @@ class PlanResult:
                 ],
             ),
             "weak_links": _records(
-                self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent", "target", "label"]
+                self.weak_links, COLUMNS["weak_links"] + ["value_of_one_percent", "target", "label", "block"]
             ),
             "reserve": _records(self.reserve, COLUMNS["reserve"]),
             "support": _records(self.support, COLUMNS["support"]),

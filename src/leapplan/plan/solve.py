@@ -378,12 +378,15 @@ def _solve(
     info = {**_solver_info(st.runner, build_seconds), "objective_parts": objective}
     if st.closed:
         info["no_new_capacity"] = sorted(st.closed)
+    weak_table = _weak_table(weak)
+    if runner is not None:  # decomposed: which block holds each weak link
+        weak_table = weak_table.assign(block=[runner.block_of(str(r)) for r in weak_table["region"]])
     return PlanResult(
         scenario=s.name,
         status=PlanStatus.targets_cut if cut else PlanStatus.feasible,
         objective=objective["cost"],
         reason="",
-        weak_links=_weak_table(weak),
+        weak_links=weak_table,
         solver=info,
         **out,
     )
