@@ -382,7 +382,7 @@ def replan_against_full(which: str) -> None:
     from leapplan.scenario import load
     from leapplan.simulate.engine import simulate_batch
     from leapplan.simulate.frictions import Frictions
-    from leapplan.simulate.loop import run_draws, sim_state, splice
+    from leapplan.simulate.loop import expected_short, run_draws, sim_state, splice
     from leapplan.simulate.model import compile_model
     from leapplan.simulate.once import run_seeds
 
@@ -396,8 +396,9 @@ def replan_against_full(which: str) -> None:
     seeds = run_seeds(s.seed, 0, 1)
     for t in range(T - 1):
         m = compile_model(s, current)
-        b = simulate_batch(m, Frictions(), run_draws(s, m, seeds), detail=True)
-        state = sim_state(s, current, m, b, t, "audited")
+        frictions, draws = Frictions(), run_draws(s, m, seeds)
+        b = simulate_batch(m, frictions, draws, detail=True)
+        state = sim_state(s, current, m, b, t, "audited", expected_short(m, frictions, draws, t))
         if t == 0:
             t0 = time.perf_counter()
             told = replan(s, state)

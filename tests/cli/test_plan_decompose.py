@@ -39,6 +39,8 @@ def test_decomposed_plan_of_tiny_matches_the_monolithic_one(capsys: pytest.Captu
     [
         (["--decompose", "--blocks", "0"], "number of blocks must be at least 1"),
         (["--decompose", "--gap", "2"], "gap must be between 0 and 1"),
+        (["--workers", "2"], "--blocks, --workers and --scheduler need --decompose"),
+        (["--blocks", "2"], "--blocks, --workers and --scheduler need --decompose"),
     ],
 )
 def test_bad_decomposition_is_one_line_and_exit_2(

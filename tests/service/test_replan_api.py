@@ -239,6 +239,55 @@ def test_a_failing_replan_says_why(boss: Any, monkeypatch: pytest.MonkeyPatch) -
     )
 
 
+def test_a_replan_cut_off_by_a_restart_is_logged_and_shown_once(
+    make_app: Callable[..., FastAPI],
+    db_url: str,
+    two_works: Scenario,
+    first_plan: PlanResult,
+    boss: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A re-plan still running when the service 'stops' (a second service started on the same database while the
+    first one's re-plan waits) is found in the audit log: logged once as interrupted, shown as the latest re-plan,
+    and a new re-plan can start; a third start finds nothing more to log."""
+    import leapplan.plan.replan as module
+
+    reached, release = threading.Event(), threading.Event()
+
+    def held(*args: Any, progress: Any = None, **kw: Any) -> PlanResult:
+        reached.set()
+        release.wait(30)
+        raise LeapplanError("the old process is gone")
+
+    monkeypatch.setattr(module, "replan", held)
+    assert boss.post("/api/reports", json=WORKS_1958).status_code == 201
+    assert boss.post("/api/plans/replan").status_code == 202
+    assert reached.wait(30)
+    try:
+        again = _client(make_app(db_url, scenario=two_works, plan=first_plan), "planner", "planner")
+        job = again.get("/api/plans/replan").json()
+        assert (job["state"], job["period"], job["basis"], job["started_by"], job["version"]) == (
+            "interrupted",
+            "1958",
+            "audited",
+            "planner",
+            None,
+        )
+        assert "the service stopped while it ran" in job["reason"]
+        logged = again.get("/api/audit-log", params={"action": "replan_interrupted"}).json()
+        assert len(logged) == 1 and logged[0]["actor"] is None and logged[0]["after"]["period"] == "1958"
+    finally:
+        release.set()
+    assert wait_for(boss)["state"] == "failed"  # the first service's thread ends (a real stop has no such end)
+    third = _client(make_app(db_url, scenario=two_works, plan=first_plan), "planner", "planner")
+    assert third.get("/api/plans/replan").json()["state"] == "none"
+    assert len(third.get("/api/audit-log", params={"action": "replan_interrupted"}).json()) == 1
+    monkeypatch.undo()
+    assert third.post("/api/plans/replan").status_code == 202
+    done = wait_for(third)
+    assert (done["state"], done["id"]) == ("done", 1)
+
+
 def test_without_an_active_plan_nothing_is_replanned(make_app: Callable[..., FastAPI], two_works: Scenario) -> None:
     app = make_app(scenario=two_works)  # no plan, no solving
     c = _client(app, "planner", "planner")

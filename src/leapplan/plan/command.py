@@ -160,8 +160,9 @@ def plan(
         typer.Option("--blocks", help="With --decompose: N blocks balanced by size (default: one per prefecture)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here).")
-    ] = 2,
+        int | None,
+        typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here; default 2)."),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
     ] = None,
@@ -176,8 +177,9 @@ def plan(
     """Plan the scenario: meet the targets in priority order, say what must be cut and why."""
     from leapplan.scenario import load
 
-    if not decompose and (blocks is not None or scheduler is not None):
-        raise typer.BadParameter("--blocks and --scheduler need --decompose")
+    if not decompose and (blocks is not None or scheduler is not None or workers is not None):
+        raise typer.BadParameter("--blocks, --workers and --scheduler need --decompose")
+    workers = 2 if workers is None else workers
     how = Decompose(blocks=blocks, workers=workers, scheduler=scheduler, gap=gap) if decompose else None
     if how is not None:
         how.check()

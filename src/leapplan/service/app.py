@@ -518,6 +518,7 @@ def create_app(
     redo = ctx.auditor.queue_unaudited()
     if redo:
         log.warning("auditing %d report versions left unaudited by the last run", redo)
+    replanning.recover(ctx)
     reuse = stored_plan(ctx) if plan is None and solve else None
     if reuse is not None:
         install_plan(ctx, reuse, stored=True)

@@ -4,7 +4,9 @@ A planner starts a re-plan (``POST /api/plans/replan``); it runs on a background
 active plan and the reports (``plan.replan.read_state``), then the planner's stages (``plan.replan.replan``) — with
 its progress in ``ctx.replan_job`` (``GET /api/plans/replan``). The result becomes a new plan version that revises
 the active one, with the account of what changed (``plan.revision.what_changed``); it is not activated: a planner
-chooses (``POST /api/plans/{id}/activate``). One re-plan runs at a time; a restart forgets a running one.
+chooses (``POST /api/plans/{id}/activate``). One re-plan runs at a time. A re-plan the service was stopped in
+the middle of is found in the audit log when it starts again (``recover``): logged as interrupted and shown as the
+latest re-plan, so the planner knows to start it again; nothing of it was stored.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import time
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leapplan.errors import LeapplanError
 from leapplan.service.bootstrap import Revision, add_plan_version, tables_of
 from leapplan.service.context import ApiError, Context, iso, now, record
-from leapplan.service.models import PlanVersion, Report, ReportVersion, latest_counted
+from leapplan.service.models import AuditEntry, PlanVersion, Report, ReportVersion, latest_counted
 from leapplan.service.plan_tables import plan_from_files
 from leapplan.service.planning import from_result
 from leapplan.service.security import Principal, Role
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 REPORT_COLUMNS = ["report_id", "unit", "period", "product", "produced", "labour", "in_service"]
 """The columns of :func:`reports_frame` before its ``input:<product>`` columns (as ``leapplan audit`` reads)."""
+ENDS = ("replan_failed", "replan_interrupted", "plan_version")
+"""Audit-log actions that end a re-plan: failed, found interrupted, or its new version stored."""
+INTERRUPTED = "the service stopped while it ran, before a new version was stored; start it again"
 
 
 def reports_frame(session: Session) -> pd.DataFrame:
@@ -66,9 +72,36 @@ def default_period(frame: pd.DataFrame, periods: list[str], enterprises: set[str
     return known[-1] if known else None
 
 
+def recover(ctx: Context) -> None:
+    """At start: when the audit log's last re-plan entry is a start with no end (``ENDS``), the service stopped
+    while it ran. Log it as interrupted (once) and make it the latest re-plan (state 'interrupted')."""
+    wanted = AuditEntry.action.in_(("replan_start", *ENDS))
+    with ctx.store.write() as session:
+        last = session.scalars(select(AuditEntry).where(wanted).order_by(AuditEntry.id.desc()).limit(1)).first()
+        if last is None or last.action != "replan_start":
+            return
+        started = dict(last.after or {})
+        after = {"period": started.get("period"), "basis": started.get("basis"), "reason": INTERRUPTED}
+        record(session, None, "replan_interrupted", last.target, None, after)
+        ctx.replan_job = {
+            "id": 0,
+            "state": "interrupted",
+            "revises": started.get("revises"),
+            "period": started.get("period"),
+            "basis": started.get("basis"),
+            "started_by": last.actor,
+            "started_at": iso(last.at),
+            "finished_at": None,
+            "progress": None,
+            "reason": INTERRUPTED,
+            "version": None,
+        }
+    log.warning("re-plan of %s after %s was interrupted by a restart: logged", last.target, after["period"])
+
+
 def job_view(ctx: Context) -> dict[str, Any]:
-    """GET /api/plans/replan: the latest re-plan (state running | done | failed, progress, reason, version), or
-    state 'none' when none ran since the service started."""
+    """GET /api/plans/replan: the latest re-plan (state running | done | failed | interrupted, progress, reason,
+    version), or state 'none' when none ran since the service started and none was left interrupted."""
     job = ctx.replan_job
     if job is None:
         return {"state": "none"}

@@ -412,6 +412,8 @@
       $("replan-result").textContent = "Re-plan done: version v" + job.version + " revises v" + job.revises + ". It is not monitored until it is activated.";
     } else if (job.state === "failed") {
       $("replan-result").textContent = "The re-plan failed: " + job.reason;
+    } else if (job.state === "interrupted") {
+      $("replan-result").textContent = "The re-plan after " + job.period + " (" + job.basis + ") that " + job.started_by + " started at " + job.started_at + " was interrupted: " + job.reason + ".";
     }
     clearTimeout(state.replanTimer);
     if (running) state.replanTimer = setTimeout(pollReplan, PLAN_POLL_MS);
