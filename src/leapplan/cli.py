@@ -215,8 +215,9 @@ def plan(
         typer.Option("--blocks", help="With --decompose: N blocks balanced by size (default: one per prefecture)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here).")
-    ] = 2,
+        int | None,
+        typer.Option("--workers", help="With --decompose: Dask worker processes (0: solve blocks here; default 2)."),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="With --decompose: address of a running Dask scheduler.")
     ] = None,
