@@ -179,7 +179,7 @@ def plan(
 
     if not decompose and (blocks is not None or scheduler is not None or workers is not None):
         raise typer.BadParameter("--blocks, --workers and --scheduler need --decompose")
-    workers = 2 if workers is None else workers
+    workers = Decompose.workers if workers is None else workers
     how = Decompose(blocks=blocks, workers=workers, scheduler=scheduler, gap=gap) if decompose else None
     if how is not None:
         how.check()

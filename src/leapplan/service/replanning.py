@@ -83,20 +83,29 @@ def recover(ctx: Context) -> None:
         started = dict(last.after or {})
         after = {"period": started.get("period"), "basis": started.get("basis"), "reason": INTERRUPTED}
         record(session, None, "replan_interrupted", last.target, None, after)
-        ctx.replan_job = {
-            "id": 0,
-            "state": "interrupted",
-            "revises": started.get("revises"),
-            "period": started.get("period"),
-            "basis": started.get("basis"),
-            "started_by": last.actor,
-            "started_at": iso(last.at),
-            "finished_at": None,
-            "progress": None,
-            "reason": INTERRUPTED,
-            "version": None,
-        }
+        job = _job(0, started.get("revises"), after["period"], after["basis"], last.actor, iso(last.at))
+        ctx.replan_job = job | {"state": "interrupted", "progress": None, "reason": INTERRUPTED}
     log.warning("re-plan of %s after %s was interrupted by a restart: logged", last.target, after["period"])
+
+
+def _job(
+    number: int, revises: int | None, period: str | None, basis: str | None, started_by: str | None, at: str | None
+) -> dict[str, Any]:
+    """A re-plan as ``job_view`` shows it, running from its start (``clock``: its monotonic start, for elapsed)."""
+    return {
+        "id": number,
+        "state": "running",
+        "revises": revises,
+        "period": period,
+        "basis": basis,
+        "started_by": started_by,
+        "started_at": at,
+        "finished_at": None,
+        "progress": {"stage": "reading the reports and the audit", "k": 0, "n": 0},
+        "reason": None,
+        "version": None,
+        "clock": time.monotonic(),
+    }
 
 
 def job_view(ctx: Context) -> dict[str, Any]:
@@ -149,20 +158,7 @@ def start(ctx: Context, user: Principal, period: str | None, basis: str) -> dict
                 "--plan DIR or let it solve the plan again, then re-plan",
             )
         number = (ctx.replan_job or {}).get("id", 0) + 1
-        job: dict[str, Any] = {
-            "id": number,
-            "state": "running",
-            "revises": plan_id,
-            "period": period,
-            "basis": basis,
-            "started_by": user.username,
-            "started_at": iso(now()),
-            "finished_at": None,
-            "progress": {"stage": "reading the reports and the audit", "k": 0, "n": 0},
-            "reason": None,
-            "version": None,
-            "clock": time.monotonic(),
-        }
+        job = _job(number, plan_id, period, basis, user.username, iso(now()))
         with ctx.store.write() as session:
             after = {"revises": plan_id, "period": period, "basis": basis, "reports": len(frame)}
             record(session, user.username, "replan_start", f"plan {plan_id}", None, after)
