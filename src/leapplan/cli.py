@@ -303,6 +303,15 @@ def replan(
         bool,
         typer.Option("--reported", help="Take the reports as they stand, not as audited (the historical ratchet)."),
     ] = False,
+    reserve: Annotated[
+        float | None,
+        typer.Option(
+            "--reserve",
+            min=0.0,
+            help="The state grain reserve counted in store at the end of the period, t (default: what the plan's "
+            "books leave). Refilling it is then the re-plan's first aim, as far as the harvests allow.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the version record (what changed) as JSON.")] = False,
 ) -> None:
     """Re-plan the remaining periods from audited reports; write the new version and say what changed."""
@@ -316,6 +325,7 @@ def replan(
         scenario=scenario,
         period=period,
         reported=reported,
+        reserve=reserve,
         as_json=as_json,
     )
 

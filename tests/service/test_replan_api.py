@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from tests.plan.scenarios import build
 from tests.plan.test_replan import two_works_raw
+from tests.plan.test_replan_reserve import reserve_county
 
 from leapplan.errors import LeapplanError
 from leapplan.plan import PlanResult, save_plan, solve_plan
@@ -182,6 +183,8 @@ def test_bad_requests_get_one_message(boss: Any) -> None:
         ({"period": "1970"}, 422, "unknown period"),
         ({"basis": "guessed"}, 422, "basis"),
         ({"after": "1958"}, 422, "after"),
+        ({"reserve": -1.0}, 422, "reserve"),
+        ({"reserve": "plenty"}, 422, "reserve"),
     ]
     for body, status, words in cases:
         r = boss.post("/api/plans/replan", json=body)
@@ -286,6 +289,24 @@ def test_a_replan_cut_off_by_a_restart_is_logged_and_shown_once(
     assert third.post("/api/plans/replan").status_code == 202
     done = wait_for(third)
     assert (done["state"], done["id"]) == ("done", 1)
+
+
+def test_a_replan_from_a_counted_reserve_refills_it_first(make_app: Callable[..., FastAPI], db_url: str) -> None:
+    # tests/plan/test_replan_reserve.py's county: the store counted at 40 t after 1958 is refilled to 100 t in 1959
+    # with 60 t more grain, which takes 300 t of iron (4,000 → 3,700 t)
+    s = reserve_county(1000)
+    boss = _client(make_app(db_url, scenario=s, plan=solve_plan(s)), "planner", "planner")
+    report = {"client_id": "c58", "unit": "c_furnace", "period": "1958", "product": "iron", "produced": 4000.0}
+    assert boss.post("/api/reports", json=report).status_code == 201
+    r = boss.post("/api/plans/replan", json={"reserve": 40})
+    assert r.status_code == 202 and r.json()["reserve"] == 40, r.text
+    job = wait_for(boss)
+    assert job["state"] == "done", job
+    detail = boss.get(f"/api/plans/{job['version']}").json()
+    change = {r["technology"]: (r["before"], r["after"]) for r in detail["changes"]["output"]}
+    assert change["furnace"] == pytest.approx((4000, 3700), rel=1e-6)  # 1959, the period ahead
+    start = next(e for e in boss.get("/api/audit-log").json() if e["action"] == "replan_start")
+    assert start["after"]["reserve"] == 40
 
 
 def test_without_an_active_plan_nothing_is_replanned(make_app: Callable[..., FastAPI], two_works: Scenario) -> None:

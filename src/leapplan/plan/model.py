@@ -51,6 +51,21 @@ RISK_SAMPLES = 8
 of them, judged at base-year harvests (one row per run: more rows cost time in every stage)."""
 
 
+@dataclass(frozen=True)
+class SoftRows:
+    """Rows given gap variables (a re-plan's ``adjust`` adds them): ``solve_plan`` makes Σ coeffs × gap a level
+    minimised before every target and held after, named ``name`` and measured as ``unit`` × ``scale``."""
+
+    name: str
+    labels: np.ndarray
+    """The gap variables' labels."""
+    coeffs: np.ndarray
+    """Level units per unit of each gap."""
+    unit: str
+    scale: float
+    what: str
+
+
 @dataclass
 class PlanModel:
     """A built plan LP with the coordinates needed to read it back."""
@@ -69,6 +84,8 @@ class PlanModel:
     """Every constraint family with the (row, label, coeff) triplets it was built from."""
     interior: bool = False
     """The solution is an interior point method's (its dust is read as 0 in the tables)."""
+    soft: list[SoftRows] = field(default_factory=list)
+    """Hard rows a re-plan's past has put out of reach, held as far as they can be before every target."""
 
     @property
     def nodes(self) -> pd.DataFrame:

@@ -41,7 +41,7 @@ import xarray as xr
 from leapplan.audit.estimate import audited_figures
 from leapplan.errors import AuditError
 from leapplan.plan.index import SEP
-from leapplan.plan.model import PlanModel
+from leapplan.plan.model import PlanModel, SoftRows
 from leapplan.plan.result import PlanResult
 from leapplan.plan.solve import Progress, solve_plan
 from leapplan.plan.terms import Terms
@@ -89,6 +89,9 @@ class PlanState:
     no_new_capacity: tuple[str, ...] = ()
     """Build units where the plan in force builds nothing new because what it built there stood idle
     (``solve_plan``'s ``solver['no_new_capacity']``): the re-plan keeps that decision."""
+    reserve: float | None = None
+    """The state grain reserve counted in store at the end of ``period`` [t]: the plan's reserve then is at most
+    this (None: what the past's balances leave, the books' figure)."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
@@ -98,6 +101,7 @@ class PlanState:
         _take_out(pm, self)
         _fix_grain(pm, self)
         _fix_eaten(pm, self)
+        _fix_reserve(pm, self)
         _release_guardrails(pm, self)
         _release_past_demand(pm, self)
 
@@ -109,9 +113,11 @@ def read_state(
     *,
     period: str | None = None,
     basis: Basis = "audited",
+    reserve: float | None = None,
 ) -> PlanState:
     """The state at the end of ``period`` (default: the latest period reported) from ``plan`` and ``reports``
-    (columns as for ``leapplan audit``, optionally ``in_service``). Raises AuditError on bad reports or period."""
+    (columns as for ``leapplan audit``, optionally ``in_service``); ``reserve``: the grain reserve counted in store
+    then [t] (None: the books'). Raises AuditError on bad reports or period."""
     periods = list(scenario.periods)
     figures, flags = audited_figures(scenario, reports, plan.production, support=plan.support)
     if period is None:
@@ -138,6 +144,7 @@ def read_state(
         flags=flags,
         basis=basis,
         no_new_capacity=kept_closed(plan),
+        reserve=reserve,
     )
 
 
@@ -345,6 +352,48 @@ def _fix_eaten(pm: PlanModel, state: PlanState) -> None:
     _bound_regions(pm, "food", state.eaten, "lower")
 
 
+def _fix_reserve(pm: PlanModel, state: PlanState) -> None:
+    """The reserve at the end of the last past period at most what was counted in store (a bound): the past's
+    balances leave the books free to skip deliveries and output that took grain, which would keep grain in a
+    reserve that has gone. The reserve's rows ahead (its floor at the year ends, the harvest-risk cover) then get
+    gaps, and refilling it is the re-plan's first level (``SoftRows``): a store a bad year emptied cannot always
+    be refilled by the next year's end, and the plan should refill it as far as the harvests allow rather than
+    fail."""
+    if state.reserve is None or "stock" not in pm.model.variables:
+        return
+    m = pm.model
+    v = m.variables["stock"]
+    at = [str(p) for p in pm.index.periods].index(state.period)
+    upper = np.array(np.broadcast_to(np.asarray(v.upper.values, dtype=float), v.labels.shape))
+    upper[at] = min(upper[at], max(float(state.reserve), 0.0))
+    v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
+    reserve = max(float(pm.scenario.agriculture.reserve), 1.0)
+    labels, coeffs = [], []
+    for name, sign, per_row in (("reserve_floor", 1.0, 1.0), ("reserve_cover", -1.0, None)):
+        if name not in m.constraints or name not in pm.rows.families:
+            continue
+        terms = pm.rows[name]
+        gap = m.add_variables(lower=0, coords=terms.coords, name=f"{name}_gap", scaling=v.scaling.values[0])
+        gl = np.asarray(gap.labels.values).ravel()
+        terms.add(np.arange(gl.size), gl, sign)
+        _add_again(pm, name, m.constraints[name].labels >= 0)
+        # a risk window's cover short counts as its mean over the window's samples
+        weight = per_row if per_row is not None else 1.0 / terms.shape[-1]
+        labels.append(gl)
+        coeffs.append(np.full(gl.size, weight / reserve))
+    if labels:
+        pm.soft.append(
+            SoftRows(
+                "grain reserve",
+                np.concatenate(labels),
+                np.concatenate(coeffs),
+                "percentage points",
+                100.0,
+                "of the grain reserve short at the year ends and of its harvest-risk cover",
+            )
+        )
+
+
 def _bound_regions(pm: PlanModel, name: str, frame: pd.DataFrame | None, side: str) -> None:
     """Set the ``side`` bound of variable ``name`` [period, region] to ``frame``'s quantity [period, region,
     quantity] (regions the variable does not have are left out)."""
@@ -382,12 +431,19 @@ def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
             continue
         at = [str(v) for v in labels.coords[dims[0]].values]
         ahead = xr.DataArray(~np.isin(at, state.past), coords={dims[0]: labels.coords[dims[0]]})
-        mask = (labels >= 0) & ahead
-        sign = str(np.asarray(c.sign.values).ravel()[0])
-        rhs = c.rhs.fillna(0.0)  # NaN where the family was masked already
-        scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
-        m.remove_constraints(name)
-        pm.rows.add(m, pm.rows[name], sign, rhs, name=name, mask=mask, scaling=scaling)
+        _add_again(pm, name, (labels >= 0) & ahead)
+
+
+def _add_again(pm: PlanModel, name: str, mask: xr.DataArray) -> None:
+    """Constraint family ``name`` added again from its terms (``pm.rows``), on its rows where ``mask``: its rows
+    are frozen, so a family is replaced rather than changed."""
+    m = pm.model
+    c = m.constraints[name]
+    sign = str(np.asarray(c.sign.values).ravel()[0])
+    rhs = c.rhs.fillna(0.0)  # NaN where the family was masked already
+    scaling = c.scaling.fillna(1.0) if isinstance(c.scaling, xr.DataArray) else c.scaling
+    m.remove_constraints(name)
+    pm.rows.add(m, pm.rows[name], sign, rhs, name=name, mask=mask, scaling=scaling)
 
 
 def _release_past_demand(pm: PlanModel, state: PlanState) -> None:

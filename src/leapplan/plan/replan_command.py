@@ -47,6 +47,15 @@ def replan(
         bool,
         typer.Option("--reported", help="Take the reports as they stand, not as audited (the historical ratchet)."),
     ] = False,
+    reserve: Annotated[
+        float | None,
+        typer.Option(
+            "--reserve",
+            min=0.0,
+            help="The state grain reserve counted in store at the end of the period, t (default: what the plan's "
+            "books leave). Refilling it is then the re-plan's first aim, as far as the harvests allow.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the version record (what changed) as JSON.")] = False,
 ) -> None:
     """Re-plan the remaining periods from audited reports; write the new version and say what changed."""
@@ -70,7 +79,7 @@ def replan(
         frame = read_csv(reports, "reports", {"report_id": str, "unit": str, "period": str, "product": str})
     else:
         frame = _db_reports(str(db), s.name)
-    state = read_state(s, old, frame, period=period, basis="reported" if reported else "audited")
+    state = read_state(s, old, frame, period=period, basis="reported" if reported else "audited", reserve=reserve)
     err = Console(stderr=True)
     started = time.perf_counter()
     with err.status(f"re-planning {s.name} after {state.period} …") as status:

@@ -86,14 +86,17 @@ class Level:
     gauge: Gauge
     freight: float = 0.0
     """Weight of one yuan of freight in the level's stage [level units per yuan] (``objective.level_freight``)."""
+    terms: tuple[np.ndarray, np.ndarray] | None = None
+    """Labels and coefficients of a level that is no target's (``PlanModel.soft``)."""
 
 
 def _levels(pm: PlanModel) -> list[Level]:
-    """Soft zone agreements first (commitments between cities and counties are kept before targets are pushed),
-    then the soft targets by priority."""
+    """Rows a re-plan's past put out of reach first (``PlanModel.soft``: the grain reserve, say, is refilled as far
+    as it can be before anything else), then soft zone agreements (commitments between cities and counties are kept
+    before targets are pushed), then the soft targets by priority."""
     tf = pm.targets.frame
     soft = tf[(~tf["hard"]) & tf["in_horizon"]]
-    out = []
+    out = [Level(r.name, [], Gauge(r.unit, r.scale, r.what), terms=(r.labels, r.coeffs)) for r in pm.soft]
     agr = pm.index.agreements
     if len(agr) and (~agr["hard"]).any():
         soft_ids = list(agr.index[~agr["hard"]])
@@ -124,6 +127,9 @@ def _add_levels(pm: PlanModel, levels: list[Level]) -> None:
     slack = np.asarray(m.variables["slack"].labels.values)
     agr = pm.index.agreements
     for k, lv in enumerate(levels):
+        if lv.terms is not None:
+            rows.add(np.full(lv.terms[0].size, k), lv.terms[0], -lv.terms[1])
+            continue
         if lv.name == "agreements":
             pos = agr.index.get_indexer(lv.targets)
             rows.add(np.full(pos.size, k), slack[pos], -1.0)
@@ -439,8 +445,8 @@ def _level_weak_links(st: Stages, k: int, names: dict[str, str]) -> list[pd.Data
     minimising that target's shortfall with the level held (whose duals say what holds that target back)."""
     pm = st.pm
     level = st.levels[k]
-    if level.name == "agreements":
-        return [weak_links(pm, level.gauge, names).assign(target="agreements")]
+    if level.name == "agreements" or not level.targets:
+        return [weak_links(pm, level.gauge, names).assign(target=level.name)]
     tf = pm.targets.frame
     short = pm.model.variables["short"].solution.to_series()
     cut = [t for t in level.targets if short.get(t, 0.0) > MET]

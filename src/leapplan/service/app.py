@@ -408,7 +408,7 @@ def _routes(app: FastAPI) -> None:
     @app.post("/api/plans/replan", status_code=202)
     def replan_start(ctx: CtxDep, user: UserDep, body: ReplanIn | None = None) -> dict[str, Any]:
         body = body or ReplanIn()
-        return replanning.start(ctx, user, body.period, body.basis)
+        return replanning.start(ctx, user, body.period, body.basis, body.reserve)
 
     @app.get("/api/plans/replan")
     def replan_state(ctx: CtxDep, user: UserDep) -> dict[str, Any]:

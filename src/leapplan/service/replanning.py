@@ -83,13 +83,21 @@ def recover(ctx: Context) -> None:
         started = dict(last.after or {})
         after = {"period": started.get("period"), "basis": started.get("basis"), "reason": INTERRUPTED}
         record(session, None, "replan_interrupted", last.target, None, after)
-        job = _job(0, started.get("revises"), after["period"], after["basis"], last.actor, iso(last.at))
+        job = _job(
+            0, started.get("revises"), after["period"], after["basis"], last.actor, iso(last.at), started.get("reserve")
+        )
         ctx.replan_job = job | {"state": "interrupted", "progress": None, "reason": INTERRUPTED}
     log.warning("re-plan of %s after %s was interrupted by a restart: logged", last.target, after["period"])
 
 
 def _job(
-    number: int, revises: int | None, period: str | None, basis: str | None, started_by: str | None, at: str | None
+    number: int,
+    revises: int | None,
+    period: str | None,
+    basis: str | None,
+    started_by: str | None,
+    at: str | None,
+    reserve: float | None = None,
 ) -> dict[str, Any]:
     """A re-plan as ``job_view`` shows it, running from its start (``clock``: its monotonic start, for elapsed)."""
     return {
@@ -98,6 +106,7 @@ def _job(
         "revises": revises,
         "period": period,
         "basis": basis,
+        "reserve": reserve,
         "started_by": started_by,
         "started_at": at,
         "finished_at": None,
@@ -121,9 +130,11 @@ def job_view(ctx: Context) -> dict[str, Any]:
     return out
 
 
-def start(ctx: Context, user: Principal, period: str | None, basis: str) -> dict[str, Any]:
-    """Check and start a re-plan after ``period`` from the reports ``basis`` (audited | reported) on a background
-    thread; returns the job. 403 for non-planners, 409 without an active plan or reports or while one runs, 422 for
+def start(
+    ctx: Context, user: Principal, period: str | None, basis: str, reserve: float | None = None
+) -> dict[str, Any]:
+    """Check and start a re-plan after ``period`` from the reports ``basis`` (audited | reported), with the grain
+    ``reserve`` counted then [t] (None: the books'), on a background thread; returns the job. 403 for non-planners, 409 without an active plan or reports or while one runs, 422 for
     an unknown period or the plan's last period."""
     if user.role is not Role.planner:
         raise ApiError(403, "only planners re-plan", actor=user.username, target="plans/replan")
@@ -158,9 +169,9 @@ def start(ctx: Context, user: Principal, period: str | None, basis: str) -> dict
                 "--plan DIR or let it solve the plan again, then re-plan",
             )
         number = (ctx.replan_job or {}).get("id", 0) + 1
-        job = _job(number, plan_id, period, basis, user.username, iso(now()))
+        job = _job(number, plan_id, period, basis, user.username, iso(now()), reserve)
         with ctx.store.write() as session:
-            after = {"revises": plan_id, "period": period, "basis": basis, "reports": len(frame)}
+            after = {"revises": plan_id, "period": period, "basis": basis, "reports": len(frame), "reserve": reserve}
             record(session, user.username, "replan_start", f"plan {plan_id}", None, after)
         ctx.replan_job = job
     finally:
@@ -195,7 +206,7 @@ def _replan(ctx: Context, job: dict[str, Any], files: Any, frame: pd.DataFrame, 
     from leapplan.plan.revision import what_changed
 
     old = plan_from_files(files, f"plan {job['revises']}")
-    state = read_state(ctx.scenario, old, frame, period=job["period"], basis=job["basis"])
+    state = read_state(ctx.scenario, old, frame, period=job["period"], basis=job["basis"], reserve=job["reserve"])
     new = replan(ctx.scenario, state, progress=progress)
     if new.status is PlanStatus.infeasible:
         raise LeapplanError(f"the re-plan is infeasible: {new.reason}")

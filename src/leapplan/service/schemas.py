@@ -82,10 +82,12 @@ class DeliveryCorrectionIn(_Body):
 
 class ReplanIn(_Body):
     """A re-plan (planners): after ``period`` (default: the latest period with reports), from the reports
-    ``audited`` (the audit's estimates, default) or ``reported`` (as they stand)."""
+    ``audited`` (the audit's estimates, default) or ``reported`` (as they stand); ``reserve``: the grain counted
+    in the state reserve then (default: the books' figure)."""
 
     period: PeriodLabel | None = None
     basis: Literal["audited", "reported"] = "audited"
+    reserve: Quantity | None = None
 
 
 class SettingsIn(_Body):

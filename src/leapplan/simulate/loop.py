@@ -6,7 +6,8 @@ Three loops, run on the same draws so that they differ only in how the plan is r
   audit's figure (a cell that uses inputs is held to what its inputs allow, which is what it made; a cell without
   inputs to its capacity in service), the harvest and what people ate as they were, and the capacity the run's
   building has not delivered as the planner expects it in the periods ahead (``expected_short``: late building
-  next period, new plants as far as their learning will have come; a transport breakdown is not carried on);
+  next period, new plants as far as their learning will have come; a transport breakdown is not carried on), and
+  the grain reserve as counted in store (``PlanState.reserve``: the books would keep grain the run gave out);
 * ``reported``: re-planned from the reports as they stand (the historical ratchet): output and harvests as
   reported, people fed as planned, capacity as planned;
 * ``none``: never re-planned.
@@ -139,11 +140,13 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, sh
         figure = np.minimum(reported, bound)
         grain = b.grain[0, : t + 1]
         eaten = b.eaten[0, : t + 1]
+        reserve: float | None = float(b.stocks[0, t, m.grain])  # the store counted
     else:
         figure = reported
         grain = b.grain_reported[0, : t + 1]
         eaten = m.food_plan[: t + 1]
         short = None
+        reserve = None  # the books' reserve, from the reported harvests
     output = pd.DataFrame(
         {
             "period": np.repeat(past, len(techs)),
@@ -182,6 +185,7 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, sh
         grain=grain_frame,
         eaten=eaten_frame,
         no_new_capacity=kept_closed(plan),
+        reserve=reserve,
     )
 
 
