@@ -229,8 +229,10 @@ def test_a_planner_replans_and_activates_in_the_dashboard(
     expect(page.locator("#replan")).to_be_visible()
     assert coal_1959() == pytest.approx(4000, rel=1e-6)
 
+    page.fill("#replan-reserve", "0")  # two_works holds no reserve: the count changes nothing but is sent
     page.click("#replan")
     expect(page.locator("#replan-result")).to_contain_text("Re-plan done: version v2 revises v1", timeout=120_000)
+    assert httpx.get(server.url + "/api/plans/replan", headers=boss).json()["reserve"] == 0.0
     expect(rows).to_have_count(2)
     new = page.locator('#versions tr[data-version="2"]')
     expect(new.locator("td").nth(3)).to_have_text("v1")

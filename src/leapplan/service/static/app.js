@@ -404,7 +404,8 @@
     if (running) {
       const p = job.progress || {};
       const stage = p.n ? "stage " + p.k + " of " + p.n + ", " + p.stage : p.stage || "starting";
-      $("replan-text").textContent = "Re-planning after " + job.period + " (" + job.basis + "): " + stage + ", " + duration(p.elapsed || 0) + " so far.";
+      const counted = job.reserve == null ? "" : ", grain reserve counted at " + job.reserve.toLocaleString("en") + " t";
+      $("replan-text").textContent = "Re-planning after " + job.period + " (" + job.basis + counted + "): " + stage + ", " + duration(p.elapsed || 0) + " so far.";
       $("replan-bar").max = p.n || 1;
       $("replan-bar").value = p.n ? Math.max(p.k - 1, 0) : 0;
       $("replan-result").textContent = "";
@@ -433,6 +434,7 @@
   async function onReplan() {
     const json = { basis: $("replan-basis").value };
     if ($("replan-period").value) json.period = $("replan-period").value;
+    if ($("replan-reserve").value !== "") json.reserve = Number($("replan-reserve").value);
     try {
       const { body } = await api("/api/plans/replan", { method: "POST", json: json });
       renderReplan(body);
