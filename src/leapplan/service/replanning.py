@@ -134,8 +134,9 @@ def start(
     ctx: Context, user: Principal, period: str | None, basis: str, reserve: float | None = None
 ) -> dict[str, Any]:
     """Check and start a re-plan after ``period`` from the reports ``basis`` (audited | reported), with the grain
-    ``reserve`` counted then [t] (None: the books'), on a background thread; returns the job. 403 for non-planners, 409 without an active plan or reports or while one runs, 422 for
-    an unknown period or the plan's last period."""
+    ``reserve`` counted then [t] (None: the books'), on a background thread; returns the job. 403 for
+    non-planners, 409 without an active plan or reports or while one runs, 422 for an unknown period or the plan's
+    last period."""
     if user.role is not Role.planner:
         raise ApiError(403, "only planners re-plan", actor=user.username, target="plans/replan")
     if not ctx.replan_lock.acquire(blocking=False):
