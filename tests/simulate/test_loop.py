@@ -93,6 +93,9 @@ def test_the_state_a_planner_reads(tiny: Scenario, solved: PlanResult) -> None:
             assert audited[key] == pytest.approx(min(b.cells["reported"][0, 0, c], b.cells["capacity"][0, 0, c]))
     grain = sim_state(tiny, plan, m, b, 0, "reported").grain.set_index("region")["quantity"]
     np.testing.assert_allclose(grain.reindex(m.regions).to_numpy(), b.grain_reported[0, 0])
+    # the audited state counts the grain in store; the reported one keeps the books' reserve
+    assert sim_state(tiny, plan, m, b, 0, "audited").reserve == pytest.approx(b.stocks[0, 0, m.grain])
+    assert sim_state(tiny, plan, m, b, 0, "reported").reserve is None
 
 
 def test_three_loops_on_the_same_draws(tiny: Scenario, solved: PlanResult) -> None:
