@@ -369,7 +369,7 @@ def _fix_reserve(pm: PlanModel, state: PlanState) -> None:
     v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
     reserve = max(float(pm.scenario.agriculture.reserve), 1.0)
     labels, coeffs = [], []
-    for name, sign, per_row in (("reserve_floor", 1.0, 1.0), ("reserve_cover", -1.0, None)):
+    for name, sign in (("reserve_floor", 1.0), ("reserve_cover", -1.0)):
         if name not in m.constraints or name not in pm.rows.families:
             continue
         terms = pm.rows[name]
@@ -377,8 +377,8 @@ def _fix_reserve(pm: PlanModel, state: PlanState) -> None:
         gl = np.asarray(gap.labels.values).ravel()
         terms.add(np.arange(gl.size), gl, sign)
         _add_again(pm, name, m.constraints[name].labels >= 0)
-        # a risk window's cover short counts as its mean over the window's samples
-        weight = per_row if per_row is not None else 1.0 / terms.shape[-1]
+        # a risk window's cover short (rows [window, sample]) counts as its mean over the window's samples
+        weight = 1.0 / terms.shape[1] if name == "reserve_cover" else 1.0
         labels.append(gl)
         coeffs.append(np.full(gl.size, weight / reserve))
     if labels:
