@@ -133,6 +133,11 @@ def test_simulate_replan_from_the_command_line(
     assert len(runs) == 3 * 1 * 2
     medians = pd.DataFrame(data["loops"]).set_index(["loop", "period"])["food_lowest"]
     assert runs.set_index(["loop", "period"])["food_lowest"].to_dict() == pytest.approx(medians.to_dict())
+    code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "none", "--runs", "1"])
+    assert code == 0
+    shown = capsys.readouterr().out
+    never = pd.DataFrame(data["loops"]).set_index(["loop", "period"]).loc[("none", "1959")]
+    assert "idle capital" in shown and f"{100 * never['idle_capital']:.1f} %" in shown
     code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "sometimes", "--runs", "1"])
     assert code == 2
     assert "audited, reported, none or all" in capsys.readouterr().err
@@ -158,6 +163,7 @@ def test_the_loops_written_and_in_the_report(tmp_path: Path, tiny: Scenario, sol
     report = write_report(tmp_path / "r", tiny, solved, run_ensemble(tiny, solved, 4), loops=data)
     html = report.read_text(encoding="utf-8")
     assert "Closing the loop" in html and "re-planned on audited figures" not in html  # legend is in the PNG
+    assert "idle in the plan" in html and "idle capital" in html
     assert (tmp_path / "r" / "tables" / "loops_runs.csv").exists()
 
 
@@ -257,3 +263,34 @@ def test_the_audited_state_expects_late_building_and_learning(tiny: Scenario, ma
     assert audited[["unit", "period"]].values.tolist() == [["south/coal_modern/any", "1959"]]
     assert audited["lost"].iloc[0] == pytest.approx(new * (1 - rs))
     assert sim_state(tiny, plan, m, b, 0, "reported").lost.empty
+
+
+def test_idle_capacity_in_the_plan_and_at_its_capital_cost(tiny: Scenario, make_plan: Any) -> None:
+    from tests.simulate.conftest import BASE
+
+    from leapplan.simulate.loop import _metrics, capital_per_unit
+
+    m, b = _run(tiny, make_plan())
+    # funds plus capital goods at base-year prices (steel 300 yuan/t), from tiny.yaml by hand
+    by_hand = {
+        "coal_small": 20.0,
+        "coal_modern": 60 + 0.01 * 300,
+        "iron_indigenous": 50.0,
+        "iron_modern": 400 + 0.05 * 300,
+        "steel_modern": 500 + 0.05 * 300,
+        "rail": 0.05,
+    }
+    unit = capital_per_unit(tiny, m)
+    assert unit.tolist() == pytest.approx([by_hand[t] for t in m.cell_tech])
+    got = _metrics(tiny, m, b)
+    # 1958: the plan asks the base-year output (conftest.BASE), against the capacity the engine had in service
+    rids = [r.id for r in tiny.regions]
+    base = {(r, t): q for (r, t, _), q in BASE.items()}
+    planned = np.array([base[(rids[r], t)] for r, t in zip(m.cell_region, m.cell_tech, strict=True)])
+    cap = b.cells["capacity"][0, 0] * m.dt
+    price = m.prices[m.cell_product]
+    in_plan = np.clip(cap - planned, 0, None) @ price / (cap @ price)
+    capital = np.clip(cap - b.cells["actual"][0, 0], 0, None) @ unit / (cap @ unit)
+    assert got["idle_planned"][0] == pytest.approx(in_plan)
+    assert got["idle_capital"][0] == pytest.approx(capital)
+    assert 0 < in_plan <= got["idle"][0] < 1 and 0 < capital < 1

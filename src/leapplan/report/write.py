@@ -544,6 +544,8 @@ LOOP_COLUMNS = {
     "below_floor": "runs below floor",
     "built": "built, M yuan/yr",
     "idle": "idle capacity",
+    "idle_planned": "of it idle in the plan",
+    "idle_capital": "idle capital",
     "gap": "reported − real",
 }
 
@@ -563,6 +565,9 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
             "gap": [f"{100 * v:+.1f} %" for v in rows["gap"].astype(float)],
         }
     )
+    for name in ("idle_planned", "idle_capital"):  # loops written before these metrics lack them
+        if name in rows:
+            shown.insert(len(shown.columns) - 1, name, [f"{100 * v:.1f} %" for v in rows[name].astype(float)])
     failed = loops["failed_replans"]
     made = ", ".join(
         f"{k}: {v} ({failed.get(k, 0)} failed, the plan in force kept)" for k, v in loops["replans"].items()
@@ -586,7 +591,12 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
             ),
         ],
         [chart],
-        [("Medians over runs per loop and period", table_html(shown, list(LOOP_COLUMNS), list(LOOP_COLUMNS.values())))],
+        [
+            (
+                "Medians over runs per loop and period",
+                table_html(shown, list(shown.columns), [LOOP_COLUMNS[c] for c in shown.columns]),
+            )
+        ],
         ["loops", "loops_runs"],
     )
 

@@ -262,10 +262,12 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         "runs below floor",
         "built",
         "idle capacity",
+        "idle in plan",
+        "idle capital",
         "reported − real",
     ]
-    for h in heads:
-        t.add_column(h, justify="left" if h in ("loop", "period") else "right", no_wrap=True)
+    for h in heads:  # long headings wrap; the figures do not
+        t.add_column(h, justify="left" if h in ("loop", "period") else "right", min_width=len(h.split()[0]))
     for r in result.table.itertuples(index=False):
         t.add_row(
             r.loop,
@@ -277,6 +279,8 @@ def print_loops(console: Console, result: Any, source: str) -> None:
             f"{100 * r.below_floor:.0f} %",
             f"{r.built / 1e6:,.2f} M/yr",
             f"{100 * r.idle:.1f} %",
+            f"{100 * r.idle_planned:.1f} %",
+            f"{100 * r.idle_capital:.1f} %",
             f"{100 * r.gap:+.1f} %",
         )
     console.print(t)

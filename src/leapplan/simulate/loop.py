@@ -52,12 +52,17 @@ METRICS = (
     "below_floor",
     "built",
     "idle",
+    "idle_planned",
+    "idle_capital",
     "gap",
 )
 """Per run and period: actual output value [yuan at base-year prices]; actual and usable output value over the
 value the plan in force asks [-]; the lowest region's food per head [kg per person per year]; below the food
 floor [0/1]; new capacity the plan in force starts [yuan of output per year at base-year prices]; capacity in
-service left idle [share of its output value]; reported over actual output value, less 1 [-]."""
+service left idle [share of its output value]; of it, what the plan in force itself leaves idle (capacity above the
+planned output, which a plan asking more than a cell has makes 0) [share]; capacity in service left idle valued at
+what it costs to build (funds and capital goods at base-year prices) [share of the capital in service]; reported
+over actual output value, less 1 [-]."""
 CELL_DRAWS = ("delay", "quality", "report")
 
 
@@ -189,6 +194,19 @@ def sim_state(s: Scenario, plan: Any, m: Model, b: Batch, t: int, basis: str, sh
     )
 
 
+def capital_per_unit(s: Scenario, m: Model) -> np.ndarray:
+    """(C,) what a unit of each cell's annual capacity costs to build: its technology's funds plus its capital
+    goods at base-year prices [yuan per unit of annual capacity]."""
+    techs = {t.id: t for t in s.technologies}
+    pidx = {p: i for i, p in enumerate(m.products)}
+    return np.array(
+        [
+            techs[t].capital_cost + sum(q * m.prices[pidx[g]] for g, q in techs[t].capital_goods.items())
+            for t in m.cell_tech
+        ]
+    )
+
+
 def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     """The METRICS of one run (each (T,))."""
     assert b.cells is not None
@@ -199,6 +217,9 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     reported = b.cells["reported"][0] @ price
     in_service = b.cells["capacity"][0] * m.dt
     idle = np.clip(in_service - b.cells["actual"][0], 0.0, None) @ price
+    idle_planned = np.clip(in_service - b.cells["planned"][0], 0.0, None) @ price
+    capital = capital_per_unit(s, m)
+    idle_capital = np.clip(in_service - b.cells["actual"][0], 0.0, None) @ capital
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
     eaten = b.eaten[0]
     per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
@@ -211,6 +232,8 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
             "below_floor": (per_head < s.guardrails.food_per_head * (1 - 1e-9)).astype(float),
             "built": m.new_capacity @ price,
             "idle": np.where(in_service @ price > 0, idle / (in_service @ price), np.nan),
+            "idle_planned": np.where(in_service @ price > 0, idle_planned / (in_service @ price), np.nan),
+            "idle_capital": np.where(in_service @ capital > 0, idle_capital / (in_service @ capital), np.nan),
             "gap": np.where(actual > 0, reported / actual - 1, np.nan),
         }
 
