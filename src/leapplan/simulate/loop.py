@@ -216,10 +216,11 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     usable = b.cells["usable"][0] @ price
     reported = b.cells["reported"][0] @ price
     in_service = b.cells["capacity"][0] * m.dt
-    idle = np.clip(in_service - b.cells["actual"][0], 0.0, None) @ price
+    unused = np.clip(in_service - b.cells["actual"][0], 0.0, None)
+    idle = unused @ price
     idle_planned = np.clip(in_service - b.cells["planned"][0], 0.0, None) @ price
     capital = capital_per_unit(s, m)
-    idle_capital = np.clip(in_service - b.cells["actual"][0], 0.0, None) @ capital
+    idle_capital = unused @ capital
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
     eaten = b.eaten[0]
     per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
