@@ -219,8 +219,10 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     unused = np.clip(in_service - b.cells["actual"][0], 0.0, None)
     idle = unused @ price
     idle_planned = np.clip(in_service - b.cells["planned"][0], 0.0, None) @ price
+    value = in_service @ price
     capital = capital_per_unit(s, m)
     idle_capital = unused @ capital
+    capital_in_service = in_service @ capital
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
     eaten = b.eaten[0]
     per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
@@ -232,9 +234,9 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
             "food_lowest": per_head,
             "below_floor": (per_head < s.guardrails.food_per_head * (1 - 1e-9)).astype(float),
             "built": m.new_capacity @ price,
-            "idle": np.where(in_service @ price > 0, idle / (in_service @ price), np.nan),
-            "idle_planned": np.where(in_service @ price > 0, idle_planned / (in_service @ price), np.nan),
-            "idle_capital": np.where(in_service @ capital > 0, idle_capital / (in_service @ capital), np.nan),
+            "idle": np.where(value > 0, idle / value, np.nan),
+            "idle_planned": np.where(value > 0, idle_planned / value, np.nan),
+            "idle_capital": np.where(capital_in_service > 0, idle_capital / capital_in_service, np.nan),
             "gap": np.where(actual > 0, reported / actual - 1, np.nan),
         }
 
