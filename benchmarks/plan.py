@@ -8,8 +8,9 @@
     python benchmarks/plan.py --replan 25     # a re-plan after the first period against the full plan (issue 14)
     python benchmarks/plan.py --replan shanxi-1958
     python benchmarks/plan.py --loops 25 --loop-runs 4   # the planning loops on 1 and 2 Dask workers
-    python benchmarks/plan.py --decompose 100 [--blocks N] [--workers 2] [--stage-time 600]
-                                              # the first stage decomposed (issue 15) against one HiGHS run
+    python benchmarks/plan.py --decompose 100 [--blocks N] [--workers 1 2] [--stage-time 600]
+                                              # the first stage decomposed (issue 15) on 1 and 2 Dask workers
+                                              # against one HiGHS run (baseline)
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -270,11 +271,13 @@ def previous_planner() -> dict[str, Any]:
             subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
-def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> dict[str, Any]:
+def first_stage(
+    counties: int, blocks: int, workers: int, stage_time: float, method: str = "interior"
+) -> dict[str, Any]:
     """The plan's first stage (every priority at once, as ``solve_plan`` starts) of a synthetic scenario, in a fresh
     process: by one HiGHS run (``workers`` < 0; the method ``solve_plan`` picks) or decomposed over ``blocks``
-    (0: one per prefecture) on ``workers`` Dask workers (0: in this process). Peak memory of this process (the
-    centre) and of each worker."""
+    (0: one per prefecture) by ``method`` on ``workers`` Dask workers (0: in this process). Peak memory of this
+    process (the centre) and of each worker."""
     import linopy
 
     from leapplan.plan import solve as plan_solve
@@ -301,7 +304,7 @@ def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> 
             cond, value = runner.run("first stage", objective)
             out |= {"status": cond, "objective": value, "solve_s": runner.seconds, "method": runner.method}
         else:
-            how = Decompose(blocks=blocks or None, workers=workers, time_limit=stage_time)
+            how = Decompose(blocks=blocks or None, workers=workers, time_limit=stage_time, method=method)
             pool = None
             if workers > 0:
                 from leapplan.plan.dask_blocks import DaskPool
@@ -313,16 +316,12 @@ def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> 
                 st = dr.stages[-1]
                 out |= {k: st.get(k) for k in ("status", "iterations", "bound", "gap", "violation", "blocks")}
                 out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max", "block_seconds")}
-                ones = [x["seconds"] for x in dr.last.history if x["phase"] == 1] if dr.last else []
-                done = dr.last is not None and any(x["phase"] == 2 for x in dr.last.history)
-                out["phase1_s"] = max(ones, default=0.0) if done else None
                 out |= {"objective": dr.last.objective if dr.last else value, "solve_s": dr.seconds}
                 if dr.last is not None:
                     h = dr.last.history
                     step = max(1, len(h) // 12)
-                    out["history"] = [
-                        [int(x["phase"]), round(x["seconds"], 1), x["master"], x["bound"]] for x in h[::step] + h[-1:]
-                    ]
+                    upper = "master" if method == "dantzig-wolfe" else "objective"
+                    out["history"] = [[round(x["seconds"], 1), x[upper], x["bound"]] for x in h[::step] + h[-1:]]
                 if pool is not None:
                     out["worker_rss_mb"] = max(pool.worker_memory().values()) / 2**20
             finally:
@@ -331,21 +330,24 @@ def first_stage(counties: int, blocks: int, workers: int, stage_time: float) -> 
     return out | {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def decomposed_against_monolithic(counties: int, blocks: int, workers: int, stage_time: float) -> None:
-    """``first_stage`` by one HiGHS run and decomposed, each in a fresh process; prints both."""
-    runs = {
-        "one HiGHS run": run_child(["first", str(counties), "0", "-1", "0"]),
-        f"decomposed, {workers} workers": run_child(
-            ["first", str(counties), str(blocks), str(workers), str(stage_time)]
-        ),
-    }
+def decomposed_against_monolithic(
+    counties: int, blocks: int, workers: list[int], stage_time: float, method: str
+) -> None:
+    """``first_stage`` by one HiGHS run (the baseline) and decomposed on each number of ``workers``, each in a fresh
+    process; prints them and each one's time over the baseline's."""
+    runs = {"one HiGHS run (baseline)": run_child(["first", str(counties), "0", "-1", "0"])}
+    for w in workers:
+        name = f"decomposed ({method}), " + ("in process" if w == 0 else f"{w} worker{'s' if w > 1 else ''}")
+        runs[name] = run_child(["first", str(counties), str(blocks), str(w), str(stage_time), method])
+    base = runs["one HiGHS run (baseline)"].get("solve_s")
     for name, r in runs.items():
         head = f"{counties} counties, first stage, {name}: {r.get('status')}"
         if "solve_s" not in r:
             print(head)
             continue
+        ratio = f" ({r['solve_s'] / base:.2f} × the baseline)" if base else ""
         print(
-            f"{head}, objective {r['objective']:.9g}, solve {r['solve_s']:.1f} s (build {r['build_s']:.1f} s), "
+            f"{head}, objective {r['objective']:.9g}, solve {r['solve_s']:.1f} s{ratio} (build {r['build_s']:.1f} s), "
             f"centre peak RSS {r['peak_rss_mb']:.0f} MB"
             + (f", worker peak RSS {r['worker_rss_mb']:.0f} MB" if "worker_rss_mb" in r else "")
         )
@@ -353,15 +355,11 @@ def decomposed_against_monolithic(counties: int, blocks: int, workers: int, stag
             print(
                 f"  {r['blocks']} blocks, {r['linking_rows']} linking rows, {r['linking_columns']} linking columns; "
                 f"{r['iterations']} iterations, bound {r['bound']:.9g}, gap {r['gap']:.3g}, "
-                f"largest row violation {r['violation']:.2g}, the busiest block solving {r['block_seconds_max']:.1f} s in all"
-            )
-            ended = "still in phase 1" if r.get("phase1_s") is None else f"phase 1 ended at {r['phase1_s']:.1f} s"
-            print(
-                f"  {ended}; each block's solving seconds: "
+                f"largest row violation {r['violation']:.2g}; each block's seconds of its own work: "
                 + ", ".join(f"{b:.1f}" for b in r.get("block_seconds") or [])
             )
-            for phase, s, upper, lower in r.get("history", []):
-                print(f"    phase {phase} at {s:7.1f} s: master {upper:.6g}, bound {lower:.6g}")
+            for s, upper, lower in r.get("history", []):
+                print(f"    at {s:7.1f} s: objective {upper:.9g}, bound {lower:.9g}")
 
 
 def run_child(args: list[str]) -> dict[str, Any]:
@@ -466,7 +464,16 @@ def main() -> None:
         "--decompose", type=int, metavar="COUNTIES", help="the first stage decomposed against one HiGHS run"
     )
     parser.add_argument("--blocks", type=int, default=0, help="with --decompose: blocks (0: one per prefecture)")
-    parser.add_argument("--workers", type=int, default=2, help="with --decompose: Dask workers (0: in process)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="with --decompose: Dask workers, one run each (0: in process)",
+    )
+    parser.add_argument(
+        "--method", default="interior", choices=["interior", "dantzig-wolfe"], help="with --decompose: the method"
+    )
     parser.add_argument("--stage-time", type=float, default=600.0, help="with --decompose: most seconds")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
@@ -475,7 +482,7 @@ def main() -> None:
         loops_on_workers(a.loops, a.loop_runs)
         return
     if a.decompose:
-        decomposed_against_monolithic(a.decompose, a.blocks, a.workers, a.stage_time)
+        decomposed_against_monolithic(a.decompose, a.blocks, a.workers, a.stage_time, a.method)
         return
     if a.replan:
         replan_against_full(a.replan)
@@ -485,7 +492,7 @@ def main() -> None:
             print(json.dumps(named_plan(a.child[1])))
         elif a.child[0] == "first":
             n, b, w, limit = a.child[1:5]
-            print(json.dumps(first_stage(int(n), int(b), int(w), float(limit))))
+            print(json.dumps(first_stage(int(n), int(b), int(w), float(limit), *a.child[5:6])))
         elif a.child[0] == "full":
             print(json.dumps(full_plan(int(a.child[1]), *a.child[2:])))
         else:

@@ -208,7 +208,10 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write every plan table (CSV) and plan.json here.")] = None,
     decompose: Annotated[
-        bool, typer.Option("--decompose", help="Solve each stage by Dantzig–Wolfe over blocks of regions, on Dask.")
+        bool,
+        typer.Option(
+            "--decompose", help="Solve each stage by a block interior point over blocks of regions, the blocks on Dask."
+        ),
     ] = False,
     blocks: Annotated[
         int | None,

@@ -19,24 +19,26 @@ def test_two_prefectures_plan_as_the_monolithic_one() -> None:
     dec = solve_plan(s, decompose=Decompose(workers=0, gap=1e-9))
     assert dec.status is PlanStatus.targets_cut
     t = dec.targets.set_index("id").loc["iron_1958"]
-    assert t["achievable"] == pytest.approx(1500, rel=1e-6)
-    assert dec.objective == pytest.approx(mono.objective, abs=1e-6)
+    # an interior point holds a solved level to LEVEL_TOLERANCE['ipm'] (1e-6 relative) in later stages
+    assert t["achievable"] == pytest.approx(1500, rel=1e-5)
+    assert dec.objective == pytest.approx(mono.objective, abs=1e-5)
     ships = dec.shipments.set_index(["link", "product"])["quantity"]
-    assert ships[("ab", "coal")] == pytest.approx(3000, rel=1e-6)
+    assert ships[("ab", "coal")] == pytest.approx(3000, rel=1e-5)
     stages = dec.solver["stages"]
     assert dec.solver["method"] == "decomposed"
     assert all(st["status"] == "optimal" and st["gap"] <= 1e-9 for st in stages)
     assert max(st["violation"] for st in stages) <= 1e-6  # every row of the whole LP
     # the weak links come from the rows' prices: one more t of coal at B gives ½ t of iron, as the monolithic plan
     # says; the road (a linking row, priced by the master) gives 0.495 (½ less the carting it needs)
-    want = mono.weak_links.set_index(["constraint", "region"])["shadow_price"]
-    got = dec.weak_links.set_index(["constraint", "region"])["shadow_price"]
-    assert got[("balance", "b")] == pytest.approx(0.5, rel=1e-6)
-    assert got[("corridor", "ab")] == pytest.approx(want[("corridor", "ab")], rel=1e-6)
+    want = mono.weak_links.set_index(["constraint", "region", "product"])["shadow_price"]
+    got = dec.weak_links.set_index(["constraint", "region", "product"])["shadow_price"]
+    assert got[("balance", "b", "coal")] == pytest.approx(0.5, rel=1e-6)
+    assert got[("corridor", "ab", "")] == pytest.approx(want[("corridor", "ab", "")], rel=1e-6)
+    assert dec.weak_links["value_of_one_percent"].iloc[:2].tolist() == pytest.approx([15.0, 14.85], rel=1e-6)
     # each weak link's block: B's coal balance is west's; road ab joins east and west, a linking row of the centre
-    block = dec.weak_links.set_index(["constraint", "region"])["block"]
-    assert block[("balance", "b")] == "west"
-    assert block[("corridor", "ab")] == "centre"
+    block = dec.weak_links.set_index(["constraint", "region", "product"])["block"]
+    assert block[("balance", "b", "coal")] == "west"
+    assert block[("corridor", "ab", "")] == "centre"
     assert "block" not in mono.weak_links.columns
 
 
@@ -67,7 +69,9 @@ def test_small_synthetic_plan_agrees_with_the_monolithic_one() -> None:
     assert dec.status is mono.status is PlanStatus.targets_cut
     want = {st["stage"]: st for st in mono.solver["stages"]}
     solved = [st for st in dec.solver["stages"] if "iterations" in st]
-    assert len(solved) == 3 and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
+    # the first stage, priority 2 and the last; an interior point's plan may leave some new capacity idle, which
+    # solve_plan's rebuild rounds then close and solve priority 2 and the last stage again (up to REBUILDS times)
+    assert len(solved) in (3, 5, 7) and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
     for st in solved:
         assert st["status"] == "optimal" and st["gap"] <= gap
         assert st["violation"] <= 1e-6  # every row of the stage's whole LP (the monolithic model and held levels)

@@ -17,6 +17,7 @@ import numpy as np
 
 from leapplan.dask_client import dask_client
 from leapplan.errors import DecomposeError
+from leapplan.plan.block_ipm import BlockKKT
 from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ class DaskPool:
     def pricer(self, blocks: list[BlockLP], options: dict[str, Any] | None = None) -> DaskPricer:
         """Actors for ``blocks`` on the workers (round-robin)."""
         return DaskPricer(self, blocks, options)
+
+    def parts(self, master: BlockKKT, blocks: list[BlockLP]) -> DaskParts:
+        """The interior point's parts: ``master`` in this process, an actor per block on the workers (round-robin)."""
+        return DaskParts(self, master, blocks)
 
     def worker_memory(self) -> dict[str, int]:
         """Peak resident memory of each worker process so far [bytes]."""
@@ -92,5 +97,54 @@ class DaskPricer:
 
     def close(self) -> None:
         """Let the actors go (their workers drop the blocks)."""
+        self.actors = []
+        self.futures = []
+
+
+def deal(workers: list[str], sizes: list[int]) -> list[str]:
+    """A worker for each block: the largest block first, each to the worker with the least work so far (longest
+    processing time first); the blocks' work grows with their nonzeros."""
+    load = dict.fromkeys(workers, 0)
+    where = [""] * len(sizes)
+    for k in sorted(range(len(sizes)), key=lambda k: -sizes[k]):
+        w = min(workers, key=lambda w: load[w])
+        where[k] = w
+        load[w] += sizes[k]
+    return where
+
+
+class DaskParts:
+    """The interior point's parts (``block_ipm.Parts``): the master part here, each block a ``BlockKKT`` actor on a
+    worker (``deal``), built there from the block's matrices (sent once). A call starts on every actor, runs on the master part
+    meanwhile, then waits for the actors."""
+
+    def __init__(self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP]) -> None:
+        where = deal(pool.workers, [b.A.nnz + b.D.nnz for b in blocks])
+        futures = [
+            pool.client.submit(
+                BlockKKT,
+                b.A,
+                b.row_lower,
+                b.row_upper,
+                b.D,
+                b.cost,
+                b.lower,
+                b.upper,
+                actor=True,
+                workers=[w],
+            )
+            for b, w in zip(blocks, where, strict=True)
+        ]
+        self.master = master
+        self.actors: list[Any] = [f.result() for f in futures]
+        self.futures = futures
+
+    def call(self, method: str, *args: Any) -> list[Any]:
+        pending = [getattr(a, method)(*args) for a in self.actors]
+        here = getattr(self.master, method)(*args)
+        return [here, *(p.result() for p in pending)]
+
+    def close(self) -> None:
+        """Let the actors go."""
         self.actors = []
         self.futures = []

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from linopy.constants import Result, Solution, Status
 
-from leapplan.errors import DecomposeError
+from leapplan.errors import DecomposeError, SolverError
+from leapplan.plan.block_ipm import solve_blocks
 from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, partition, region_weights, split
 from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
 from leapplan.plan.model import PlanModel
@@ -44,6 +45,9 @@ class Decompose:
     """Address of a running Dask scheduler (instead of a LocalCluster)."""
     gap: float = 1e-4
     """Relative gap between the bounds at which a stage is solved [-]."""
+    method: str = "interior"
+    """'interior': the block interior point (``block_ipm.py``); 'dantzig-wolfe': stabilised Dantzig–Wolfe
+    (``decompose.py``), which converges on small LPs only (docs/decompose.md)."""
     max_iterations: int = 1000
     time_limit: float = 3600.0
     """Most seconds per stage."""
@@ -56,6 +60,8 @@ class Decompose:
             raise DecomposeError(f"the number of workers must be 0 (in this process) or more, not {self.workers}")
         if not 0 < self.gap < 1:
             raise DecomposeError(f"the gap must be between 0 and 1, not {self.gap}")
+        if self.method not in ("interior", "dantzig-wolfe"):
+            raise DecomposeError(f"the method must be 'interior' or 'dantzig-wolfe', not '{self.method}'")
 
 
 class DecomposedRunner(Runner):
@@ -64,6 +70,7 @@ class DecomposedRunner(Runner):
     def __init__(self, pm: PlanModel, options: dict[str, Any], how: Decompose, pool: Any = None) -> None:
         super().__init__(pm, options)
         self.method = "decomposed"
+        self.interior = how.method == "interior"
         self.how = how
         self.pool = pool
         s = pm.scenario
@@ -99,20 +106,36 @@ class DecomposedRunner(Runner):
         cp = copy_linking_columns(A, lower, upper, M.c, M.lb, M.ub, self.codes[vlabels])
         bl = split(cp.A, cp.column_block, self.names)
         self.blocks = bl
-        lp = split_lp(cp.A, cp.row_lower, cp.row_upper, cp.cost, cp.lower, cp.upper, bl)
-        pricer: Pricer = (
-            self.pool.pricer(lp.blocks, SUBPROBLEM_OPTIONS)
-            if self.pool is not None
-            else LocalPricer(lp.blocks, SUBPROBLEM_OPTIONS)
-        )
-        try:
-            r = solve_split(
-                lp, pricer, gap=self.how.gap, max_iterations=self.how.max_iterations, time_limit=self.how.time_limit
+        if self.how.method == "interior":
+            solved = solve_blocks(
+                cp.A,
+                cp.row_lower,
+                cp.row_upper,
+                cp.cost,
+                cp.lower,
+                cp.upper,
+                bl,
+                self.pool,
+                gap=self.how.gap,
+                max_iterations=self.how.max_iterations,
+                time_limit=self.how.time_limit,
             )
-            self.last = r
-            block_seconds = pricer.seconds()
-        finally:
-            pricer.close()
+            r, lp, block_seconds = solved.result, solved.lp, solved.seconds
+        else:
+            lp = split_lp(cp.A, cp.row_lower, cp.row_upper, cp.cost, cp.lower, cp.upper, bl)
+            pricer: Pricer = (
+                self.pool.pricer(lp.blocks, SUBPROBLEM_OPTIONS)
+                if self.pool is not None
+                else LocalPricer(lp.blocks, SUBPROBLEM_OPTIONS)
+            )
+            try:
+                r = solve_split(
+                    lp, pricer, gap=self.how.gap, max_iterations=self.how.max_iterations, time_limit=self.how.time_limit
+                )
+                block_seconds = pricer.seconds()
+            finally:
+                pricer.close()
+        self.last = r
         took = time.perf_counter() - start
         self.seconds += took
         cond = {"iteration_limit": "iteration_limit", "time_limit": "time_limit"}.get(r.status, r.status)
@@ -148,9 +171,13 @@ class DecomposedRunner(Runner):
             )
             if r.status == "optimal":
                 entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
-        if r.status != "optimal":
-            log.warning("stage %s: decomposition ended '%s' at a gap of %.3g", name, r.status, r.gap)
         self.stages.append(entry)
+        if r.status in ("iteration_limit", "time_limit", "numerical"):
+            # not a verdict on the plan (a stage stopped short is neither infeasible nor optimal): say so and stop
+            raise SolverError(
+                f"the decomposed solve of stage '{name}' stopped ({r.status.replace('_', ' ')}) after "
+                f"{r.iterations} iterations at a gap of {r.gap:.3g}, above the {self.how.gap:g} asked"
+            )
         log.info(
             "stage %s: %s in %d iterations, bounds %.9g / %.9g, %.2f s",
             name,

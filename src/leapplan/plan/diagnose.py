@@ -82,7 +82,7 @@ def diagnose(
     if options.get("solver") == "auto":
         options = {**options, **method_for(m.nvars, diagnosis=True)}
     runner = Runner(pm, options)
-    pm.interior = runner.method == "ipm"
+    pm.interior = runner.interior
     cond, value = runner.run("diagnosis", diagnosis_objective(pm))
     if cond != "optimal":
         raise SolverError(f"HiGHS could not solve the infeasibility diagnosis of plan {s.name!r} (status '{cond}')")

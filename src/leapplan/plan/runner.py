@@ -76,6 +76,8 @@ class Runner:
         self.pm = pm
         self.options = {"output_flag": False, **options}
         self.method = str(self.options.get("solver", "simplex"))
+        self.interior = self.method == "ipm"
+        """Its solutions are interior points' (dust where a vertex has 0; prices central on degenerate rows)."""
         self.seconds = 0.0
         self.stages: list[dict[str, Any]] = []
 

@@ -55,9 +55,10 @@ log = logging.getLogger(__name__)
 
 LEVEL_TOLERANCE = {"simplex": 1e-9, "ipm": 1e-6, "decomposed": 1e-9}
 """Relative slack allowed on an optimised level when later stages run, by method [-]. For the interior point
-method a hundred times its optimality tolerance, so that a later stage is not asked to reproduce the earlier
-optimum beyond what the solver itself resolves. A decomposed stage's level is that of its recovered plan (the upper
-bound, within the gap of the optimum), which later stages can keep exactly: simplex's slack."""
+method (HiGHS's or the decomposed one) a hundred times its optimality tolerance, so that a later stage is not asked
+to reproduce the earlier optimum beyond what the solver itself resolves. A stage decomposed by Dantzig–Wolfe has
+the level of its recovered plan (the upper bound, within the gap of the optimum), which later stages can keep
+exactly: simplex's slack."""
 DEFAULT_OPTIONS: dict[str, Any] = {"solver": "auto"}
 """'auto': dual simplex for LPs up to ``IPM_ABOVE`` variables, HiGHS's interior point method without crossover
 above; any other HiGHS option set (e.g. ``{"solver": "simplex"}``) is passed through as it is."""
@@ -185,7 +186,7 @@ class Stages:
         self.runner = runner if runner is not None else Runner(pm, options)
         """Solves each stage: one HiGHS run, or a decomposition (``decomposed.py``)."""
         self.levels = levels
-        self.tol = LEVEL_TOLERANCE.get(self.runner.method, LEVEL_TOLERANCE["ipm"])
+        self.tol = LEVEL_TOLERANCE.get("ipm" if self.runner.interior else self.runner.method, LEVEL_TOLERANCE["ipm"])
         self.upper = np.full(len(levels), np.inf)
         self.fixings = Fixings(pm.model, keep=("level", "short"))
         self.fix = fix
@@ -331,7 +332,7 @@ def _solve(
         options = {**options, **method_for(pm.model.nvars)}
     runner = DecomposedRunner(pm, options, decompose, pool) if decompose is not None else None
     st = Stages(pm, options, levels, fix_columns, progress, explain, runner)
-    pm.interior = st.runner.method == "ipm"
+    pm.interior = st.runner.interior
     if no_new_capacity and "b" in pm.model.variables:
         known = set(np.asarray(pm.model.variables["b"].labels.coords["build"].values, dtype=str))
         if no_new_capacity & known:

@@ -1,0 +1,635 @@
+"""A block-angular LP solved by a primal–dual interior point whose linear algebra is split over the blocks.
+
+The LP of ``decompose.split_lp`` — blocks with their own rows, tied by linking rows and linking columns — is solved
+by Mehrotra's predictor–corrector. Each iteration's Newton system, reduced to the normal equations
+(M Θ M') Δy = q, is block-bordered: every block factors its own rows' part G_k = M_k Θ_k M_k' (sparse LU) and hands
+the centre its contribution to the Schur complement of the linking rows,
+
+    S = Σ_k (N_k Θ_k N_k' − B_k' G_k⁻¹ B_k),   B_k = M_k Θ_k N_k',
+
+over the linking rows it touches (the linking columns and the linking rows' slacks are one more part, with no rows of
+its own). The centre factors S (dense LU: the linking rows are few), solves for the linking rows' step and sends it back;
+each block finishes its own step. This is the structure-exploiting interior point of Gondzio and Grothey (OOPS) and
+of PIPS-IPM: the blocks never meet, the centre holds only the linking rows, and the method converges as a
+monolithic interior point does (tens of iterations), whatever the degeneracy of the linking rows — where
+Dantzig–Wolfe, pricing blocks at the master's prices, did not converge on the plan LP (docs/decompose.md).
+
+The bound is the dual objective, the plan the primal iterate: a stage ends when the primal and dual residuals are
+below ``FEASIBLE`` (relative to the data, after scaling) and the relative gap between the two objectives below the
+gap asked. A ``BlockKKT`` is one part's data, iterate and factor; it lives in this process or on a Dask worker (an
+actor), and every call returns only linking-row sized arrays and a few numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.sparse import csc_array, csr_array, diags_array, eye_array, hstack
+from scipy.sparse.linalg import splu
+
+from leapplan.plan.blocks import Blocks
+from leapplan.plan.decompose import BlockLP, DecomposeResult, SplitLP, relative_gap, split_lp
+
+log = logging.getLogger(__name__)
+
+FEASIBLE = 1e-8
+"""Largest residual of the regularised rows and of the dual, relative to the largest right-hand side and cost
+(after scaling) [-]."""
+ROWS_MISSED = 1e-6
+"""Largest residual of the LP's own rows (what the regularisation leaves: δ|y|), relative as ``FEASIBLE`` [-]."""
+MAX_ITERATIONS = 300
+REGULARISE_DUAL = 1e-8
+"""Added to the diagonal of every normal-equations block and of S: keeps them definite where rows are dependent."""
+REGULARISE_PRIMAL = 1e-8
+"""Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds."""
+STEP = 0.995
+TINY_SLACK = 1e-15
+"""Fraction of the longest step to the bounds taken."""
+EQUILIBRATION_PASSES = 12
+GAP_MARGIN = 0.1
+"""The interior point runs to this share of the gap asked: its dual objective bounds the optimum only to the
+accuracy of its residuals (on the 100-county first stage it lay 2e-5 above HiGHS's optimum, relatively)."""
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """An LP scaled for the interior point: A_s = diag(rows) A diag(columns), cost_s = cost · columns / cost_scale."""
+
+    A: csr_array
+    rows: np.ndarray
+    columns: np.ndarray
+    cost_scale: float
+
+
+def equilibrate(A: csr_array, cost: np.ndarray, passes: int = EQUILIBRATION_PASSES) -> Scaled:
+    """Ruiz's equilibration: rows and columns divided by the square roots of their largest |entries| ``passes``
+    times (their largest entry tends to 1); the cost divided by its largest |entry|."""
+    As = csr_array(A, dtype=float)
+    m, n = As.shape
+    rows, columns = np.ones(m), np.ones(n)
+    for _ in range(passes):
+        a = abs(As)
+        r = np.sqrt(np.asarray(a.max(axis=1).todense()).ravel()) if m else np.ones(0)
+        c = np.sqrt(np.asarray(a.max(axis=0).todense()).ravel()) if n else np.ones(0)
+        r[r == 0] = 1.0
+        c[c == 0] = 1.0
+        As = csr_array(diags_array(1 / r) @ As @ diags_array(1 / c))
+        rows /= r
+        columns /= c
+    top = float(np.abs(cost * columns).max(initial=0.0))
+    return Scaled(As, rows, columns, top if top > 0 else 1.0)
+
+
+@dataclass
+class Stats:
+    """One part's share of an iteration's residuals and objectives."""
+
+    primal: float
+    """Largest |residual| of its own rows [scaled units]."""
+    regularised: float
+    """The same of the regularised rows (``BlockKKT.forward``)."""
+    dual: float
+    """Largest |dual residual| of its columns [scaled cost units]."""
+    pobj: float
+    """Its share of the objective."""
+    dobj: float
+    """Its share of the dual objective, less the linking rows' (the centre adds r_L'y_L)."""
+    comp: float
+    """Σ slack × dual over its finite bounds."""
+    count: int
+    """Number of finite bounds."""
+    activity: np.ndarray
+    """N x over the linking rows it touches."""
+
+
+class BlockKKT:
+    """One part of the LP in the interior point: columns z = [x; w] (w: slacks of its own inequality rows), own rows
+    M z = r, linking rows N z; its iterate, its Θ and the factor of M Θ M'."""
+
+    def __init__(
+        self,
+        A: csr_array | None,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        D: csr_array,
+        cost: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
+        ineq = row_lower < row_upper
+        nw = int(ineq.sum())
+        if A is not None and A.shape[0]:
+            slack = eye_array(A.shape[0], format="csr")[:, np.flatnonzero(ineq)]
+            self.M: csr_array | None = csr_array(hstack([A, -slack]))
+        else:
+            self.M = None
+        self.r = np.where(ineq, 0.0, row_lower)
+        N = csr_array(hstack([D, csr_array((D.shape[0], nw))]))
+        self.touched = touched_rows(N)
+        self.N = csr_array(N[self.touched])
+        self.c = np.r_[cost, np.zeros(nw)]
+        self.l = np.r_[lower, row_lower[ineq]]
+        self.u = np.r_[upper, row_upper[ineq]]
+        self.n = self.c.size
+        self.x_columns = cost.size
+        self.fixed = self.l == self.u
+        self.hl = np.isfinite(self.l) & ~self.fixed
+        self.hu = np.isfinite(self.u) & ~self.fixed
+        self.x = _inside(self.l, self.u, self.hl, self.hu, self.fixed)
+        self.zl = np.where(self.hl, 1.0, 0.0)
+        self.zu = np.where(self.hu, 1.0, 0.0)
+        self.y = np.zeros(self.r.size)
+        self.anchor = np.zeros(self.r.size)
+        """The prices the rows' regularisation pulls towards (0, then the last prices of each proximal step)."""
+        self.yL = np.zeros(self.touched.size)
+        self.theta = np.where(self.fixed, 0.0, 1.0)
+        self.elapsed_s = 0.0
+        self._lu: Any = None
+        self._B = np.zeros((self.r.size, self.touched.size))
+        self._W = np.zeros((self.r.size, self.touched.size))
+        self._t = np.zeros(self.r.size)
+        self._h = np.zeros(self.n)
+        self._rc = (np.zeros(self.n), np.zeros(self.n))
+        self._d: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._aff: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of_block(cls, b: BlockLP) -> BlockKKT:
+        """A block of ``split_lp``."""
+        return cls(b.A, b.row_lower, b.row_upper, b.D, b.cost, b.lower, b.upper)
+
+    @classmethod
+    def of_master(cls, lp: SplitLP) -> BlockKKT:
+        """The linking columns and the linking rows' slacks: a part with no rows of its own (its ``N`` includes the
+        slacks, so every linking row is touched)."""
+        m = lp.row_lower.size
+        ineq = lp.row_lower < lp.row_upper
+        slack = eye_array(m, format="csr")[:, np.flatnonzero(ineq)]
+        part = cls(
+            None,
+            np.zeros(0),
+            np.zeros(0),
+            csr_array(hstack([lp.A0, -slack])),
+            np.r_[lp.cost0, np.zeros(int(ineq.sum()))],
+            np.r_[lp.lower0, lp.row_lower[ineq]],
+            np.r_[lp.upper0, lp.row_upper[ineq]],
+        )
+        part.x_columns = lp.cost0.size
+        return part
+
+    # -- the iteration -------------------------------------------------------------------------------------------
+
+    def _slacks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distances to the finite bounds (1 where none), never below TINY_SLACK times the bound's size: a step
+        of STEP keeps them positive, but x − l can round to 0 where |l| is large."""
+        floor_l = TINY_SLACK * np.maximum(1.0, np.abs(np.where(self.hl, self.l, 0.0)))
+        floor_u = TINY_SLACK * np.maximum(1.0, np.abs(np.where(self.hu, self.u, 0.0)))
+        return (
+            np.where(self.hl, np.maximum(self.x - self.l, floor_l), 1.0),
+            np.where(self.hu, np.maximum(self.u - self.x, floor_u), 1.0),
+        )
+
+    def _reduced(self) -> np.ndarray:
+        g = self.c - self.N.T @ self.yL - self.zl + self.zu
+        if self.M is not None:
+            g = g - self.M.T @ self.y
+        return np.where(self.fixed, 0.0, g)
+
+    def stats(self, yL: np.ndarray) -> Stats:
+        """Residuals and objectives at the iterate, ``yL`` the linking rows' prices (all of them)."""
+        self.yL = yL[self.touched]
+        sl, su = self._slacks()
+        rd = self._reduced()
+        rp = self.r - self.M @ self.x if self.M is not None else np.zeros(0)
+        regularised = rp - REGULARISE_DUAL * (self.y - self.anchor)
+        fixed_value = (
+            self.x[self.fixed]
+            @ (self.c - self.N.T @ self.yL - (self.M.T @ self.y if self.M is not None else 0))[self.fixed]
+        )
+        dobj = (
+            float(self.r @ self.y)
+            + float(self.l[self.hl] @ self.zl[self.hl])
+            - float(self.u[self.hu] @ self.zu[self.hu])
+            + float(fixed_value)
+        )
+        comp = float((sl * self.zl)[self.hl].sum() + (su * self.zu)[self.hu].sum())
+        return Stats(
+            primal=float(np.abs(rp).max(initial=0.0)),
+            regularised=float(np.abs(regularised).max(initial=0.0)),
+            dual=float(np.abs(rd).max(initial=0.0)),
+            pobj=float(self.c @ self.x),
+            dobj=dobj,
+            comp=comp,
+            count=int(self.hl.sum() + self.hu.sum()),
+            activity=self.N @ self.x,
+        )
+
+    def factor(self, unit: bool = False) -> np.ndarray:
+        """Θ from the iterate (``unit``: Θ = 1, for the starting point), the factor of M Θ M' and this part's
+        contribution to S over its touched linking rows (dense, touched × touched)."""
+        start = time.perf_counter()
+        if unit:
+            self.theta = np.where(self.fixed, 0.0, 1.0)
+        else:
+            sl, su = self._slacks()
+            inv = np.where(self.hl, self.zl / sl, 0.0) + np.where(self.hu, self.zu / su, 0.0) + REGULARISE_PRIMAL
+            self.theta = np.where(self.fixed, 0.0, 1.0 / inv)
+        th = diags_array(self.theta)
+        contribution = (self.N @ th @ self.N.T).toarray()
+        if self.M is not None:
+            G = csc_array(self.M @ th @ self.M.T) + REGULARISE_DUAL * eye_array(self.M.shape[0], format="csc")
+            self._lu = splu(G, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+            self._B = (self.M @ th @ self.N.T).toarray()
+            self._W = self._lu.solve(self._B) if self._B.size else self._B
+            contribution -= self._B.T @ self._W
+        self.elapsed_s += time.perf_counter() - start
+        return contribution
+
+    def forward(self, kind: str, sigma_mu: float = 0.0) -> np.ndarray:
+        """The right-hand side of one Newton solve; returns this part's share of the linking rows' right-hand side
+        (touched rows), keeps its own solve t = G⁻¹ q. ``kind``: 'least_norm' (the least-norm point of M z = r),
+        'least_squares_dual' (the least-squares prices of c), 'affine', 'corrector'."""
+        start = time.perf_counter()
+        fixed_x = np.where(self.fixed, self.x, 0.0)
+        if kind == "least_norm":
+            self._h = np.zeros(self.n)
+            rp = self.r - (self.M @ fixed_x if self.M is not None else 0.0)
+            link = -(self.N @ fixed_x)
+        elif kind == "least_squares_dual":
+            self._h = np.where(self.fixed, 0.0, self.c)
+            rp = np.zeros(self.r.size)
+            link = np.zeros(self.touched.size)
+        else:
+            sl, su = self._slacks()
+            if kind == "affine":
+                rcl = np.where(self.hl, -sl * self.zl, 0.0)
+                rcu = np.where(self.hu, -su * self.zu, 0.0)
+            else:
+                assert self._aff is not None
+                dx, dzl, dzu = self._aff
+                rcl = np.where(self.hl, sigma_mu - sl * self.zl - dx * dzl, 0.0)
+                rcu = np.where(self.hu, sigma_mu - su * self.zu + dx * dzu, 0.0)
+            self._rc = (rcl, rcu)
+            rd = self._reduced()
+            self._h = rd - np.where(self.hl, rcl / sl, 0.0) + np.where(self.hu, rcu / su, 0.0)
+            # the regularised rows M z + δ y = r (Friedlander and Orban's primal–dual regularisation): their prices are
+            # bounded even where the LP's are not (a row whose slack can only be 0 has an unbounded set of optimal
+            # prices, along which an unregularised interior point drifts); the rows are missed by δ|y|
+            rp = self.r - (self.M @ self.x if self.M is not None else 0.0) - REGULARISE_DUAL * (self.y - self.anchor)
+            link = -(self.N @ self.x)
+        th_h = self.theta * self._h
+        link = link + self.N @ th_h
+        if self.M is not None:
+            self._t = self._lu.solve(rp + self.M @ th_h)
+            link = link - self._B.T @ self._t
+        self.elapsed_s += time.perf_counter() - start
+        return np.asarray(link)
+
+    def _back(self, dyL: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Δy of its own rows, Δz): the back substitution of the last ``forward`` with the linking rows' step."""
+        g = self.N.T @ dyL - self._h
+        dy = np.zeros(0)
+        if self.M is not None:
+            dy = self._t - self._W @ dyL
+            g = g + self.M.T @ dy
+        return dy, self.theta * g
+
+    def least_norm(self, vL: np.ndarray) -> None:
+        """The least-norm point of M z = r (fixed columns held) from the linking rows' part ``vL`` (all rows)."""
+        _, dz = self._back(vL[self.touched])
+        self._ls_x = np.where(self.fixed, self.x, dz)
+
+    def least_squares_dual(self, wL: np.ndarray) -> tuple[float, float]:
+        """The least-squares reduced costs of c from the linking rows' part ``wL``; returns the smallest slack of the
+        least-norm point and the smallest of these reduced costs on a bound's side (each +inf if none)."""
+        dy, _ = self._back(wL[self.touched])
+        zc = self.c - self.N.T @ wL[self.touched] - (self.M.T @ dy if self.M is not None else 0.0)
+        self._ls_z = zc
+        s_min = min(
+            (self._ls_x - self.l)[self.hl].min(initial=np.inf), (self.u - self._ls_x)[self.hu].min(initial=np.inf)
+        )
+        z_min = min(zc[self.hl].min(initial=np.inf), (-zc)[self.hu].min(initial=np.inf))
+        return float(s_min), float(z_min)
+
+    def shift(self, dp: float, dd: float) -> tuple[float, float, float]:
+        """Slacks moved up by ``dp``, bound duals by ``dd``; returns Σ s z, Σ z, Σ s (Mehrotra's second shift)."""
+        self._sl = np.where(self.hl, self._ls_x - self.l + dp, 0.0)
+        self._su = np.where(self.hu, self.u - self._ls_x + dp, 0.0)
+        self.zl = np.where(self.hl, self._ls_z + dd, 0.0)
+        self.zu = np.where(self.hu, -self._ls_z + dd, 0.0)
+        sz = float((self._sl * self.zl).sum() + (self._su * self.zu).sum())
+        return sz, float(self.zl.sum() + self.zu.sum()), float(self._sl.sum() + self._su.sum())
+
+    def place(self, dp2: float, dd2: float) -> None:
+        """The starting point: the shifted least-norm point (a column with two bounds kept a fifth of its range inside
+        them), the shifted duals."""
+        x = self._ls_x.copy()
+        lo, up, both = self.hl & ~self.hu, self.hu & ~self.hl, self.hl & self.hu
+        x[lo] = self.l[lo] + self._sl[lo] + dp2
+        x[up] = self.u[up] - self._su[up] - dp2
+        width = self.u - self.l
+        x[both] = np.clip(self._ls_x[both], self.l[both] + 0.2 * width[both], self.u[both] - 0.2 * width[both])
+        self.x = x
+        self.zl = np.where(self.hl, self.zl + dd2, 0.0)
+        self.zu = np.where(self.hu, self.zu + dd2, 0.0)
+        self.y = np.zeros(self.r.size)
+
+    def direction(self, dyL: np.ndarray, affine: bool) -> tuple[float, float]:
+        """The step of the last ``forward`` from the linking rows' step ``dyL`` (all rows); returns the longest primal
+        and dual steps (≤ 1) that keep the slacks and bound duals positive."""
+        start = time.perf_counter()
+        dy, dx = self._back(dyL[self.touched])
+        rcl, rcu = self._rc
+        sl, su = self._slacks()
+        dzl = np.where(self.hl, (rcl - self.zl * dx) / sl, 0.0)
+        dzu = np.where(self.hu, (rcu + self.zu * dx) / su, 0.0)
+        self._d = (dx, dy, dzl, dzu)
+        if affine:
+            self._aff = (dx, dzl, dzu)
+        ap = min(_ratio(sl, -dx, self.hl), _ratio(su, dx, self.hu))
+        ad = min(_ratio(self.zl, -dzl, self.hl), _ratio(self.zu, -dzu, self.hu))
+        self.elapsed_s += time.perf_counter() - start
+        return ap, ad
+
+    def complementarity_after(self, ap: float, ad: float) -> float:
+        """Σ slack × dual after steps ``ap``, ``ad`` along the last direction."""
+        assert self._d is not None
+        dx, _, dzl, dzu = self._d
+        sl, su = self._slacks()
+        return float(
+            ((sl + ap * dx) * (self.zl + ad * dzl))[self.hl].sum()
+            + ((su - ap * dx) * (self.zu + ad * dzu))[self.hu].sum()
+        )
+
+    def reanchor(self) -> None:
+        """A proximal step: the regularisation pulls towards the present prices from now on."""
+        self.anchor = self.y.copy()
+
+    def step(self, ap: float, ad: float) -> None:
+        """Move along the last direction."""
+        assert self._d is not None
+        dx, dy, dzl, dzu = self._d
+        self.x = self.x + ap * dx
+        self.y = self.y + ad * dy
+        self.zl = self.zl + ad * dzl
+        self.zu = self.zu + ad * dzu
+
+    def solution(self) -> tuple[np.ndarray, np.ndarray]:
+        """(its LP columns' values, its own rows' prices)."""
+        return self.x[: self.x_columns].copy(), self.y.copy()
+
+    def elapsed(self) -> float:
+        """Seconds spent in this part's linear algebra so far."""
+        return self.elapsed_s
+
+
+def touched_rows(D: csr_array) -> np.ndarray:
+    """The linking rows a part's columns have entries in."""
+    return np.unique(csr_array(D).tocoo().row)
+
+
+def _inside(lo: np.ndarray, hi: np.ndarray, hl: np.ndarray, hu: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """A point inside the bounds: 1 from a single bound, halfway (at most 1 in) between two, fixed where fixed."""
+    x = np.zeros(lo.size)
+    x[fixed] = lo[fixed]
+    x[hl & ~hu] = lo[hl & ~hu] + 1.0
+    x[hu & ~hl] = hi[hu & ~hl] - 1.0
+    both = hl & hu
+    x[both] = lo[both] + np.minimum(1.0, (hi[both] - lo[both]) / 2)
+    return x
+
+
+def _ratio(s: np.ndarray, decrease: np.ndarray, has: np.ndarray) -> float:
+    """Largest α ≤ 1 with s − α·decrease ≥ 0 where ``has``."""
+    m = has & (decrease > 0)
+    return float(min(1.0, (s[m] / decrease[m]).min(initial=np.inf)))
+
+
+class Parts(Protocol):
+    """Where the parts live: in this process or as actors on Dask workers. Each call runs on every part and returns
+    the list of their answers."""
+
+    def call(self, method: str, *args: Any) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalParts:
+    """Every part in this process."""
+
+    def __init__(self, parts: list[BlockKKT]) -> None:
+        self.parts = parts
+
+    def call(self, method: str, *args: Any) -> list[Any]:
+        return [getattr(p, method)(*args) for p in self.parts]
+
+    def close(self) -> None:
+        self.parts = []
+
+
+@dataclass
+class _Centre:
+    """The centre's view: the linking rows, which part touches which, and S."""
+
+    rL: np.ndarray
+    touched: list[np.ndarray]
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def assemble(self, pieces: list[np.ndarray]) -> Any:
+        m = self.rL.size
+        S = REGULARISE_DUAL * np.eye(m)
+        for t, piece in zip(self.touched, pieces, strict=True):
+            S[np.ix_(t, t)] += piece
+        top = float(np.abs(np.diag(S)).max(initial=1.0))
+        for shift in (0.0, 1e-14, 1e-12, 1e-10):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", sla.LinAlgWarning)
+                try:
+                    return sla.lu_factor(S + shift * top * np.eye(m), check_finite=False)
+                except sla.LinAlgWarning:
+                    continue  # a pivot cancelled to 0: regularise relative to the largest diagonal
+        raise np.linalg.LinAlgError("the linking rows' Schur complement is singular")
+
+    def rhs(self, base: np.ndarray, pieces: list[np.ndarray]) -> np.ndarray:
+        q = base.copy()
+        for t, piece in zip(self.touched, pieces, strict=True):
+            q[t] += piece
+        return q
+
+
+def solve_interior(
+    lp: SplitLP,
+    parts: Parts,
+    touched: list[np.ndarray],
+    *,
+    gap: float = 1e-4,
+    max_iterations: int = MAX_ITERATIONS,
+    time_limit: float = np.inf,
+    cost_scale: float = 1.0,
+) -> DecomposeResult:
+    """Solve the (scaled) split LP by the block interior point to a relative ``gap`` between the primal and dual
+    objectives, with primal and dual residuals below ``FEASIBLE``. ``parts``: the master part first, then the blocks
+    (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs were divided by
+    (the gap is taken on the objectives in the unscaled units). The result is in the scaled LP's units."""
+    start = time.perf_counter()
+    rL = np.where(lp.row_lower < lp.row_upper, 0.0, lp.row_lower)
+    centre = _Centre(rL, touched)
+    own_rhs = [np.where(b.row_lower < b.row_upper, 0.0, b.row_lower) for b in lp.blocks]
+    scale_r = 1.0 + max([float(np.abs(r).max(initial=0.0)) for r in [rL, *own_rhs]])
+    scale_c = 1.0 + max([float(np.abs(c).max(initial=0.0)) for c in [lp.cost0, *(b.cost for b in lp.blocks)]])
+    # Mehrotra's starting point, from one factor with Θ = 1
+    S = centre.assemble(parts.call("factor", True))
+    vL = sla.lu_solve(S, centre.rhs(rL, parts.call("forward", "least_norm")))
+    parts.call("least_norm", vL)
+    wL = sla.lu_solve(S, centre.rhs(np.zeros(rL.size), parts.call("forward", "least_squares_dual")))
+    mins = parts.call("least_squares_dual", wL)
+    dp = max(-1.5 * min(s for s, _ in mins), 0.0) + 1e-3
+    dd = max(-1.5 * min(z for _, z in mins), 0.0) + 1e-3
+    sums = parts.call("shift", dp, dd)
+    sz = sum(a for a, _, _ in sums)
+    dp2 = 0.5 * sz / max(sum(b for _, b, _ in sums), 1e-300)
+    dd2 = 0.5 * sz / max(sum(c for _, _, c in sums), 1e-300)
+    parts.call("place", dp2, dd2)
+    yL = np.zeros(rL.size)
+    anchor = np.zeros(rL.size)
+    status, pobj, dobj = "iteration_limit", np.nan, -np.inf
+    iterations = 0
+    for iterations in range(max_iterations + 1):
+        st: list[Stats] = parts.call("stats", yL)
+        activity = centre.rhs(np.zeros(rL.size), [s.activity for s in st])
+        primal = max(float(np.abs(rL - activity).max(initial=0.0)), max(s.primal for s in st)) / scale_r
+        dual = max(s.dual for s in st) / scale_c
+        pobj = sum(s.pobj for s in st)
+        dobj = float(rL @ yL) + sum(s.dobj for s in st)
+        comp = sum(s.comp for s in st)
+        mu = comp / max(sum(s.count for s in st), 1)
+        g = abs(relative_gap(pobj * cost_scale, dobj * cost_scale))
+        gone = time.perf_counter() - start
+        centre.history.append(
+            {"iteration": iterations, "primal": primal, "dual": dual, "objective": pobj, "bound": dobj, "seconds": gone}
+        )
+        log.info(
+            "iteration %d: objective %.10g, bound %.10g, residuals %.1e / %.1e", iterations, pobj, dobj, primal, dual
+        )
+        regularised = (
+            max(
+                float(np.abs(rL - activity - REGULARISE_DUAL * (yL - anchor)).max(initial=0.0)),
+                max(s.regularised for s in st),
+            )
+            / scale_r
+        )
+        if regularised <= FEASIBLE and primal <= ROWS_MISSED and dual <= FEASIBLE and g <= gap * GAP_MARGIN:
+            status = "optimal"
+            break
+        if regularised <= FEASIBLE and dual <= FEASIBLE and mu <= FEASIBLE * min(1.0, abs(pobj) + abs(dobj)) * 1e-2:
+            # the regularised LP is solved, but the rows or the gap still carry δ (y − anchor): a proximal step
+            anchor = yL.copy()
+            parts.call("reanchor")
+            log.info("prices re-anchored")
+        if iterations >= max_iterations or gone > time_limit:
+            status = "iteration_limit" if iterations >= max_iterations else "time_limit"
+            break
+        if not (np.isfinite(pobj) and np.isfinite(dobj) and np.isfinite(mu)):
+            status = "numerical"
+            break
+        S = centre.assemble(parts.call("factor"))
+        dyL = sla.lu_solve(S, centre.rhs(rL - REGULARISE_DUAL * (yL - anchor), parts.call("forward", "affine")))
+        steps = parts.call("direction", dyL, True)
+        ap = min(a for a, _ in steps)
+        ad = min(b for _, b in steps)
+        comp_aff = sum(parts.call("complementarity_after", ap, ad))
+        sigma = min(1.0, (comp_aff / comp) ** 3) if comp > 0 else 0.0
+        dyL = sla.lu_solve(
+            S, centre.rhs(rL - REGULARISE_DUAL * (yL - anchor), parts.call("forward", "corrector", sigma * mu))
+        )
+        steps = parts.call("direction", dyL, False)
+        ap = STEP * min(a for a, _ in steps)
+        ad = STEP * min(b for _, b in steps)
+        parts.call("step", ap, ad)
+        yL = yL + ad * dyL
+    x = np.full(lp.n, np.nan)
+    duals = np.zeros(lp.rows)
+    sols = parts.call("solution")
+    x[lp.link_columns] = sols[0][0]
+    for cols, rows, (xb, yb) in zip(lp.block_columns, lp.block_rows, sols[1:], strict=True):
+        x[cols] = xb
+        duals[rows] = yb
+    duals[lp.link_rows] = yL
+    seconds = time.perf_counter() - start
+    return DecomposeResult(
+        status,
+        x,
+        pobj,
+        dobj,
+        abs(relative_gap(pobj * cost_scale, dobj * cost_scale)),
+        iterations,
+        yL,
+        duals,
+        centre.history,
+        seconds,
+    )
+
+
+@dataclass
+class BlocksSolved:
+    """A decomposed LP solved by the block interior point, in the LP's own units."""
+
+    result: DecomposeResult
+    lp: SplitLP
+    """The split (of the scaled LP: its sizes and positions are the LP's)."""
+    seconds: list[float]
+    """Seconds of linear algebra per block."""
+
+
+def solve_blocks(
+    A: csr_array,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    bl: Blocks,
+    pool: Any = None,
+    *,
+    gap: float = 1e-4,
+    max_iterations: int = MAX_ITERATIONS,
+    time_limit: float = np.inf,
+) -> BlocksSolved:
+    """The LP  min cost'x, row_lower ≤ A x ≤ row_upper, lower ≤ x ≤ upper  solved by the block interior point over
+    the blocks ``bl``: equilibrated, split, its blocks on ``pool``'s Dask workers (``dask_blocks.DaskPool``) or in
+    this process; the solution, the prices of every row and both objectives returned in the LP's own units."""
+    sc = equilibrate(A, cost)
+    R, C = sc.rows, sc.columns
+    lp = split_lp(sc.A, row_lower * R, row_upper * R, cost * C / sc.cost_scale, lower / C, upper / C, bl)
+    master = BlockKKT.of_master(lp)
+    parts: Parts = (
+        pool.parts(master, lp.blocks)
+        if pool is not None
+        else LocalParts([master, *(BlockKKT.of_block(b) for b in lp.blocks)])
+    )
+    touched = [master.touched, *(touched_rows(b.D) for b in lp.blocks)]
+    try:
+        r = solve_interior(
+            lp,
+            parts,
+            touched,
+            gap=gap,
+            max_iterations=max_iterations,
+            time_limit=time_limit,
+            cost_scale=sc.cost_scale,
+        )
+        seconds = [float(t) for t in parts.call("elapsed")[1:]]
+    finally:
+        parts.close()
+    r.x = r.x * C
+    r.row_duals = r.row_duals * R * sc.cost_scale
+    r.link_duals = r.link_duals * R[lp.link_rows] * sc.cost_scale
+    r.objective *= sc.cost_scale
+    r.bound *= sc.cost_scale
+    return BlocksSolved(r, lp, seconds)
