@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.plan.scenarios import build, two_prefectures_raw
 
-from leapplan.errors import DecomposeError
+from leapplan.errors import DecomposeError, SolverError
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.plan.decomposed import Decompose
 from leapplan.scenario.synth import synthesize
@@ -42,12 +42,21 @@ def test_two_prefectures_plan_as_the_monolithic_one() -> None:
     assert "block" not in mono.weak_links.columns
 
 
+def test_a_stage_stopped_short_is_an_error_not_an_infeasible_plan() -> None:
+    # (the two-prefecture scenario has one priority level: its first stage is 'priority 1')
+    s = build(two_prefectures_raw())
+    with pytest.raises(SolverError, match=r"stage 'priority 1' stopped \(iteration limit\) after 3 iter"):
+        solve_plan(s, decompose=Decompose(workers=0, max_iterations=3))
+
+
 def test_bad_decomposition_settings_are_clear_errors() -> None:
     s = build(two_prefectures_raw())
     with pytest.raises(DecomposeError, match="blocks must be at least 1"):
         solve_plan(s, decompose=Decompose(blocks=0, workers=0))
     with pytest.raises(DecomposeError, match="gap must be between 0 and 1"):
         solve_plan(s, decompose=Decompose(workers=0, gap=0.0))
+    with pytest.raises(DecomposeError, match="method must be 'interior' or 'dantzig-wolfe'"):
+        solve_plan(s, decompose=Decompose(workers=0, method="benders"))
 
 
 @pytest.mark.slow

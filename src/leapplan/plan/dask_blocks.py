@@ -39,7 +39,7 @@ class DaskPool:
         return DaskPricer(self, blocks, options)
 
     def parts(self, master: BlockKKT, blocks: list[BlockLP]) -> DaskParts:
-        """The interior point's parts: ``master`` in this process, an actor per block on the workers (round-robin)."""
+        """The interior point's parts: ``master`` in this process, an actor per block on the workers (``deal``)."""
         return DaskParts(self, master, blocks)
 
     def worker_memory(self) -> dict[str, int]:
@@ -115,8 +115,8 @@ def deal(workers: list[str], sizes: list[int]) -> list[str]:
 
 class DaskParts:
     """The interior point's parts (``block_ipm.Parts``): the master part here, each block a ``BlockKKT`` actor on a
-    worker (``deal``), built there from the block's matrices (sent once). A call starts on every actor, runs on the master part
-    meanwhile, then waits for the actors."""
+    worker (``deal``), built there from the block's matrices (sent once). A call starts on every actor, runs on the
+    master part meanwhile, then waits for the actors."""
 
     def __init__(self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP]) -> None:
         where = deal(pool.workers, [b.A.nnz + b.D.nnz for b in blocks])
