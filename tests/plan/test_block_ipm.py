@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from tests.plan.test_decompose import _direct, _hand, _random_block_lp
+from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_objective
 
 from leapplan.plan.block_ipm import solve_blocks
 from leapplan.plan.blocks import split
@@ -47,14 +46,7 @@ def test_random_block_lps_match_direct_highs(seed: int) -> None:
     assert float(c @ r.x) == pytest.approx(r.objective, abs=1e-9 * scale)
     assert max_violation(A, lo, hi, lb, ub, r.x) <= 1e-6
     # the prices of every row and the reduced costs form a dual solution whose objective is the optimum
-    y = r.row_duals
-    d = c - A.T @ y
-    side = np.where(y > 0, lo, hi)
-    at = np.where(d > 0, lb, ub)
-    dual_objective = float(
-        np.sum(np.where(np.abs(y) > 1e-7, y * side, 0.0)) + np.sum(np.where(np.abs(d) > 1e-7, d * at, 0.0))
-    )
-    assert dual_objective == pytest.approx(want, abs=1e-5 * scale)
+    assert dual_objective(A, lo, hi, c, lb, ub, r.row_duals, 1e-7) == pytest.approx(want, abs=1e-5 * scale)
 
 
 def test_iteration_limit_is_reported() -> None:
