@@ -1,23 +1,26 @@
 """A block-angular LP solved by a primal–dual interior point whose linear algebra is split over the blocks.
 
-The LP of ``decompose.split_lp`` — blocks with their own rows, tied by linking rows and linking columns — is solved
-by Mehrotra's predictor–corrector. Each iteration's Newton system, reduced to the normal equations
-(M Θ M') Δy = q, is block-bordered: every block factors its own rows' part G_k = M_k Θ_k M_k' (sparse LU) and hands
-the centre its contribution to the Schur complement of the linking rows,
+The LP of ``decompose.split_lp`` — blocks with their own rows, tied by linking rows and linking columns — is
+solved by Mehrotra's predictor–corrector. Each iteration's Newton system, reduced to the normal equations
+(M Θ M') Δy = q, is block-bordered: every block factors its own rows' part G_k = M_k Θ_k M_k' (sparse LU) and
+hands the centre its contribution to the Schur complement of the linking rows,
 
     S = Σ_k (N_k Θ_k N_k' − B_k' G_k⁻¹ B_k),   B_k = M_k Θ_k N_k',
 
-over the linking rows it touches (the linking columns and the linking rows' slacks are one more part, with no rows of
-its own). The centre factors S (dense LU: the linking rows are few), solves for the linking rows' step and sends it back;
-each block finishes its own step. This is the structure-exploiting interior point of Gondzio and Grothey (OOPS) and
-of PIPS-IPM: the blocks never meet, the centre holds only the linking rows, and the method converges as a
-monolithic interior point does (tens of iterations), whatever the degeneracy of the linking rows — where
-Dantzig–Wolfe, pricing blocks at the master's prices, did not converge on the plan LP (docs/decompose.md).
+over the linking rows it touches (the linking columns and the linking rows' slacks are one more part, with no
+rows of its own). The centre factors S (dense LU: the linking rows are few), solves for the linking rows' step and
+sends it back; each block finishes its own step. This is the structure-exploiting interior point of Gondzio and
+Grothey (OOPS) and of PIPS-IPM: the blocks never meet, the centre holds only the linking rows, and the method
+converges as a monolithic interior point does, whatever the degeneracy of the linking rows — where Dantzig–Wolfe,
+pricing blocks at the master's prices, did not converge on the plan LP (docs/decompose.md).
 
-The bound is the dual objective, the plan the primal iterate: a stage ends when the primal and dual residuals are
-below ``FEASIBLE`` (relative to the data, after scaling) and the relative gap between the two objectives below the
-gap asked. A ``BlockKKT`` is one part's data, iterate and factor; it lives in this process or on a Dask worker (an
-actor), and every call returns only linking-row sized arrays and a few numbers.
+The rows are regularised, M z + δ (y − ȳ) = r (a proximal method of multipliers): the prices stay bounded where
+the LP's optimal prices are not (a row whose slack can only be 0), and the anchor ȳ moves to the prices whenever
+the regularised LP is solved, so that the rows end met. The bound is the dual objective, the plan the primal
+iterate: a stage ends when the residuals are below ``FEASIBLE`` / ``ROWS_MISSED`` and the relative gap between the
+two objectives below ``GAP_MARGIN`` × the gap asked. A ``BlockKKT`` is one part's data, iterate and factor; it
+lives in this process or on a Dask worker (an actor), and every call returns only linking-row sized arrays and a
+few numbers.
 """
 
 from __future__ import annotations
@@ -42,16 +45,21 @@ FEASIBLE = 1e-8
 """Largest residual of the regularised rows and of the dual, relative to the largest right-hand side and cost
 (after scaling) [-]."""
 ROWS_MISSED = 1e-6
-"""Largest residual of the LP's own rows (what the regularisation leaves: δ|y|), relative as ``FEASIBLE`` [-]."""
+"""Largest residual of the LP's own rows (what the regularisation leaves: δ|y − ȳ|), relative as ``FEASIBLE`` [-]."""
 MAX_ITERATIONS = 300
 REGULARISE_DUAL = 1e-8
-"""Added to the diagonal of every normal-equations block and of S: keeps them definite where rows are dependent."""
+"""δ of the regularised rows: on the diagonal of every normal-equations block and of S (definite where rows are
+dependent) and in the rows' residual."""
 REGULARISE_PRIMAL = 1e-8
 """Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds."""
 STEP = 0.995
-TINY_SLACK = 1e-15
 """Fraction of the longest step to the bounds taken."""
+TINY_SLACK = 1e-15
+"""Least distance to a bound, relative to the bound's size (``BlockKKT._slacks``)."""
 EQUILIBRATION_PASSES = 12
+SOLVED_MU = 1e-10
+"""Mean slack × bound dual (times the objectives' size, at most 1) below which the regularised LP counts as solved
+and the prices' anchor moves [scaled units]."""
 GAP_MARGIN = 0.1
 """The interior point runs to this share of the gap asked: its dual objective bounds the optimum only to the
 accuracy of its residuals (on the 100-county first stage it lay 2e-5 above HiGHS's optimum, relatively)."""
@@ -474,7 +482,7 @@ def solve_interior(
     cost_scale: float = 1.0,
 ) -> DecomposeResult:
     """Solve the (scaled) split LP by the block interior point to a relative ``gap`` between the primal and dual
-    objectives, with primal and dual residuals below ``FEASIBLE``. ``parts``: the master part first, then the blocks
+    objectives (``GAP_MARGIN``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first, then the blocks
     (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs were divided by
     (the gap is taken on the objectives in the unscaled units). The result is in the scaled LP's units."""
     start = time.perf_counter()
@@ -527,7 +535,7 @@ def solve_interior(
         if regularised <= FEASIBLE and primal <= ROWS_MISSED and dual <= FEASIBLE and g <= gap * GAP_MARGIN:
             status = "optimal"
             break
-        if regularised <= FEASIBLE and dual <= FEASIBLE and mu <= FEASIBLE * min(1.0, abs(pobj) + abs(dobj)) * 1e-2:
+        if regularised <= FEASIBLE and dual <= FEASIBLE and mu <= SOLVED_MU * min(1.0, abs(pobj) + abs(dobj)):
             # the regularised LP is solved, but the rows or the gap still carry δ (y − anchor): a proximal step
             anchor = yL.copy()
             parts.call("reanchor")
