@@ -37,7 +37,7 @@ from scipy.sparse import csc_array, csr_array, diags_array, eye_array, hstack
 from scipy.sparse.linalg import splu
 
 from leapplan.plan.blocks import Blocks
-from leapplan.plan.decompose import BlockLP, DecomposeResult, SplitLP, relative_gap, split_lp
+from leapplan.plan.decompose import GAP_FLOOR, BlockLP, DecomposeResult, SplitLP, relative_gap, split_lp
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,20 @@ MAX_ITERATIONS = 300
 REGULARISE_DUAL = 1e-8
 """δ of the regularised rows: on the diagonal of every normal-equations block and of S (definite where rows are
 dependent) and in the rows' residual."""
-REGULARISE_PRIMAL = 1e-8
-"""Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds."""
+REGULARISE_PRIMAL = 1e-10
+"""Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds (1e-8 capped Θ so low that the 100-county
+first stage crawled for hundreds of iterations)."""
 STEP = 0.995
 """Fraction of the longest step to the bounds taken."""
 TINY_SLACK = 1e-15
 """Least distance to a bound, relative to the bound's size (``BlockKKT._slacks``)."""
 EQUILIBRATION_PASSES = 12
-SOLVED_MU = 1e-10
-"""Mean slack × bound dual (times the objectives' size, at most 1) below which the regularised LP counts as solved
-and the prices' anchor moves [scaled units]."""
+SOLVED_SHARE = 0.1
+"""The regularised LP counts as solved, and the prices' anchor moves, when Σ slack × bound dual (its own duality
+gap) is below this share of the gap the stage stops at: what is left of the LP's gap is then the regularisation's."""
+STALL = 5
+"""The anchor also moves when the gap has not shrunk by a tenth in this many iterations (the regularisation holds
+it open: on the 100-county first stage the gap crawled for hundreds of iterations without it)."""
 GAP_MARGIN = 0.1
 """The interior point runs to this share of the gap asked: its dual objective bounds the optimum only to the
 accuracy of its residuals (on the 100-county first stage it lay 2e-5 above HiGHS's optimum, relatively)."""
@@ -506,6 +510,7 @@ def solve_interior(
     parts.call("place", dp2, dd2)
     yL = np.zeros(rL.size)
     anchor = np.zeros(rL.size)
+    gaps: list[float] = []
     status, pobj, dobj = "iteration_limit", np.nan, -np.inf
     iterations = 0
     for iterations in range(max_iterations + 1):
@@ -535,7 +540,11 @@ def solve_interior(
         if regularised <= FEASIBLE and primal <= ROWS_MISSED and dual <= FEASIBLE and g <= gap * GAP_MARGIN:
             status = "optimal"
             break
-        if regularised <= FEASIBLE and dual <= FEASIBLE and mu <= SOLVED_MU * min(1.0, abs(pobj) + abs(dobj)):
+        solved = comp <= SOLVED_SHARE * gap * GAP_MARGIN * max(abs(pobj), abs(dobj), GAP_FLOOR / cost_scale)
+        gaps.append(g)
+        stalled = len(gaps) > STALL and g > 0.9 * gaps[-1 - STALL]
+        if regularised <= FEASIBLE and dual <= FEASIBLE and (solved or stalled):
+            gaps.clear()
             # the regularised LP is solved, but the rows or the gap still carry δ (y − anchor): a proximal step
             anchor = yL.copy()
             parts.call("reanchor")
