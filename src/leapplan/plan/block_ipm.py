@@ -51,8 +51,8 @@ REGULARISE_DUAL = 1e-8
 """δ of the regularised rows: on the diagonal of every normal-equations block and of S (definite where rows are
 dependent) and in the rows' residual."""
 REGULARISE_PRIMAL = 1e-10
-"""Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds (1e-8 capped Θ so low that the 100-county
-first stage crawled for hundreds of iterations)."""
+"""Added to every column's Θ⁻¹: keeps Θ finite for a column far from its bounds (1e-8 capped Θ so low that the
+100-county first stage crawled for hundreds of iterations)."""
 STEP = 0.995
 """Fraction of the longest step to the bounds taken."""
 TINY_SLACK = 1e-15
