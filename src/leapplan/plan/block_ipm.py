@@ -159,6 +159,8 @@ class BlockKKT:
         self.y = np.zeros(self.r.size)
         self.anchor = np.zeros(self.r.size)
         """The prices the rows' regularisation pulls towards (0, then the last prices of each proximal step)."""
+        self.x_anchor = np.zeros(self.n)
+        """The point the columns' regularisation pulls towards (0, then the iterate of each proximal step)."""
         self.yL = np.zeros(self.touched.size)
         self.theta = np.where(self.fixed, 0.0, 1.0)
         self.elapsed_s = 0.0
@@ -208,7 +210,9 @@ class BlockKKT:
         )
 
     def _reduced(self) -> np.ndarray:
-        g = self.c - self.N.T @ self.yL - self.zl + self.zu
+        """The dual residual of the regularised LP: c + ρ (x − x̄) − M'y − N'y_L − z_l + z_u (the columns' proximal
+        term keeps a cost-free circulation, such as grain put into and taken out of the reserve at once, small)."""
+        g = self.c + REGULARISE_PRIMAL * (self.x - self.x_anchor) - self.N.T @ self.yL - self.zl + self.zu
         if self.M is not None:
             g = g - self.M.T @ self.y
         return np.where(self.fixed, 0.0, g)
@@ -380,8 +384,9 @@ class BlockKKT:
         )
 
     def reanchor(self) -> None:
-        """A proximal step: the regularisation pulls towards the present prices from now on."""
+        """A proximal step: the regularisation pulls towards the present prices and point from now on."""
         self.anchor = self.y.copy()
+        self.x_anchor = self.x.copy()
 
     def step(self, ap: float, ad: float) -> None:
         """Move along the last direction."""
