@@ -209,25 +209,28 @@ class BlockKKT:
             np.where(self.hu, np.maximum(self.u - self.x, floor_u), 1.0),
         )
 
-    def _reduced(self) -> np.ndarray:
+    def _priced(self) -> np.ndarray:
+        """M'y + N'y_L: what the rows' prices charge each column."""
+        g = self.N.T @ self.yL
+        return g + self.M.T @ self.y if self.M is not None else g
+
+    def _reduced(self, priced: np.ndarray | None = None) -> np.ndarray:
         """The dual residual of the regularised LP: c + ρ (x − x̄) − M'y − N'y_L − z_l + z_u (the columns' proximal
-        term keeps a cost-free circulation, such as grain put into and taken out of the reserve at once, small)."""
-        g = self.c + REGULARISE_PRIMAL * (self.x - self.x_anchor) - self.N.T @ self.yL - self.zl + self.zu
-        if self.M is not None:
-            g = g - self.M.T @ self.y
+        term keeps a cost-free circulation, such as grain put into and taken out of the reserve at once, small);
+        ``priced``: ``_priced()`` when already at hand."""
+        priced = self._priced() if priced is None else priced
+        g = self.c + REGULARISE_PRIMAL * (self.x - self.x_anchor) - priced - self.zl + self.zu
         return np.where(self.fixed, 0.0, g)
 
     def stats(self, yL: np.ndarray) -> Stats:
         """Residuals and objectives at the iterate, ``yL`` the linking rows' prices (all of them)."""
         self.yL = yL[self.touched]
         sl, su = self._slacks()
-        rd = self._reduced()
+        priced = self._priced()
+        rd = self._reduced(priced)
         rp = self.r - self.M @ self.x if self.M is not None else np.zeros(0)
         regularised = rp - REGULARISE_DUAL * (self.y - self.anchor)
-        fixed_value = (
-            self.x[self.fixed]
-            @ (self.c - self.N.T @ self.yL - (self.M.T @ self.y if self.M is not None else 0))[self.fixed]
-        )
+        fixed_value = self.x[self.fixed] @ (self.c - priced)[self.fixed]
         dobj = (
             float(self.r @ self.y)
             + float(self.l[self.hl] @ self.zl[self.hl])
