@@ -11,6 +11,7 @@
     python benchmarks/plan.py --decompose 100 [--blocks N] [--workers 1 2] [--stage-time 600]
                                               # the first stage decomposed (issue 15) on 1 and 2 Dask workers
                                               # against one HiGHS run (baseline)
+    python benchmarks/plan.py --decompose 2800 --workers 2 --stage-time 3600 --no-baseline
 
 For each size it prints: LP size; leapplan's build time and peak Python memory against a bare
 linopy model with the same variables and the main constraint families written the ordinary
@@ -280,6 +281,7 @@ def first_stage(
     process (the centre) and of each worker."""
     import linopy
 
+    from leapplan.errors import SolverError
     from leapplan.plan import solve as plan_solve
     from leapplan.plan.decomposed import Decompose, DecomposedRunner
     from leapplan.plan.index import build_index
@@ -312,7 +314,11 @@ def first_stage(
                 pool = DaskPool(workers=workers)
             try:
                 dr = DecomposedRunner(pm, {}, how, pool)
-                cond, value = dr.run("first stage", objective)
+                try:
+                    cond, value = dr.run("first stage", objective)
+                except SolverError as e:  # stopped at --stage-time: its iterations and bounds are still the figures
+                    out["stopped"] = str(e)
+                    value = float("nan")
                 st = dr.stages[-1]
                 out |= {k: st.get(k) for k in ("status", "iterations", "bound", "gap", "violation", "blocks")}
                 out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max", "block_seconds")}
@@ -331,15 +337,16 @@ def first_stage(
 
 
 def decomposed_against_monolithic(
-    counties: int, blocks: int, workers: list[int], stage_time: float, method: str
+    counties: int, blocks: int, workers: list[int], stage_time: float, method: str, baseline: bool = True
 ) -> None:
-    """``first_stage`` by one HiGHS run (the baseline) and decomposed on each number of ``workers``, each in a fresh
-    process; prints them and each one's time over the baseline's."""
-    runs = {"one HiGHS run (baseline)": run_child(["first", str(counties), "0", "-1", "0"])}
+    """``first_stage`` by one HiGHS run (the baseline; not with ``baseline`` False, for sizes where it would take
+    hours) and decomposed on each number of ``workers``, each in a fresh process; prints them and each one's time
+    over the baseline's."""
+    runs = {"one HiGHS run (baseline)": run_child(["first", str(counties), "0", "-1", "0"])} if baseline else {}
     for w in workers:
         name = f"decomposed ({method}), " + ("in process" if w == 0 else f"{w} worker{'s' if w > 1 else ''}")
         runs[name] = run_child(["first", str(counties), str(blocks), str(w), str(stage_time), method])
-    base = runs["one HiGHS run (baseline)"].get("solve_s")
+    base = runs.get("one HiGHS run (baseline)", {}).get("solve_s")
     for name, r in runs.items():
         head = f"{counties} counties, first stage, {name}: {r.get('status')}"
         if "solve_s" not in r:
@@ -358,6 +365,8 @@ def decomposed_against_monolithic(
                 f"largest row violation {r['violation']:.2g}; each block's seconds of its own work: "
                 + ", ".join(f"{b:.1f}" for b in r.get("block_seconds") or [])
             )
+            if "stopped" in r:
+                print(f"  {r['stopped']}")
             for s, upper, lower in r.get("history", []):
                 print(f"    at {s:7.1f} s: objective {upper:.9g}, bound {lower:.9g}")
 
@@ -475,6 +484,9 @@ def main() -> None:
         "--method", default="interior", choices=["interior", "dantzig-wolfe"], help="with --decompose: the method"
     )
     parser.add_argument("--stage-time", type=float, default=600.0, help="with --decompose: most seconds")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="with --decompose: no HiGHS run (2,800 counties: hours)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -482,7 +494,7 @@ def main() -> None:
         loops_on_workers(a.loops, a.loop_runs)
         return
     if a.decompose:
-        decomposed_against_monolithic(a.decompose, a.blocks, a.workers, a.stage_time, a.method)
+        decomposed_against_monolithic(a.decompose, a.blocks, a.workers, a.stage_time, a.method, not a.no_baseline)
         return
     if a.replan:
         replan_against_full(a.replan)

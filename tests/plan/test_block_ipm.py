@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from scipy.sparse import csr_array
 from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_objective
 
-from leapplan.plan.block_ipm import solve_blocks
+from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, solve_blocks, sparse_schur
 from leapplan.plan.blocks import split
 from leapplan.plan.decompose import max_violation
 
 
-def _solve(A, lo, hi, c, lb, ub, cb, pool=None, gap=1e-8):  # type: ignore[no-untyped-def]
+def _solve(A, lo, hi, c, lb, ub, cb, pool=None, gap=1e-8, sparse=None):  # type: ignore[no-untyped-def]
     bl = split(A, cb, [f"b{k}" for k in range(int(cb.max()) + 1)])
-    return solve_blocks(A, lo, hi, c, lb, ub, bl, pool, gap=gap)
+    return solve_blocks(A, lo, hi, c, lb, ub, bl, pool, gap=gap, sparse=sparse)
 
 
 def test_hand_block_lp() -> None:
@@ -32,12 +34,13 @@ def test_hand_block_lp() -> None:
     assert len(solved.seconds) == 2
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_block_lps_match_direct_highs(seed: int) -> None:
-    # the direct HiGHS optimum of the whole LP is the second method; x must pass every row of the whole matrix
+@pytest.mark.parametrize(("seed", "sparse"), [(s, None) for s in range(6)] + [(s, True) for s in range(3)])
+def test_random_block_lps_match_direct_highs(seed: int, sparse: bool | None) -> None:
+    # the direct HiGHS optimum of the whole LP is the second method; x must pass every row of the whole matrix;
+    # sparse: the linking rows' Schur complement held sparse (SuperLU) instead of dense (these LPs' are dense)
     A, lo, hi, c, lb, ub, cb = _random_block_lp(seed)
     want = _direct(A, lo, hi, c, lb, ub)
-    r = _solve(A, lo, hi, c, lb, ub, cb, gap=1e-7).result
+    r = _solve(A, lo, hi, c, lb, ub, cb, gap=1e-7, sparse=sparse).result
     scale = max(1.0, abs(want))
     assert r.status == "optimal"
     assert r.gap <= 1e-7
@@ -47,6 +50,28 @@ def test_random_block_lps_match_direct_highs(seed: int) -> None:
     assert max_violation(A, lo, hi, lb, ub, r.x) <= 1e-6
     # the prices of every row and the reduced costs form a dual solution whose objective is the optimum
     assert dual_objective(A, lo, hi, c, lb, ub, r.row_duals, 1e-7) == pytest.approx(want, abs=1e-5 * scale)
+
+
+def test_schur_complement_sparse_and_dense_solve_alike() -> None:
+    # S = δ I + the pieces placed over their touched rows, assembled by hand here and solved by numpy: both of the
+    # centre's factors must give its solution; the fill rule: 3 blocks touching 2 of 20 rows each fill
+    # 3·4 + 20 = 32 < 0.1·400 entries (sparse), touching 10 of 20 rows 3·100 + 20 = 320 (dense)
+    rng = np.random.default_rng(3)
+    m = 20
+    touched = [np.arange(m), np.array([0, 5]), np.array([5, 11]), np.array([2, 19])]
+    pieces: list[object] = [csr_array(np.diag(rng.uniform(1.0, 2.0, m)))]
+    S = np.diag(pieces[0].diagonal()) + REGULARISE_DUAL * np.eye(m)  # type: ignore[attr-defined]
+    for t in touched[1:]:
+        a = rng.normal(size=(2, 2))
+        pieces.append(a @ a.T)
+        S[np.ix_(t, t)] += a @ a.T
+    q = rng.normal(size=m)
+    want = np.linalg.solve(S, q)
+    for sparse in (False, True):
+        got = _Centre(np.zeros(m), touched, sparse).assemble(pieces).solve(q)
+        assert got == pytest.approx(want, rel=1e-10, abs=1e-12)
+    assert sparse_schur(touched, m)
+    assert not sparse_schur([np.arange(m)] + [np.arange(10)] * 3, m)
 
 
 def test_iteration_limit_is_reported() -> None:
