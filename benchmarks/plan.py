@@ -485,7 +485,7 @@ def main() -> None:
     )
     parser.add_argument("--stage-time", type=float, default=600.0, help="with --decompose: most seconds")
     parser.add_argument(
-        "--no-baseline", action="store_true", help="with --decompose: no HiGHS run (2,800 counties: hours)"
+        "--no-baseline", action="store_true", help="with --decompose: no HiGHS run (where one would take hours)"
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = parser.parse_args()
