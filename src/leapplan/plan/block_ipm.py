@@ -11,11 +11,11 @@ over the linking rows it touches (the linking columns and the linking rows' slac
 rows of its own). The centre factors S (dense LU, or sparse when the pieces fill little of it: a national LP's
 prefectures each touch a few of its thousands of linking rows), solves for the linking rows' step and sends it
 back; each block finishes its own step. Gondzio's multiple centrality correctors follow Mehrotra's, each one more
-solve with the factors at hand: on the 100-county first stage 119 iterations instead of 144. This is the
-structure-exploiting interior point of Gondzio and Grothey (OOPS) and of PIPS-IPM: the blocks never meet, the
-centre holds only the linking rows, and the method converges as a monolithic interior point does, whatever the
-degeneracy of the linking rows — where Dantzig–Wolfe, pricing blocks at the master's prices, did not converge on
-the plan LP (docs/decompose.md).
+solve with the factors at hand: on the 100-county first stage 119 iterations instead of 144 (anchors moving
+late). This is the structure-exploiting interior point of Gondzio and Grothey (OOPS) and of PIPS-IPM: the blocks
+never meet, the centre holds only the linking rows, and the method converges as a monolithic interior point does,
+whatever the degeneracy of the linking rows — where Dantzig–Wolfe, pricing blocks at the master's prices, did not
+converge on the plan LP (docs/decompose.md).
 
 The rows are regularised, M z + δ (y − ȳ) = r (a proximal method of multipliers): the prices stay bounded where
 the LP's optimal prices are not (a row whose slack can only be 0), and the anchor ȳ moves to the prices whenever
