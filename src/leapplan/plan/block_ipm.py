@@ -19,9 +19,9 @@ converge on the plan LP (docs/decompose.md).
 
 The rows are regularised, M z + δ (y − ȳ) = r (a proximal method of multipliers): the prices stay bounded where
 the LP's optimal prices are not (a row whose slack can only be 0), and the anchor ȳ moves to the prices whenever
-the regularised LP is nearly solved (``SOLVED_SHARE``), so that the rows end met. The bound is the dual objective, the plan the primal
-iterate: a stage ends when the residuals are below ``FEASIBLE`` / ``ROWS_MISSED`` and the relative gap between the
-two objectives below ``GAP_MARGIN`` × the gap asked. A ``BlockKKT`` is one part's data, iterate and factor; it
+the regularised LP is nearly solved (``SOLVED_SHARE``), so that the rows end met. The bound is the dual
+objective, the plan the primal iterate: a stage ends when the residuals are below ``FEASIBLE`` / ``ROWS_MISSED``
+and the relative gap between the two objectives below ``GAP_MARGIN`` × the gap asked. A ``BlockKKT`` is one part's data, iterate and factor; it
 lives in this process or on a Dask worker (an actor), and every call returns only linking-row sized arrays and a
 few numbers.
 """
@@ -516,33 +516,29 @@ class _Centre:
         """The factor of S = δ I + Σ pieces (each over its part's touched rows, dense or sparse): an object with a
         ``solve`` method; a pivot that cancels to 0 is met by a shift relative to the largest diagonal."""
         m = self.rL.size
-        if self.sparse:
-            S: Any = self._sparse(pieces)
-            top = float(np.abs(S.diagonal()).max(initial=1.0))
-            for shift in (0.0, 1e-14, 1e-12, 1e-10):
-                try:
-                    lu = splu(
-                        csc_array(S + shift * top * eye_array(m, format="csc")),
-                        permc_spec="MMD_AT_PLUS_A",
-                        diag_pivot_thresh=0.0,
-                        options={"SymmetricMode": True},
-                    )
-                except RuntimeError:
-                    continue  # "Factor is exactly singular"
-                return lu
-            raise np.linalg.LinAlgError("the linking rows' Schur complement is singular")
-        S = REGULARISE_DUAL * np.eye(m)
-        for t, piece in zip(self.touched, pieces, strict=True):
-            S[np.ix_(t, t)] += piece.toarray() if issparse(piece) else piece
-        top = float(np.abs(np.diag(S)).max(initial=1.0))
+        S = self._sparse(pieces) if self.sparse else self._dense(pieces)
+        top = float(np.abs(S.diagonal()).max(initial=1.0))
         for shift in (0.0, 1e-14, 1e-12, 1e-10):
             with warnings.catch_warnings():
                 warnings.simplefilter("error", sla.LinAlgWarning)
                 try:
+                    if self.sparse:
+                        return splu(
+                            csc_array(S + shift * top * eye_array(m, format="csc")),
+                            permc_spec="MMD_AT_PLUS_A",
+                            diag_pivot_thresh=0.0,
+                            options={"SymmetricMode": True},
+                        )
                     return _DenseLU(sla.lu_factor(S + shift * top * np.eye(m), check_finite=False))
-                except sla.LinAlgWarning:
-                    continue  # a pivot cancelled to 0: regularise relative to the largest diagonal
+                except (sla.LinAlgWarning, RuntimeError):
+                    continue  # a pivot cancelled to 0 (SuperLU: "Factor is exactly singular"): shift the diagonal
         raise np.linalg.LinAlgError("the linking rows' Schur complement is singular")
+
+    def _dense(self, pieces: list[Any]) -> np.ndarray:
+        S = REGULARISE_DUAL * np.eye(self.rL.size)
+        for t, piece in zip(self.touched, pieces, strict=True):
+            S[np.ix_(t, t)] += piece.toarray() if issparse(piece) else piece
+        return S
 
     def _sparse(self, pieces: list[Any]) -> csc_array:
         m = self.rL.size
@@ -674,13 +670,14 @@ def solve_interior(
             status = "numerical"
             break
         S = centre.assemble(parts.call("factor"))
-        dyL = S.solve(centre.rhs(rL - REGULARISE_DUAL * (yL - anchor), parts.call("forward", "affine")))
+        rows_rhs = rL - REGULARISE_DUAL * (yL - anchor)
+        dyL = S.solve(centre.rhs(rows_rhs, parts.call("forward", "affine")))
         steps = parts.call("direction", dyL, True)
         ap = min(a for a, _ in steps)
         ad = min(b for _, b in steps)
         comp_aff = sum(parts.call("complementarity_after", ap, ad))
         sigma = min(1.0, (comp_aff / comp) ** 3) if comp > 0 else 0.0
-        dyL = S.solve(centre.rhs(rL - REGULARISE_DUAL * (yL - anchor), parts.call("forward", "corrector", sigma * mu)))
+        dyL = S.solve(centre.rhs(rows_rhs, parts.call("forward", "corrector", sigma * mu)))
         steps = parts.call("direction", dyL, False)
         ap = min(a for a, _ in steps)
         ad = min(b for _, b in steps)
@@ -688,9 +685,7 @@ def solve_interior(
             if min(ap, ad) >= 1.0:
                 break
             trial = (min(1.0, ap + CENTRALITY_REACH), min(1.0, ad + CENTRALITY_REACH))
-            dyC = S.solve(
-                centre.rhs(rL - REGULARISE_DUAL * (yL - anchor), parts.call("forward", "centrality", sigma * mu, trial))
-            )
+            dyC = S.solve(centre.rhs(rows_rhs, parts.call("forward", "centrality", sigma * mu, trial)))
             steps = parts.call("direction", dyC, False)
             apC = min(a for a, _ in steps)
             adC = min(b for _, b in steps)
