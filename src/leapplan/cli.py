@@ -77,6 +77,15 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, help="Dask workers for the loops of --replan-runs.")
     ] = 1,
+    decompose: Annotated[
+        bool | None,
+        typer.Option(
+            "--decompose/--no-decompose",
+            help="Solve the plan decomposed over prefectures on 2 Dask workers, or not (default: decomposed above "
+            "400 counties).",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run every stage on a scenario: summary, plan, simulation and the HTML report."""
@@ -84,6 +93,7 @@ def run(
         from leapplan.console import scenario_summary
         from leapplan.plan import save_plan
         from leapplan.plan.command import solve_with_progress
+        from leapplan.plan.decomposed import decompose_by_size
         from leapplan.report import print_run_summary, write_report
         from leapplan.scenario import load
         from leapplan.scenario.summary import summary
@@ -94,7 +104,7 @@ def run(
     folder = out_dir or Path("out") / s.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    plan_result = solve_with_progress(s, err)
+    plan_result = solve_with_progress(s, err, decompose_by_size(s, decompose))
     save_plan(plan_result, folder / "plan")
     with err.status(f"simulating the plan being carried out ({runs} runs)…"):
         ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)

@@ -64,3 +64,38 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(
     monkeypatch.setattr(dask_client, "CONNECT_TIMEOUT", "1s")  # nothing listens on port 9
     assert main(["plan", TINY, "--decompose", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "cannot reach the dask scheduler" in capsys.readouterr().err
+
+
+def test_run_decomposes_above_the_threshold_and_not_below() -> None:
+    from leapplan.plan import decomposed
+    from leapplan.scenario import load
+
+    tiny = load(TINY)
+    assert decomposed.counties(tiny) == 2  # north and south; the city and the province are not counties
+    assert decomposed.decompose_by_size(tiny) is None  # 2 ≤ 400: one HiGHS run per stage
+    assert decomposed.decompose_by_size(tiny, forced=True) == decomposed.Decompose(workers=decomposed.RUN_WORKERS)
+    assert decomposed.decompose_by_size(tiny, forced=False) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(decomposed, "DECOMPOSE_ABOVE_COUNTIES", 1)  # 2 counties > 1: decomposed, unless told not to
+        assert decomposed.decompose_by_size(tiny) == decomposed.Decompose(workers=decomposed.RUN_WORKERS)
+        assert decomposed.decompose_by_size(tiny, forced=False) is None
+
+
+def test_run_with_decompose_gives_the_plain_runs_plan(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from leapplan.plan import decomposed
+
+    monkeypatch.setattr(decomposed, "RUN_WORKERS", 0)  # the blocks in this process: the same iterations as on Dask
+    runs = {}
+    for how in ("--no-decompose", "--decompose"):
+        assert main(["run", TINY, how, "--runs", "2", "--json", "--out", str(tmp_path / how)]) == 0
+        runs[how] = json.loads(capsys.readouterr().out)["plan"]
+    plain, dec = runs["--no-decompose"], runs["--decompose"]
+    assert all("iterations" not in st for st in plain["solver"]["stages"])
+    assert any("iterations" in st for st in dec["solver"]["stages"])  # the stages were decomposed
+    assert dec["status"] == plain["status"]
+    required = {t["id"]: t["required"] for t in plain["targets"]}
+    for t in dec["targets"]:
+        want = next(w["achievable"] for w in plain["targets"] if w["id"] == t["id"])
+        assert t["achievable"] == pytest.approx(want, abs=1e-4 * required[t["id"]])

@@ -1,13 +1,13 @@
-"""The plan's stages solved by decomposition: a ``Runner`` whose every stage LP goes through ``decompose.py``.
+"""The plan's stages solved by decomposition: a ``Runner`` whose every stage LP is split over blocks of regions.
 
 ``solve_plan(scenario, decompose=Decompose(...))`` keeps ``solve.py``'s stage logic unchanged (levels by priority,
-each held in later stages, then people and the future); only each stage's LP is solved by stabilised
-Dantzig–Wolfe over the blocks of ``blocks.py`` instead of one HiGHS run. A held level is a bound on the level
-column, which names no region: a linking column in the master. The solution (the master's combination of the
-blocks' proposals) and the prices of every row are written back to the linopy model as a HiGHS run's are, so the
-tables, the weak links (from the rows' prices: the linking rows' are the master's) and the explanations are read
-as before. Per stage the runner records the iterations, both bounds, the gap and how far the recovered plan misses
-any row of the whole LP.
+each held in later stages, then people and the future); only each stage's LP is solved by the block interior point
+of ``block_ipm.py`` (or, with ``method="dantzig-wolfe"``, by stabilised Dantzig–Wolfe, ``decompose.py``) over the
+blocks of ``blocks.py`` instead of one HiGHS run. A held level is a bound on the level column, which names no
+region: a linking column. The solution and the prices of every row are written back to the linopy model as a HiGHS
+run's are, so the tables, the weak links (from the rows' prices: the linking rows' are the centre's) and the
+explanations are read as before. Per stage the runner records the iterations, both bounds, the gap and how far the
+plan misses any row of the whole LP. ``decompose_by_size`` is the rule by which ``leapplan run`` decomposes.
 """
 
 from __future__ import annotations
@@ -26,11 +26,23 @@ from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, par
 from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
 from leapplan.plan.model import PlanModel
 from leapplan.plan.runner import Runner
+from leapplan.scenario.model import RegionKind, Scenario
 
 log = logging.getLogger(__name__)
 
 SUBPROBLEM_OPTIONS: dict[str, Any] = {"solver": "simplex"}
 """HiGHS options of the blocks' subproblems: dual simplex, warm started from the last basis as only the costs change."""
+
+
+DECOMPOSE_ABOVE_COUNTIES = 400
+"""``leapplan run`` decomposes the plan of a scenario with more counties than this. At 400 counties (20 products,
+5 years) the decomposed first stage on 2 Dask workers took 242.5 s against 230.1 s for one HiGHS run, 1.05 × (2.24 ×
+at 100 counties). One HiGHS run grows about as n^1.7 with the counties n (22 s at 100, 230 s at 400), an iteration of
+the decomposed solve about linearly per worker; at 2,800 counties only the decomposed solve was run
+(docs/decompose.md)."""
+
+RUN_WORKERS = 2
+"""Dask workers (a LocalCluster) of the plan ``leapplan run`` decomposes."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,19 @@ class Decompose:
             raise DecomposeError(f"the gap must be between 0 and 1, not {self.gap}")
         if self.method not in ("interior", "dantzig-wolfe"):
             raise DecomposeError(f"the method must be 'interior' or 'dantzig-wolfe', not '{self.method}'")
+
+
+def counties(scenario: Scenario) -> int:
+    """Number of the scenario's regions that are counties."""
+    return sum(r.kind is RegionKind.county for r in scenario.regions)
+
+
+def decompose_by_size(scenario: Scenario, forced: bool | None = None) -> Decompose | None:
+    """How ``leapplan run`` solves the plan: decomposed on ``RUN_WORKERS`` local workers when ``forced`` is True, or
+    when it is None and the scenario has more than ``DECOMPOSE_ABOVE_COUNTIES`` counties; else None (one HiGHS run
+    per stage)."""
+    wanted = counties(scenario) > DECOMPOSE_ABOVE_COUNTIES if forced is None else forced
+    return Decompose(workers=RUN_WORKERS) if wanted else None
 
 
 class DecomposedRunner(Runner):
