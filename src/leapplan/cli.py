@@ -93,7 +93,7 @@ def run(
         from leapplan.console import scenario_summary
         from leapplan.plan import save_plan
         from leapplan.plan.command import solve_with_progress
-        from leapplan.plan.decomposed import decompose_by_size
+        from leapplan.plan.decomposed import counties, decompose_by_size
         from leapplan.report import print_run_summary, write_report
         from leapplan.scenario import load
         from leapplan.scenario.summary import summary
@@ -104,7 +104,10 @@ def run(
     folder = out_dir or Path("out") / s.name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    plan_result = solve_with_progress(s, err, decompose_by_size(s, decompose))
+    how = decompose_by_size(s, decompose)
+    if how is not None:
+        err.print(f"planning decomposed over the prefectures on {how.workers} Dask workers ({counties(s):,} counties)")
+    plan_result = solve_with_progress(s, err, how)
     save_plan(plan_result, folder / "plan")
     with err.status(f"simulating the plan being carried out ({runs} runs)…"):
         ensemble = simulate_for_run(s, plan_result, runs=runs, seed=s.seed)

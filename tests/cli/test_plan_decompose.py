@@ -90,7 +90,9 @@ def test_run_with_decompose_gives_the_plain_runs_plan(
     runs = {}
     for how in ("--no-decompose", "--decompose"):
         assert main(["run", TINY, how, "--runs", "2", "--json", "--out", str(tmp_path / how)]) == 0
-        runs[how] = json.loads(capsys.readouterr().out)["plan"]
+        printed = capsys.readouterr()
+        runs[how] = json.loads(printed.out)["plan"]
+        assert ("planning decomposed over the prefectures" in printed.err) == (how == "--decompose")
     plain, dec = runs["--no-decompose"], runs["--decompose"]
     assert all("iterations" not in st for st in plain["solver"]["stages"])
     assert any("iterations" in st for st in dec["solver"]["stages"])  # the stages were decomposed
