@@ -162,21 +162,24 @@
   }
 
   async function logout(message, tellServer) {
-    if (tellServer && state.token) {
+    // the timers stop and the token is dropped first: a refresh firing while the server revokes the token would
+    // otherwise be sent with it and refused (401)
+    const token = state.token;
+    clearInterval(state.timer);
+    clearTimeout(state.planTimer);
+    clearTimeout(state.replanTimer);
+    state.token = "";
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.replanJob = null;
+    $("replan-result").textContent = "";
+    if (tellServer && token) {
       try {
-        await api("/api/logout", { method: "POST" });
+        await fetch("/api/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
       } catch (e) {
         /* the token is dropped here whatever the server says */
       }
     }
-    state.token = "";
-    state.me = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    clearInterval(state.timer);
-    clearTimeout(state.planTimer);
-    clearTimeout(state.replanTimer);
-    state.replanJob = null;
-    $("replan-result").textContent = "";
+    state.me = null; // after the answer: a refresh already under way still renders with it
     showLogin(message);
   }
 
