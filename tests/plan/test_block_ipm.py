@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import csr_array
 from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_objective
 
-from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, solve_blocks, sparse_schur
+from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, closed, solve_blocks, sparse_schur
 from leapplan.plan.blocks import split
 from leapplan.plan.decompose import max_violation
 
@@ -104,3 +104,15 @@ def test_blocks_dealt_largest_first_to_the_least_loaded_worker() -> None:
     # three equal blocks and a small one on two workers: the small one joins the lone large one
     assert deal(["a", "b"], [10, 10, 10, 1]) == ["a", "b", "a", "b"]
     assert deal(["a"], [3, 1]) == ["a", "a"]
+
+
+def test_a_stage_is_closed_only_when_slack_times_dual_is_small_too() -> None:
+    # the 100-county first stage at iteration 72 with the stall rule tried in objective units: p − d = −1.07e-8, a
+    # relative gap of 3.8e-6 (under a tenth of the 1e-4 asked), while Σ slack × dual was 1.35e-6, 4.8e-4 of the
+    # objective (the proximal and residual terms cancelled it), and the plan lay 2e-4 above the optimum
+    p, d = 0.002823125809, 0.002823136467
+    assert not closed(p, d, 1.35e-6, 1e-4)
+    # the same objectives with Σ slack × dual under 1e-4 × 0.1 × 0.0028231 = 2.82e-8: closed
+    assert closed(p, d, 2.0e-8, 1e-4)
+    # no Σ slack × dual closes a relative gap of 1e-3 when 1e-4 is asked
+    assert not closed(0.0100, 0.00999, 1e-12, 1e-4)
