@@ -72,8 +72,8 @@ was 0.001 of the way (docs/decompose.md, *The tail*); the 100-county first stage
 STALL = 5
 """The anchor also moves when the gap has not shrunk by a tenth in this many iterations (the regularisation holds
 it open: on the 100-county first stage the gap crawled for hundreds of iterations without it). The relative gap
-stays near 1 while the bound is far below 0, which this reads as a stall (at 2,800 counties every few of the first
-80 iterations); the gap in objective units instead was tried (docs/decompose.md) and not kept."""
+stays near 1 while the bound is far below 0, which this reads as a stall (at 2,800 counties at iterations 55, 64
+and 70, the bound still below 0); the gap in objective units instead was tried (docs/decompose.md) and not kept."""
 CENTRALITY_CORRECTORS = 2
 """Gondzio's multiple centrality correctors tried per iteration after Mehrotra's (each one more solve with the
 factors at hand, no new factor)."""
