@@ -651,11 +651,11 @@ def solve_interior(
             )
             / scale_r
         )
-        met = regularised <= FEASIBLE and primal <= ROWS_MISSED and dual <= FEASIBLE
-        if met and closed(pobj, dobj, comp, gap, cost_scale):
+        regular = regularised <= FEASIBLE and dual <= FEASIBLE  # the regularised LP's rows and dual are met
+        if regular and primal <= ROWS_MISSED and closed(pobj, dobj, comp, gap, cost_scale):
             status = "optimal"
             break
-        if regularised <= FEASIBLE and dual <= FEASIBLE:
+        if regular:
             # the regularised rows and the dual are met, but the LP's rows still carry δ (y − anchor) and its dual
             # ρ (x − x̄): a proximal step, at every such iteration (as Pougkakiotis and Gondzio's IP-PMM moves its
             # estimates). Waiting until the regularised LP was nearly solved took more iterations: 71 and 114
