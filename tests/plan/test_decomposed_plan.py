@@ -42,6 +42,21 @@ def test_two_prefectures_plan_as_the_monolithic_one() -> None:
     assert "block" not in mono.weak_links.columns
 
 
+def test_a_decomposed_stage_tells_its_iterations_as_it_runs() -> None:
+    # the status line of `leapplan plan --decompose` is fed by progress: each stage's start, then each iteration
+    s = build(two_prefectures_raw())
+    told: list[tuple[str, int, int]] = []
+    dec = solve_plan(s, decompose=Decompose(workers=0, gap=1e-9), progress=lambda *a: told.append(a))
+    stages = dec.solver["stages"]
+    assert len({st["stage"] for st in stages}) == len(stages)
+    for st in stages:
+        (k,) = [k for name, k, _ in told if name == st["stage"]]
+        during = [(name, kk) for name, kk, _ in told if name.startswith(f"{st['stage']}, iteration ")]
+        # iterations 0 … n, each told once under the stage's own number, the last with the gap the stage closed at
+        assert [kk for _, kk in during] == [k] * (st["iterations"] + 1)
+        assert during[-1][0] == f"{st['stage']}, iteration {st['iterations']}, gap {st['gap']:.1e}"
+
+
 def test_a_stage_stopped_short_is_an_error_not_an_infeasible_plan() -> None:
     # (the two-prefecture scenario has one priority level: its first stage is 'priority 1')
     s = build(two_prefectures_raw())

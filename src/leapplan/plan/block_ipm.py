@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,6 +79,9 @@ counties 9,936 linking rows, a dense LU of 13 s against 0.6 s sparse."""
 GAP_MARGIN = 0.1
 """The interior point runs to this share of the gap asked: its dual objective bounds the optimum only to the
 accuracy of its residuals (on the 100-county first stage it lay 2e-5 above HiGHS's optimum, relatively)."""
+
+Watch = Callable[[int, float], None]
+"""Told (iteration, relative gap between the objectives) as each iteration of a stage starts."""
 
 
 @dataclass(frozen=True)
@@ -590,12 +594,14 @@ def solve_interior(
     time_limit: float = np.inf,
     cost_scale: float = 1.0,
     sparse: bool | None = None,
+    watch: Watch | None = None,
 ) -> DecomposeResult:
     """Solve the (scaled) split LP by the block interior point to a relative ``gap`` between the primal and dual
     objectives (``GAP_MARGIN``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first, then the blocks
     (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs were divided by
     (the gap is taken on the objectives in the unscaled units); ``sparse``: hold S sparse (None: ``sparse_schur``
-    decides). The result is in the scaled LP's units."""
+    decides); ``watch(iteration, gap)`` is told each iteration's relative gap. The result is in the scaled LP's
+    units."""
     start = time.perf_counter()
     rL = np.where(lp.row_lower < lp.row_upper, 0.0, lp.row_lower)
     centre = _Centre(rL, touched, sparse_schur(touched, rL.size) if sparse is None else sparse)
@@ -644,6 +650,8 @@ def solve_interior(
             ap,
             ad,
         )
+        if watch is not None:
+            watch(iterations, abs(relative_gap(pobj * cost_scale, dobj * cost_scale)))
         regularised = (
             max(
                 float(np.abs(rL - activity - REGULARISE_DUAL * (yL - anchor)).max(initial=0.0)),
@@ -744,11 +752,13 @@ def solve_blocks(
     max_iterations: int = MAX_ITERATIONS,
     time_limit: float = np.inf,
     sparse: bool | None = None,
+    watch: Watch | None = None,
 ) -> BlocksSolved:
     """The LP  min cost'x, row_lower ≤ A x ≤ row_upper, lower ≤ x ≤ upper  solved by the block interior point over
     the blocks ``bl``: equilibrated, split, its blocks on ``pool``'s Dask workers (``dask_blocks.DaskPool``) or in
     this process; the solution, the prices of every row and both objectives returned in the LP's own units.
-    ``sparse``: hold the linking rows' Schur complement sparse (None: by its fill, ``sparse_schur``)."""
+    ``sparse``: hold the linking rows' Schur complement sparse (None: by its fill, ``sparse_schur``); ``watch``: told
+    (iteration, relative gap) as each iteration starts."""
     sc = equilibrate(A, cost)
     R, C = sc.rows, sc.columns
     lp = split_lp(sc.A, row_lower * R, row_upper * R, cost * C / sc.cost_scale, lower / C, upper / C, bl)
@@ -769,6 +779,7 @@ def solve_blocks(
             time_limit=time_limit,
             cost_scale=sc.cost_scale,
             sparse=sparse,
+            watch=watch,
         )
         seconds = [float(t) for t in parts.call("elapsed")[1:]]
     finally:

@@ -20,6 +20,7 @@ from linopy import Model
 from scipy.sparse import csr_array
 
 from leapplan.errors import DecomposeError
+from leapplan.plan.labels import column_labels
 from leapplan.scenario.model import Scenario
 
 LINK = -1
@@ -104,10 +105,10 @@ def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def label_blocks(model: Model, s: Scenario, part: Partition) -> np.ndarray:
-    """Block code of every variable label of ``model`` (array over labels 0 … _xCounter−1; LINK for linking
+    """Block code of every variable label of ``model`` (array over labels 0 … column_labels − 1; LINK for linking
     columns)."""
     regions = {r.id for r in s.regions}
-    out = np.full(model._xCounter, LINK, dtype=np.int64)
+    out = np.full(column_labels(model), LINK, dtype=np.int64)
     for _, v in model.variables.items():
         labels = np.asarray(v.labels.values)
         code = np.full(labels.shape, _NONE, dtype=np.int64)

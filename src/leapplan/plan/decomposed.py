@@ -24,6 +24,7 @@ from leapplan.errors import DecomposeError, SolverError
 from leapplan.plan.block_ipm import solve_blocks
 from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, partition, region_weights, split
 from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
+from leapplan.plan.labels import column_labels, row_labels
 from leapplan.plan.model import PlanModel
 from leapplan.plan.runner import Runner
 from leapplan.scenario.model import RegionKind, Scenario
@@ -144,6 +145,7 @@ class DecomposedRunner(Runner):
                 gap=self.how.gap,
                 max_iterations=self.how.max_iterations,
                 time_limit=self.how.time_limit,
+                watch=lambda iteration, gap: self.detail(f"iteration {iteration}, gap {gap:.1e}"),
             )
             r, lp, block_seconds = solved.result, solved.lp, solved.seconds
         else:
@@ -183,9 +185,9 @@ class DecomposedRunner(Runner):
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
             entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
-            primal = np.full(m._xCounter, np.nan)
+            primal = np.full(column_labels(m), np.nan)
             primal[vlabels] = x
-            dual = np.full(m._cCounter, np.nan)
+            dual = np.full(row_labels(m), np.nan)
             dual[clabels] = r.row_duals[: cp.m]
             m.assign_result(
                 Result(

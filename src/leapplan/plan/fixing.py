@@ -16,6 +16,8 @@ import numpy as np
 import xarray as xr
 from linopy import Model
 
+from leapplan.plan.labels import column_labels
+
 log = logging.getLogger(__name__)
 
 FIX_TOLERANCE = 1e-6
@@ -51,7 +53,7 @@ class Fixings:
         if d.size != vlabels.size:
             log.warning("reduced costs do not match the model's columns; nothing fixed")
             return 0
-        reduced = np.zeros(self.model._xCounter)
+        reduced = np.zeros(column_labels(self.model))
         reduced[vlabels] = d
         fixed = 0
         for name, v in self.model.variables.items():

@@ -69,7 +69,8 @@ the solver's tolerance but interior: on a degenerate row they are the centre of 
 one of its corners, which ranks weak links more stably than an arbitrary vertex."""
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage name, k, n) when stage k (1-based) of about n starts."""
+"""Called as progress(stage name, k, n) when stage k (1-based) of about n starts, and again while it runs when the
+runner can say how far it has got (the stage name then followed by, e.g., ', iteration 57, gap 3.2e-02')."""
 
 
 def method_for(nvars: int, *, diagnosis: bool = False) -> dict[str, Any]:
@@ -202,7 +203,9 @@ class Stages:
         optimum every later stage keeps) then fixes the columns its reduced costs hold at a bound; fixing is undone
         if it ever costs a stage its optimum (exact in exact arithmetic, but a solver's tolerances are not)."""
         self.count += 1
-        self.progress(name, self.count, max(self.expected, self.count))
+        k, n = self.count, max(self.expected, self.count)
+        self.progress(name, k, n)
+        self.runner.detail = lambda detail: self.progress(f"{name}, {detail}", k, n)
         objective = _scalar(self.pm, labels, coeffs)
         cond, _ = self.runner.run(name, objective)
         if cond != "optimal" and self.fixings.count:

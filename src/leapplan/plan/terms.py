@@ -19,6 +19,8 @@ from linopy import LinearExpression, Model
 from linopy.csr import CSRLinearExpression, Grid
 from scipy.sparse import csr_array
 
+from leapplan.plan.labels import column_labels
+
 
 class Terms:
     """Accumulates triplets for one constraint family laid out on ``coords`` (C-order rows)."""
@@ -61,7 +63,7 @@ class Terms:
         """The linopy expression over ``coords``, backed by a sparse (CSR) matrix: row = grid cell in C order,
         column = variable label; duplicate (row, label) terms are summed."""
         rows, labels, coeffs = self.flat()
-        csr = csr_array((coeffs, (rows, labels)), shape=(self.size, model._xCounter))
+        csr = csr_array((coeffs, (rows, labels)), shape=(self.size, column_labels(model)))
         csr.sum_duplicates()
         grid = Grid.from_coords(self.coords)
         return LinearExpression._from_csr(CSRLinearExpression(csr, np.zeros(self.size), grid, model), model)

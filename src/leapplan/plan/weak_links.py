@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leapplan.plan.labels import column_labels
 from leapplan.plan.model import PlanModel
 from leapplan.plan.result import empty_table
 
@@ -79,7 +80,7 @@ def _gross(pm: PlanModel, name: str, sol: np.ndarray) -> np.ndarray:
 def solution_vector(pm: PlanModel) -> np.ndarray:
     """Primal values indexed by linopy variable label."""
     m = pm.model
-    out = np.zeros(m._xCounter)
+    out = np.zeros(column_labels(m))
     for v in m.variables.data.values():
         labels = np.asarray(v.labels.values).ravel()
         vals = np.asarray(v.solution.values).ravel()
