@@ -30,10 +30,11 @@ or on a Dask worker (an actor), and every call returns only linking-row sized ar
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -215,6 +216,15 @@ class BlockKKT:
 
     # -- the iteration -------------------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _clock(self) -> Iterator[None]:
+        """Adds the seconds spent inside to ``elapsed_s`` (this part's linear algebra)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.elapsed_s += time.perf_counter() - start
+
     def _slacks(self) -> tuple[np.ndarray, np.ndarray]:
         """Distances to the finite bounds (1 where none), never below TINY_SLACK times the bound's size: a step
         of STEP keeps them positive, but x − l can round to 0 where |l| is large."""
@@ -269,25 +279,23 @@ class BlockKKT:
         """Θ from the iterate (``unit``: Θ = 1, for the starting point), the factor of M Θ M' and this part's
         contribution to S over its touched linking rows: dense (touched × touched) for a block, sparse for a part
         with no rows of its own (the master part, which touches every linking row)."""
-        start = time.perf_counter()
-        if unit:
-            self.theta = np.where(self.fixed, 0.0, 1.0)
-        else:
-            sl, su = self._slacks()
-            inv = np.where(self.hl, self.zl / sl, 0.0) + np.where(self.hu, self.zu / su, 0.0) + REGULARISE_PRIMAL
-            self.theta = np.where(self.fixed, 0.0, 1.0 / inv)
-        th = diags_array(self.theta)
-        if self.M is None:
-            self.elapsed_s += time.perf_counter() - start
-            return csr_array(self.N @ th @ self.N.T)
-        contribution = (self.N @ th @ self.N.T).toarray()
-        G = csc_array(self.M @ th @ self.M.T) + REGULARISE_DUAL * eye_array(self.M.shape[0], format="csc")
-        self._lu = splu(G, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-        self._B = (self.M @ th @ self.N.T).toarray()
-        self._W = self._lu.solve(self._B) if self._B.size else self._B
-        contribution -= self._B.T @ self._W
-        self.elapsed_s += time.perf_counter() - start
-        return contribution
+        with self._clock():
+            if unit:
+                self.theta = np.where(self.fixed, 0.0, 1.0)
+            else:
+                sl, su = self._slacks()
+                inv = np.where(self.hl, self.zl / sl, 0.0) + np.where(self.hu, self.zu / su, 0.0) + REGULARISE_PRIMAL
+                self.theta = np.where(self.fixed, 0.0, 1.0 / inv)
+            th = diags_array(self.theta)
+            if self.M is None:
+                return csr_array(self.N @ th @ self.N.T)
+            contribution = (self.N @ th @ self.N.T).toarray()
+            G = csc_array(self.M @ th @ self.M.T) + REGULARISE_DUAL * eye_array(self.M.shape[0], format="csc")
+            self._lu = splu(G, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+            self._B = (self.M @ th @ self.N.T).toarray()
+            self._W = self._lu.solve(self._B) if self._B.size else self._B
+            contribution -= self._B.T @ self._W
+            return contribution
 
     def forward(self, kind: str, sigma_mu: float = 0.0, trial: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
         """The right-hand side of one Newton solve; returns this part's share of the linking rows' right-hand side
@@ -295,43 +303,44 @@ class BlockKKT:
         'least_squares_dual' (the least-squares prices of c), 'affine', 'corrector' (Mehrotra's, to ``sigma_mu``),
         'centrality' (Gondzio's corrector on top of the last direction, for the steps ``trial``; ``revert`` undoes
         it)."""
-        start = time.perf_counter()
-        fixed_x = np.where(self.fixed, self.x, 0.0)
-        if kind == "least_norm":
-            self._h = np.zeros(self.n)
-            rp = self.r - (self.M @ fixed_x if self.M is not None else 0.0)
-            link = -(self.N @ fixed_x)
-        elif kind == "least_squares_dual":
-            self._h = np.where(self.fixed, 0.0, self.c)
-            rp = np.zeros(self.r.size)
-            link = np.zeros(self.touched.size)
-        else:
-            sl, su = self._slacks()
-            if kind == "affine":
-                rcl = np.where(self.hl, -sl * self.zl, 0.0)
-                rcu = np.where(self.hu, -su * self.zu, 0.0)
-            elif kind == "corrector":
-                assert self._aff is not None
-                dx, dzl, dzu = self._aff
-                rcl = np.where(self.hl, sigma_mu - sl * self.zl - dx * dzl, 0.0)
-                rcu = np.where(self.hu, sigma_mu - su * self.zu + dx * dzu, 0.0)
+        with self._clock():
+            fixed_x = np.where(self.fixed, self.x, 0.0)
+            if kind == "least_norm":
+                self._h = np.zeros(self.n)
+                rp = self.r - (self.M @ fixed_x if self.M is not None else 0.0)
+                link = -(self.N @ fixed_x)
+            elif kind == "least_squares_dual":
+                self._h = np.where(self.fixed, 0.0, self.c)
+                rp = np.zeros(self.r.size)
+                link = np.zeros(self.touched.size)
             else:
-                rcl, rcu = self._centrality(sl, su, sigma_mu, trial)
-            self._rc = (rcl, rcu)
-            rd = self._reduced()
-            self._h = rd - np.where(self.hl, rcl / sl, 0.0) + np.where(self.hu, rcu / su, 0.0)
-            # the regularised rows M z + δ y = r (Friedlander and Orban's primal–dual regularisation): their prices are
-            # bounded even where the LP's are not (a row whose slack can only be 0 has an unbounded set of optimal
-            # prices, along which an unregularised interior point drifts); the rows are missed by δ|y|
-            rp = self.r - (self.M @ self.x if self.M is not None else 0.0) - REGULARISE_DUAL * (self.y - self.anchor)
-            link = -(self.N @ self.x)
-        th_h = self.theta * self._h
-        link = link + self.N @ th_h
-        if self.M is not None:
-            self._t = self._lu.solve(rp + self.M @ th_h)
-            link = link - self._B.T @ self._t
-        self.elapsed_s += time.perf_counter() - start
-        return np.asarray(link)
+                sl, su = self._slacks()
+                if kind == "affine":
+                    rcl = np.where(self.hl, -sl * self.zl, 0.0)
+                    rcu = np.where(self.hu, -su * self.zu, 0.0)
+                elif kind == "corrector":
+                    assert self._aff is not None
+                    dx, dzl, dzu = self._aff
+                    rcl = np.where(self.hl, sigma_mu - sl * self.zl - dx * dzl, 0.0)
+                    rcu = np.where(self.hu, sigma_mu - su * self.zu + dx * dzu, 0.0)
+                else:
+                    rcl, rcu = self._centrality(sl, su, sigma_mu, trial)
+                self._rc = (rcl, rcu)
+                rd = self._reduced()
+                self._h = rd - np.where(self.hl, rcl / sl, 0.0) + np.where(self.hu, rcu / su, 0.0)
+                # the regularised rows M z + δ y = r (Friedlander and Orban's primal–dual regularisation): their
+                # prices are bounded even where the LP's are not (a row whose slack can only be 0 has an unbounded set
+                # of optimal prices, along which an unregularised interior point drifts); the rows are missed by δ|y|
+                rp = (
+                    self.r - (self.M @ self.x if self.M is not None else 0.0) - REGULARISE_DUAL * (self.y - self.anchor)
+                )
+                link = -(self.N @ self.x)
+            th_h = self.theta * self._h
+            link = link + self.N @ th_h
+            if self.M is not None:
+                self._t = self._lu.solve(rp + self.M @ th_h)
+                link = link - self._B.T @ self._t
+            return np.asarray(link)
 
     def _centrality(
         self, sl: np.ndarray, su: np.ndarray, sigma_mu: float, trial: tuple[float, float]
@@ -407,19 +416,18 @@ class BlockKKT:
     def direction(self, dyL: np.ndarray, affine: bool) -> tuple[float, float]:
         """The step of the last ``forward`` from the linking rows' step ``dyL`` (all rows); returns the longest primal
         and dual steps (≤ 1) that keep the slacks and bound duals positive."""
-        start = time.perf_counter()
-        dy, dx = self._back(dyL[self.touched])
-        rcl, rcu = self._rc
-        sl, su = self._slacks()
-        dzl = np.where(self.hl, (rcl - self.zl * dx) / sl, 0.0)
-        dzu = np.where(self.hu, (rcu + self.zu * dx) / su, 0.0)
-        self._d = (dx, dy, dzl, dzu)
-        if affine:
-            self._aff = (dx, dzl, dzu)
-        ap = min(_ratio(sl, -dx, self.hl), _ratio(su, dx, self.hu))
-        ad = min(_ratio(self.zl, -dzl, self.hl), _ratio(self.zu, -dzu, self.hu))
-        self.elapsed_s += time.perf_counter() - start
-        return ap, ad
+        with self._clock():
+            dy, dx = self._back(dyL[self.touched])
+            rcl, rcu = self._rc
+            sl, su = self._slacks()
+            dzl = np.where(self.hl, (rcl - self.zl * dx) / sl, 0.0)
+            dzu = np.where(self.hu, (rcu + self.zu * dx) / su, 0.0)
+            self._d = (dx, dy, dzl, dzu)
+            if affine:
+                self._aff = (dx, dzl, dzu)
+            ap = min(_ratio(sl, -dx, self.hl), _ratio(su, dx, self.hu))
+            ad = min(_ratio(self.zl, -dzl, self.hl), _ratio(self.zu, -dzu, self.hu))
+            return ap, ad
 
     def complementarity_after(self, ap: float, ad: float) -> float:
         """Σ slack × dual after steps ``ap``, ``ad`` along the last direction."""
