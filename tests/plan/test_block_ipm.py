@@ -90,6 +90,9 @@ def test_blocks_on_two_dask_workers_give_the_in_process_answer() -> None:
     here = _solve(*problem).result
     with DaskPool(workers=2) as pool:
         there = _solve(*problem, pool=pool).result
+        # the stage's actors are gone from the workers once it returns: a next stage's are not built beside them
+        held = pool.client.run(lambda dask_worker: len(dask_worker.state.actors))
+    assert list(held.values()) == [0, 0]
     assert there.status == "optimal"
     assert there.iterations == here.iterations
     assert there.objective == pytest.approx(here.objective, abs=1e-12 * max(1.0, abs(here.objective)))

@@ -1,15 +1,19 @@
-"""The blocks of a decomposed solve on Dask: one actor per block, holding the block's HiGHS model on a worker.
+"""The blocks of a decomposed solve on Dask: one actor per block on a worker.
 
-Each block's matrices are sent once, when its actor (a ``decompose.BlockSolver``) is created on a worker (blocks
-dealt round-robin over the workers); each iteration then sends only the prices of the linking rows and gets back
-the proposal's cost and linking-row activity; the points themselves stay on the worker until the master's weights
-are known (``combine``). A ``distributed.LocalCluster`` of ``workers`` processes is started unless a scheduler
-address is given, as ``simulate`` does.
+Each block's matrices are sent once, when its actor is created on a worker. For the block interior point
+(``DaskParts``) the actor is the block's ``block_ipm.BlockKKT`` (blocks dealt largest first to the least loaded
+worker, ``deal``): each iteration sends the linking rows' prices and steps and gets back linking-row sized pieces;
+the iterate stays on the worker until the end. For Dantzig–Wolfe (``DaskPricer``) it is a ``decompose.BlockSolver``
+holding the block's HiGHS model (round-robin): each iteration sends the linking rows' prices and gets back the
+proposal's cost and linking-row activity. When a stage ends its actors are let go and waited for, so the next
+stage's blocks are not built beside them. A ``distributed.LocalCluster`` of ``workers`` processes is started unless
+a scheduler address is given, as ``simulate`` does.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import ExitStack
 from typing import Any
 
@@ -21,6 +25,9 @@ from leapplan.plan.block_ipm import BlockKKT
 from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
 
 log = logging.getLogger(__name__)
+
+RELEASE_SECONDS = 30.0
+"""Longest wait for the workers to drop a stage's actors [s]."""
 
 
 class DaskPool:
@@ -72,6 +79,7 @@ class DaskPricer:
             pool.client.submit(BlockSolver, b, options, actor=True, workers=[names[k % len(names)]])
             for k, b in enumerate(blocks)
         ]
+        self.client = pool.client
         self.futures = futures
         self.actors: list[Any] = [f.result() for f in futures]
 
@@ -96,7 +104,8 @@ class DaskPricer:
         return [float(c.result()) for c in calls]
 
     def close(self) -> None:
-        """Let the actors go (their workers drop the blocks)."""
+        """Let the actors go and wait until their workers have dropped the blocks."""
+        release(self.client, self.futures)
         self.actors = []
         self.futures = []
 
@@ -136,6 +145,7 @@ class DaskParts:
             for b, w in zip(blocks, where, strict=True)
         ]
         self.master = master
+        self.client = pool.client
         self.actors: list[Any] = [f.result() for f in futures]
         self.futures = futures
 
@@ -145,6 +155,23 @@ class DaskParts:
         return [here, *(p.result() for p in pending)]
 
     def close(self) -> None:
-        """Let the actors go."""
+        """Let the actors go and wait until their workers have dropped the blocks."""
+        release(self.client, self.futures)
         self.actors = []
         self.futures = []
+
+
+def release(client: Any, futures: list[Any]) -> None:
+    """Release the actors behind ``futures`` and wait (at most ``RELEASE_SECONDS``) until no worker holds them:
+    Dask drops an actor some time after its last future, and a next stage's actors built meanwhile sit beside the
+    old ones (at 2,800 counties a worker held 2.9 GB in the second stage with a peak of 4.6 GB behind it)."""
+    keys = [f.key for f in futures]
+    client.cancel(futures)
+    deadline = time.monotonic() + RELEASE_SECONDS
+    while any(client.run(_actors_held, keys).values()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _actors_held(keys: list[Any], dask_worker: Any = None) -> int:
+    """How many of the actors ``keys`` this worker still holds (``client.run`` passes the worker)."""
+    return sum(k in dask_worker.state.actors for k in keys)
