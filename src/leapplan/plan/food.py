@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from linopy import Model
 
 from leapplan.plan import seasons
 from leapplan.plan.index import PlanIndex
@@ -270,6 +271,22 @@ def define_reserve(b: Build) -> None:
             es = b.m.add_variables(lower=0, upper=1, coords=[Ei], name="reserve_floor_short")
             end.add(np.arange(ends.size), np.asarray(es.labels.values), a.reserve)
         b.rows.add(b.m, end, ">=", a.reserve, name="reserve_floor", scaling=grain_inv)
+
+
+def net_reserve_flows(m: Model) -> float:
+    """Take what a region both puts into and takes out of the state reserve in one period off both (the model's
+    ``put`` and ``take`` solutions); returns the grain so netted [t]. The two enter only the region's grain balance
+    (take − put) and the reserve row (Σ put − Σ take) and cost nothing, so the plan, its objective and every row are
+    unchanged: an interior point leaves such a circulation on the optimal face (at 2,800 counties about 250,000 t a
+    region a year against 38,000 t of its harvest), which made the reserve's and the grain balances' gross flows,
+    and so their weak links' value of one percent, absurd."""
+    if "put" not in m.variables:
+        return 0.0
+    put, take = m.variables["put"], m.variables["take"]
+    both = np.fmin(put.solution, take.solution).fillna(0.0).clip(min=0.0)
+    put.solution = put.solution - both
+    take.solution = take.solution - both
+    return float(both.sum())
 
 
 def define_risk(b: Build) -> None:

@@ -42,6 +42,7 @@ from leapplan.plan import tables
 from leapplan.plan.decomposed import Decompose, DecomposedRunner
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
+from leapplan.plan.food import net_reserve_flows
 from leapplan.plan.index import build_index
 from leapplan.plan.model import PlanModel, build_model
 from leapplan.plan.objective import MONEY, freight_terms, haulage_value, level_freight, welfare_parts, welfare_terms
@@ -211,6 +212,8 @@ class Stages:
         if cond != "optimal" and self.fixings.count:
             self.fixings.revert()
             cond, _ = self.runner.run(f"{name} (columns unfixed)", objective)
+        if cond == "optimal":
+            net_reserve_flows(self.pm.model)
         if cond == "optimal" and self.fix and lexicographic:
             self.runner.stages[-1]["fixed_columns"] = self.fixings.fix_after_solve()
         return cond
@@ -279,8 +282,8 @@ def solve_plan(
     eaten, then other consumption, less cost and waste). ``progress(stage, k, n)`` is told as each stage starts;
     ``adjust(pm)`` may fix bounds and add rows to the LP before the first. With ``explain`` False the plan is the
     same but has no weak links (and its cut targets no explanation): the runs that find them are left out. With
-    ``decompose`` each stage's LP is solved by Dantzig–Wolfe over blocks of regions (``decomposed.py``), on Dask
-    workers unless ``decompose.workers`` is 0. ``no_new_capacity``: build units ('region/technology/ownership')
+    ``decompose`` each stage's LP is solved by the block interior point over blocks of regions (``decomposed.py``),
+    on Dask workers unless ``decompose.workers`` is 0. ``no_new_capacity``: build units ('region/technology/ownership')
     where nothing new is built from the first stage on (a re-plan carries the plan in force's, ``replan.py``)."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
     pool = None
