@@ -13,6 +13,7 @@ from typing import Any
 from linopy import LinearExpression
 
 from leapplan.errors import SolverError
+from leapplan.plan.food import net_reserve_flows
 from leapplan.plan.model import PlanModel
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,15 @@ class Runner:
         """Solve under ``objective``; returns (termination condition, objective value).
 
         When the interior point method stops short of its tolerances (status 'unknown' or 'other':
-        thin optimal faces after several levels are fixed), the stage is solved again by dual simplex."""
+        thin optimal faces after several levels are fixed), the stage is solved again by dual simplex. An optimal
+        solution's circulation through the grain reserve is netted (``food.net_reserve_flows``)."""
         m = self.pm.model
         m.add_objective(objective, overwrite=True)
         cond, value = self._solve(name, self.options)
         if cond not in FINAL and self.method == "ipm":
             cond, value = self._solve(f"{name} (again by simplex)", {**self.options, "solver": "simplex"})
+        if cond == "optimal":
+            net_reserve_flows(m)
         return cond, value
 
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:

@@ -42,7 +42,6 @@ from leapplan.plan import tables
 from leapplan.plan.decomposed import Decompose, DecomposedRunner
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
-from leapplan.plan.food import net_reserve_flows
 from leapplan.plan.index import build_index
 from leapplan.plan.model import PlanModel, build_model
 from leapplan.plan.objective import MONEY, freight_terms, haulage_value, level_freight, welfare_parts, welfare_terms
@@ -212,8 +211,6 @@ class Stages:
         if cond != "optimal" and self.fixings.count:
             self.fixings.revert()
             cond, _ = self.runner.run(f"{name} (columns unfixed)", objective)
-        if cond == "optimal":
-            net_reserve_flows(self.pm.model)
         if cond == "optimal" and self.fix and lexicographic:
             self.runner.stages[-1]["fixed_columns"] = self.fixings.fix_after_solve()
         return cond
