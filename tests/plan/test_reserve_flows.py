@@ -1,4 +1,5 @@
-"""Grain put into and taken out of the state reserve by one region in one period is netted (``net_reserve_flows``)."""
+"""The state reserve is held in each region's granaries (what goes in at a region comes out there), and grain put
+into and taken out of it by one region in one period is netted (``net_reserve_flows``)."""
 
 from __future__ import annotations
 
@@ -38,10 +39,33 @@ def test_what_a_region_puts_in_and_takes_out_at_once_is_taken_off_both(tiny: Sce
 def test_an_interior_point_plan_has_no_region_both_putting_and_taking(tiny: Scenario) -> None:
     # the block interior point leaves a circulation through the reserve on the optimal face (put and take of one
     # region in one period both positive); netted, what goes in and out each period is the vertex plan's (HiGHS's
-    # simplex on the whole LP)
+    # simplex on the whole LP), as far as the decomposed solve's gap (1e-4) pins them: 13,665.2 against 13,666.6 t
     dec = solve_plan(tiny, decompose=Decompose(workers=0))
     both = np.minimum(dec.food["reserve_in"], dec.food["reserve_out"])
     assert float(both.max()) == 0.0
     vertex = solve_plan(tiny)
-    assert dec.reserve["put"].to_numpy() == pytest.approx(vertex.reserve["put"].to_numpy(), rel=1e-6, abs=1e-3)
-    assert dec.reserve["take"].to_numpy() == pytest.approx(vertex.reserve["take"].to_numpy(), rel=1e-6, abs=1e-3)
+    assert dec.reserve["put"].to_numpy() == pytest.approx(vertex.reserve["put"].to_numpy(), rel=1e-3)
+    assert dec.reserve["take"].to_numpy() == pytest.approx(vertex.reserve["take"].to_numpy(), rel=1e-3)
+
+
+def test_the_reserve_is_held_where_it_was_put_and_the_city_is_fed_by_shipment(tiny: Scenario) -> None:
+    # by hand from tiny.yaml: the reserve's 30,000 t spread by population (city 100,000, north 200,000, south 150,000
+    # of 450,000 people), 2 % lost a year (storage_loss 0.02): each region's granary closes a year at 0.98 × what it
+    # opened with + what went in − what came out; the city has no fields, so its granary can give at most
+    # 0.98 × 6,666.7 = 6,533.3 t over the plan and the rest of what it eats comes by rail or road (a pooled store
+    # fed it through the reserve: 33,489 t put in where the grain grew and 32,889 t taken out in the city in 1958)
+    plan = solve_plan(tiny)
+    food = plan.food.assign(period=plan.food["period"].astype(str)).set_index(["period", "region"])
+    for region, opening in {"city": 30000 * 100 / 450, "north": 30000 * 200 / 450, "south": 30000 * 150 / 450}.items():
+        held = opening
+        for period in ("1958", "1959"):
+            r = food.loc[(period, region)]
+            assert r["reserve_stock"] == pytest.approx(0.98 * held + r["reserve_in"] - r["reserve_out"], abs=1e-3)
+            held = r["reserve_stock"]
+    city = food.xs("city", level="region")
+    assert float(city["reserve_out"].sum()) <= 0.98 * 30000 * 100 / 450 + 1e-3
+    sh = plan.shipments.assign(period=plan.shipments["period"].astype(str))
+    shipped = sh[(sh["product"] == "grain") & (sh["to_region"] == "city")].groupby("period")["quantity"].sum()
+    eaten_not_stored = city["food"] - city["reserve_out"] + city["reserve_in"]
+    assert shipped.reindex(eaten_not_stored.index).to_numpy() == pytest.approx(eaten_not_stored.to_numpy(), rel=1e-6)
+    assert float(shipped.sum()) > 50000.0

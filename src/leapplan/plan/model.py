@@ -12,8 +12,8 @@ Variables (all ≥ 0, quantities per period unless noted):
   lift[period]             share above the guardrail by which every region is fed in that period [-]
   more[period, node]       household consumption of a consumer good above the base year's per head [units]
   dump[period, grain node] grain nobody eats, stores or uses [t]
-  put, take[period, people] grain into / out of the state reserve at a region [t]; stock[period] the reserve at
-                           the end of the period [t]
+  put, take[period, people] grain into / out of the state reserve at a region [t]; stock[period, people] the
+                           reserve held in the region's granaries at the end of the period [t]
   uncovered[window, sample, period, farm] harvest shortfall a region's margin above the food floor does not
                            cover in a run of adverse harvests, to be covered from the reserve [t]
   moved[period, farm]      share of the base year's farm workers out of the fields [-]
@@ -205,7 +205,7 @@ def _variables(b: Build) -> None:
     for name in ("food", "fed", "put", "take"):
         m.add_variables(lower=0, coords=[P, lay.people], name=name, scaling=grain_inv)
     m.add_variables(lower=0, upper=FOOD_SATIATION - 1, coords=[P], name="lift")
-    m.add_variables(lower=0, coords=[P], name="stock", scaling=grain_inv)
+    m.add_variables(lower=0, coords=[P, lay.people], name="stock", scaling=grain_inv)
     cnodes = consumer_nodes(b)
     m.add_variables(
         lower=0,

@@ -92,6 +92,10 @@ class PlanState:
     reserve: float | None = None
     """The state grain reserve counted in store at the end of ``period`` [t]: the plan's reserve then is at most
     this (None: what the past's balances leave, the books' figure)."""
+    food_left_to_books: bool = False
+    """What people ate in the past is left to the plan's books entirely, even below the ration the plan gave (and
+    nobody counts as better fed there): for a past whose eating the books cannot balance, as the simulation's
+    loop meets it (its state store feeds every region from one pool and hauls nothing)."""
 
     def apply(self, pm: PlanModel) -> None:
         """Fix the past in the plan LP ``pm`` (the ``adjust`` hook of ``solve_plan``)."""
@@ -353,27 +357,31 @@ def _fix_eaten(pm: PlanModel, state: PlanState) -> None:
 
 
 def _fix_reserve(pm: PlanModel, state: PlanState) -> None:
-    """The reserve at the end of the last past period at most what was counted in store (a bound): the past's
-    balances leave the books free to skip deliveries and output that took grain, which would keep grain in a
-    reserve that has gone. The reserve's rows ahead (its floor at the year ends, the harvest-risk cover) then get
-    gaps, and refilling it is the re-plan's first level (``SoftRows``): a store a bad year emptied cannot always
-    be refilled by the next year's end, and the plan should refill it as far as the harvests allow rather than
-    fail."""
+    """The reserve at the end of the last past period, all granaries together, at most what was counted in store
+    (a row): the past's balances leave the books free to skip deliveries and output that took grain, which would
+    keep grain in a reserve that has gone. The reserve's rows ahead (its floor at the year ends, the harvest-risk
+    cover) then get gaps, and refilling it is the re-plan's first level (``SoftRows``): a store a bad year emptied
+    cannot always be refilled by the next year's end, and the plan should refill it as far as the harvests allow
+    rather than fail."""
     if state.reserve is None or "stock" not in pm.model.variables:
         return
     m = pm.model
     v = m.variables["stock"]
     at = [str(p) for p in pm.index.periods].index(state.period)
-    upper = np.array(np.broadcast_to(np.asarray(v.upper.values, dtype=float), v.labels.shape))
-    upper[at] = min(upper[at], max(float(state.reserve), 0.0))
-    v.update(upper=xr.DataArray(upper, coords=v.labels.coords))
+    held = np.asarray(v.labels.values)[at]
+    if not held.size:  # nobody to hold a reserve for
+        return
+    counted = Terms([pd.Index([state.period], name="reserve_counted")])
+    counted.add(np.zeros(held.size, dtype=np.int64), held, 1.0)
+    scaling = float(np.asarray(v.scaling.values).ravel()[0])
+    pm.rows.add(m, counted, "<=", max(float(state.reserve), 0.0), name="reserve_counted", scaling=scaling)
     reserve = max(float(pm.scenario.agriculture.reserve), 1.0)
     labels, coeffs = [], []
     for name, sign in (("reserve_floor", 1.0), ("reserve_cover", -1.0)):
         if name not in m.constraints or name not in pm.rows.families:
             continue
         terms = pm.rows[name]
-        gap = m.add_variables(lower=0, coords=terms.coords, name=f"{name}_gap", scaling=v.scaling.values[0])
+        gap = m.add_variables(lower=0, coords=terms.coords, name=f"{name}_gap", scaling=scaling)
         gl = np.asarray(gap.labels.values).ravel()
         terms.add(np.arange(gl.size), gl, sign)
         _add_again(pm, name, m.constraints[name].labels >= 0)
@@ -412,7 +420,8 @@ def _bound_regions(pm: PlanModel, name: str, frame: pd.DataFrame | None, side: s
 
 GUARDRAILS = ("food_floor", "min_farm", "grain_floor", "agriculture_value", "risk", "reserve_cover", "reserve_floor")
 """Guardrail rows that hold in the periods ahead only: in the past, food, farm labour, harvests, the reserve and its
-cover were what they were (a bad harvest there makes no re-plan infeasible)."""
+cover were what they were (a bad harvest there makes no re-plan infeasible). The ``fed`` rows (food − fed ≥ the
+guardrail's ration) still hold people's food in the past at the ration unless ``PlanState.food_left_to_books``."""
 
 
 def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
@@ -432,6 +441,16 @@ def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
         at = [str(v) for v in labels.coords[dims[0]].values]
         ahead = xr.DataArray(~np.isin(at, state.past), coords={dims[0]: labels.coords[dims[0]]})
         _add_again(pm, name, (labels >= 0) & ahead)
+    if state.food_left_to_books and "fed" in m.constraints:
+        labels = m.constraints["fed"].labels
+        dim = labels.dims[0]
+        ahead = xr.DataArray(~np.isin(periods, state.past), coords={dim: labels.coords[dim]})
+        _add_again(pm, "fed", (labels >= 0) & ahead)
+        _fix_past(pm, "fed", pm.layout.people.name, state.past, _NOTHING, "region", "fed", "feeds")
+
+
+_NOTHING = pd.DataFrame({"period": [], "region": [], "fed": []})
+"""No figures: ``_fix_past`` then fixes a variable at 0 in the past."""
 
 
 def _add_again(pm: PlanModel, name: str, mask: xr.DataArray) -> None:

@@ -146,8 +146,8 @@ def labour(pm: PlanModel) -> pd.DataFrame:
 
 def food(pm: PlanModel) -> pd.DataFrame:
     """Per region with people or fields: grain harvested, grain eaten and per head against the floor and the
-    consumption guardrail, grain put into and taken out of the state reserve, grain dumped [t per period; kg per
-    person per year]."""
+    consumption guardrail, grain put into and taken out of the state reserve and held in the region's granaries at
+    the period's end, grain dumped [t per period; kg per person per year]."""
     ix = pm.index
     s = pm.scenario
     lay = pm.layout
@@ -171,6 +171,7 @@ def food(pm: PlanModel) -> pd.DataFrame:
     out["guardrail"] = np.tile(lv["lower_per_head"].reindex(regions).to_numpy(), nP)
     out["reserve_in"] = over("put", lay.people).ravel()
     out["reserve_out"] = over("take", lay.people).ravel()
+    out["reserve_stock"] = over("stock", lay.people).ravel()
     gn = pm.model.variables["dump"].labels.coords["grain_node"].values
     dump = pd.DataFrame(_sol(pm, "dump"), columns=[str(k).split("/")[0] for k in gn])
     out["dumped"] = dump.T.groupby(level=0).sum().T.reindex(columns=regions, fill_value=0.0).to_numpy().ravel()
@@ -231,7 +232,7 @@ def reserve(pm: PlanModel) -> pd.DataFrame:
     ix = pm.index
     a = pm.scenario.agriculture
     keep = (1 - a.storage_loss) ** ix.dt
-    closing = _sol(pm, "stock").ravel()
+    closing = _sol(pm, "stock").sum(axis=1)
     opening = np.concatenate([[a.reserve], closing[:-1]])
     put = _sol(pm, "put").sum(axis=1)
     take = _sol(pm, "take").sum(axis=1)

@@ -196,6 +196,7 @@ def weak_links(
         ("import_limit", "import", "imports"),
         ("export_limit", "export", "exports"),
         ("grain_floor", "grain_farm", "agriculture"),
+        ("reserve", "granary", "reserve"),
     ]
     for name, dim, family in simple:
         if (got := take(name)) is None:
@@ -216,10 +217,7 @@ def weak_links(
                 {"period": pp, "region": region, "product": product, "kind": np.full(pp.shape, family)},
             )
         )
-    for name, dim, family in (
-        ("agriculture_value", "agriculture_period", "agriculture_value"),
-        ("reserve", "reserve_period", "reserve"),
-    ):
+    for name, dim, family in (("agriculture_value", "agriculture_period", "agriculture_value"),):
         if (got := take(name)) is None:
             continue
         keys = np.asarray(m.constraints[name].labels.coords[dim].values)
@@ -346,7 +344,7 @@ def _thing(pm: PlanModel, names: dict[str, str], row: Any, unit: str) -> str:
         "food": f"{unit} less eaten in {region} (a lower food guardrail)",
         "agriculture": f"{unit} less required of {region} (a lower agriculture guardrail)",
         "agriculture_value": f"{pm.scenario.currency} less agricultural output required (a lower agriculture guardrail)",
-        "reserve": "t of grain in the state reserve at the start",
+        "reserve": f"t of grain in the state reserve in {region} at the start",
         "reserve_cover": "t of grain available to cover a bad harvest",
         "technicians": f"technician for new plants in {region}",
         "network_technicians": f"technician in the {region} network's pool",
@@ -372,7 +370,7 @@ def _action(names: dict[str, str], row: Any) -> str:
         "food": f"less grain eaten in {region}",
         "agriculture": f"less grain required of {region}",
         "agriculture_value": "less agricultural output required",
-        "reserve": "more grain in the state reserve at the start",
+        "reserve": f"more grain in the state reserve in {region} at the start",
         "reserve_cover": "more grain to cover a bad harvest",
         "technicians": f"more technicians for new plants in {region}",
         "network_technicians": f"more technicians in the {region} network's pool",

@@ -270,10 +270,11 @@ def closed_loop_run(
         began = time.perf_counter()
         new, reason = _replan(s, state, solver_options)
         if reason and state.eaten is not None:
-            # what people ate cannot be balanced in the plan's books with the harvest as recorded (the simulation
-            # feeds them from village stocks the plan does not hold, or the reports' harvest is short of the plan's
-            # rations): the past's food is left to the books
-            new, reason = _replan(s, dataclasses.replace(state, eaten=None), solver_options)
+            # what people ate cannot be balanced in the plan's books with the harvest and the transport as recorded
+            # (the simulation feeds them from village stocks the plan does not hold and from one state store it
+            # hauls nothing from, or the reports' harvest is short of the plan's rations): the past's food is left
+            # to the books, even below the plan's ration
+            new, reason = _replan(s, dataclasses.replace(state, eaten=None, food_left_to_books=True), solver_options)
             relaxed += 0 if reason else 1
         seconds += time.perf_counter() - began
         if reason:
