@@ -135,3 +135,23 @@ def test_not_productive_names_the_cycle(tiny_raw: dict[str, Any]) -> None:
 def test_duplicate_ids(tiny_raw: dict[str, Any]) -> None:
     tiny_raw["products"].append(dict(tiny_raw["products"][1]))
     assert "products[5].id: duplicate id 'coal' (first used at products[1])" in problems(tiny_raw)
+
+
+def test_a_reserve_is_held_where_people_live_and_adds_up(tiny_raw: dict[str, Any]) -> None:
+    # tiny.yaml holds 30,000 t; the province (the root) has no population; city, north and south have people
+    tiny_raw["regions"][0]["reserve"] = 1000
+    tiny_raw["regions"][1]["reserve"] = 20000
+    tiny_raw["regions"][2]["reserve"] = 15000
+    found = problems(tiny_raw)
+    assert "regions[prov].reserve: 'prov' has no population: the reserve is held where people live" in found
+    assert "agriculture.reserve: the regions' reserves add up to 36,000 t, more than the 30,000 t held" in found
+    del tiny_raw["regions"][0]["reserve"]
+    for i in (1, 2, 3):
+        tiny_raw["regions"][i]["reserve"] = 5000
+    assert problems(tiny_raw) == [
+        "agriculture.reserve: the regions' reserves add up to 15,000 t of the 30,000 t held, and no region with "
+        "people is left to hold the rest"
+    ]
+    for i in (1, 2, 3):
+        tiny_raw["regions"][i]["reserve"] = 10000
+    assert [r.reserve for r in parse(tiny_raw).regions] == [None, 10000, 10000, 10000]

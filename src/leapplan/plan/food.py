@@ -9,7 +9,7 @@ they eat above the floor first; the rest, ``uncovered``, must come out of the st
                             − (food[q, f] − floor_f)                    for each period q of window w
     Σ_q keep^(p − q) Σ_f uncovered[w, k, q, f] ≤ Σ_r stock[p, r]        p the last period of window w
     stock[p, r] = keep × stock[p − 1, r] + put[p, r] − take[p, r],      keep = (1 − loss)^dt
-    stock[−1, r] = agriculture.reserve × r's share of the population    (``opening_reserve``)
+    stock[−1, r] = the region's reserve, or agriculture.reserve's rest × r's share of the population
     Σ_r stock[year end, r] ≥ agriculture.reserve                        (the plan hands the reserve on)
 
 The reserve is held in each region's granaries: grain put in at one region is taken out there, and grain that
@@ -246,11 +246,18 @@ def define_food(b: Build) -> None:
 
 
 def opening_reserve(s: Scenario, ix: PlanIndex, people: pd.Index) -> np.ndarray:
-    """The reserve in each region's granaries at the start, ``agriculture.reserve`` spread by population (an
-    estimate: the scenarios give the reserve as one figure) [t]."""
+    """The reserve in each region's granaries at the start [t]: a region's ``reserve`` where the scenario states
+    it; the rest of ``agriculture.reserve`` spread over the other regions by population (an estimate), over all
+    of them when every region states its own (a quarterly conversion's working stock, say)."""
     pop = ix.regions["population"].reindex(people).fillna(0.0).to_numpy(dtype=float)
-    total = float(pop.sum())
-    return s.agriculture.reserve * pop / total if total > 0 else np.zeros(len(people))
+    stated = {r.id: r.reserve for r in s.regions if r.reserve is not None}
+    out = np.array([float(stated.get(str(r), 0.0)) for r in people])
+    rest = max(s.agriculture.reserve - float(out.sum()), 0.0)
+    share = np.where([str(r) in stated for r in people], 0.0, pop)
+    if share.sum() <= 0:
+        share = pop
+    total = float(share.sum())
+    return out + (rest * share / total if total > 0 else 0.0)
 
 
 def define_reserve(b: Build) -> None:

@@ -77,6 +77,11 @@ class Region(_Item):
     labour_force: NonNeg = Field(0.0, description="Working-age labour force in the base year [persons].")
     farmland: NonNeg = Field(0.0, description="Cultivated land [ha].")
     grain_yield_factor: Positive = Field(1.0, description="Land quality relative to the scenario's yield curve [-].")
+    reserve: NonNeg | None = Field(
+        None,
+        description="Grain of the state reserve (`agriculture.reserve`) in this region's granaries at the end of "
+        "the base year [t]; what no region states is spread over the other regions with people by population.",
+    )
     source: str = Field("", description="Provenance of this row's numbers: 'seed NNN', 'cited: …' or 'estimate: …'.")
 
 

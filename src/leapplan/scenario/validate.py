@@ -176,6 +176,7 @@ def _regions(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
                         f"a {r.kind.value} cannot sit under a {parent.kind.value} ({r.parent!r})",
                     )
                 )
+    _granaries(s, out)
     parent_of = {r.id: r.parent for r in s.regions}
     index = {r.id: i for i, r in enumerate(s.regions)}
     reported: set[str] = set()
@@ -191,6 +192,36 @@ def _regions(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
                 reported.update(cycle)
                 chain = " → ".join([*cycle, node])
                 out.append(Problem(f"regions[{index[node]}].parent", f"cycle in the region tree: {chain}"))
+
+
+def _granaries(s: Scenario, out: list[Problem]) -> None:
+    """Regions' reserves: only where people live, adding up to the state reserve (or less, the rest held by
+    regions with people that state none)."""
+    given = 0.0
+    for i, r in enumerate(s.regions):
+        if r.reserve is None:
+            continue
+        given += r.reserve
+        if r.population <= 0 and r.reserve > 0:
+            out.append(
+                Problem(f"regions[{i}].reserve", f"{r.id!r} has no population: the reserve is held where people live")
+            )
+    total = s.agriculture.reserve
+    if given > total * (1 + 1e-9) + 1e-9:
+        out.append(
+            Problem(
+                "agriculture.reserve",
+                f"the regions' reserves add up to {given:,.0f} t, more than the {total:,.0f} t held",
+            )
+        )
+    elif given < total * (1 - 1e-9) - 1e-9 and not any(r.reserve is None and r.population > 0 for r in s.regions):
+        out.append(
+            Problem(
+                "agriculture.reserve",
+                f"the regions' reserves add up to {given:,.0f} t of the {total:,.0f} t held, and no region with "
+                "people is left to hold the rest",
+            )
+        )
 
 
 def _technologies(s: Scenario, refs: _Refs, out: list[Problem]) -> None:
