@@ -302,7 +302,7 @@ def define_reserve(b: Build) -> None:
 def net_reserve_flows(m: Model) -> float:
     """Take what a region both puts into and takes out of the state reserve in one period off both (the model's
     ``put`` and ``take`` solutions); returns the grain so netted [t]. The two enter only the region's grain balance
-    (take − put) and the reserve row (Σ put − Σ take) and cost nothing, so the plan, its objective and every row are
+    (take − put) and its granary's row (put − take) and cost nothing, so the plan, its objective and every row are
     unchanged: an interior point leaves such a circulation on the optimal face (at 2,800 counties about 250,000 t a
     region a year against 38,000 t of its harvest), which made the reserve's and the grain balances' gross flows,
     and so their weak links' value of one percent, absurd."""

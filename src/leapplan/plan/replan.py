@@ -425,11 +425,12 @@ guardrail's ration) still hold people's food in the past at the ration unless ``
 
 
 def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
-    """The GUARDRAILS rows of the past periods left out: each family is added again from its terms, masked
-    there (its rows are frozen, so it is replaced rather than changed)."""
+    """The GUARDRAILS rows of the past periods left out (and the ``fed`` rows, ``fed`` itself 0 there, when the
+    state leaves the past's food to the books): each family is added again from its terms, masked there (its rows
+    are frozen, so it is replaced rather than changed)."""
     periods = [str(p) for p in pm.index.periods]
     m = pm.model
-    for name in GUARDRAILS:
+    for name in GUARDRAILS + (("fed",) if state.food_left_to_books else ()):
         if name not in m.constraints or name not in pm.rows.families:
             continue
         c = m.constraints[name]
@@ -442,10 +443,6 @@ def _release_guardrails(pm: PlanModel, state: PlanState) -> None:
         ahead = xr.DataArray(~np.isin(at, state.past), coords={dims[0]: labels.coords[dims[0]]})
         _add_again(pm, name, (labels >= 0) & ahead)
     if state.food_left_to_books and "fed" in m.constraints:
-        labels = m.constraints["fed"].labels
-        dim = labels.dims[0]
-        ahead = xr.DataArray(~np.isin(periods, state.past), coords={dim: labels.coords[dim]})
-        _add_again(pm, "fed", (labels >= 0) & ahead)
         _fix_past(pm, "fed", pm.layout.people.name, state.past, _NOTHING, "region", "fed", "feeds")
 
 

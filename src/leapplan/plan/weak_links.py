@@ -217,21 +217,19 @@ def weak_links(
                 {"period": pp, "region": region, "product": product, "kind": np.full(pp.shape, family)},
             )
         )
-    for name, dim, family in (("agriculture_value", "agriculture_period", "agriculture_value"),):
-        if (got := take(name)) is None:
-            continue
-        keys = np.asarray(m.constraints[name].labels.coords[dim].values)
+    if (got := take("agriculture_value")) is not None:
+        keys = np.asarray(m.constraints["agriculture_value"].labels.coords["agriculture_period"].values)
         parts.append(
             _family_rows(
                 pm,
-                name,
+                "agriculture_value",
                 got[0],
                 got[1],
                 {
                     "period": keys,
                     "region": np.full(keys.shape, ""),
                     "product": np.full(keys.shape, ""),
-                    "kind": np.full(keys.shape, family),
+                    "kind": np.full(keys.shape, "agriculture_value"),
                 },
             )
         )
