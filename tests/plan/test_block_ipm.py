@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.sparse import csr_array
+from scipy.sparse.linalg import splu
 from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_objective
 
-from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, closed, solve_blocks, sparse_schur
+from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, closed, inverse_form, solve_blocks, sparse_schur
 from leapplan.plan.blocks import split
 from leapplan.plan.decompose import max_violation
 
@@ -72,6 +73,59 @@ def test_schur_complement_sparse_and_dense_solve_alike() -> None:
         assert got == pytest.approx(want, rel=1e-10, abs=1e-12)
     assert sparse_schur(touched, m)
     assert not sparse_schur([np.arange(m)] + [np.arange(10)] * 3, m)
+
+
+def test_sparse_schur_complement_kept_pattern_and_ordering() -> None:
+    # the sparse S is built on the pattern and in the ordering of its first factor from then on: three iterations'
+    # pieces (the same touched rows, new values; a sparse piece gaining an entry outside the pattern in the third,
+    # a dense piece not symmetric, so that a transposed placement would show) each solved as numpy solves S
+    rng = np.random.default_rng(5)
+    m = 40
+    touched = [np.arange(m), np.array([0, 7, 33]), np.array([7, 12, 20, 39]), np.array([2, 33])]
+    centre = _Centre(np.zeros(m), touched, True)
+    for it in range(3):
+        master = np.diag(rng.uniform(5.0, 6.0, m))
+        master[3, 4] = master[4, 3] = 0.5
+        if it == 2:
+            master[10, 30] = master[30, 10] = 0.7
+        pieces: list[object] = [csr_array(master)]
+        S = master + REGULARISE_DUAL * np.eye(m)
+        for t in touched[1:]:
+            a = rng.normal(size=(t.size, t.size))
+            pieces.append(a)
+            S[np.ix_(t, t)] += a
+        q = rng.normal(size=m)
+        got = centre.assemble(pieces).solve(q)
+        assert got == pytest.approx(np.linalg.solve(S, q), rel=1e-9, abs=1e-12)
+        assert centre.order is not None  # found by the first factor, kept
+    # the diagonal, the master's 4 entries off it, and the blocks' 6 + 12 + 2 (no pair of rows in two blocks)
+    assert centre.pattern is not None and centre.pattern.keys.size == m + 4 + 6 + 12 + 2
+
+
+def test_inverse_form_from_the_symmetric_factor_is_numpys() -> None:
+    # B' G⁻¹ B for G = M Θ M' + δ I (a block's normal equations, symmetric positive definite) from SuperLU's factor
+    # without interchanges (Z' D⁻¹ Z) and, for a factor with row interchanges, from G⁻¹ B: both against numpy's dense
+    # solve of the same matrices
+    rng = np.random.default_rng(11)
+    M = rng.normal(size=(30, 50)) * (rng.uniform(size=(30, 50)) < 0.15)
+    G = M @ np.diag(rng.lognormal(0.0, 2.0, 50)) @ M.T + REGULARISE_DUAL * np.eye(30)
+    B = csr_array(rng.normal(size=(30, 7)) * (rng.uniform(size=(30, 7)) < 0.3))
+    want = B.toarray().T @ np.linalg.solve(G, B.toarray())
+    symmetric = splu(
+        csr_array(G).tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
+    )
+    assert np.array_equal(symmetric.perm_r, symmetric.perm_c)
+    pivoted = splu(csr_array(G).tocsc(), permc_spec="COLAMD", diag_pivot_thresh=1.0)
+    assert not np.array_equal(pivoted.perm_r, pivoted.perm_c)
+    for lu in (symmetric, pivoted):
+        assert inverse_form(lu, B) == pytest.approx(want, rel=1e-8, abs=1e-10 * np.abs(want).max())
+    assert inverse_form(symmetric, csr_array((30, 0))).shape == (0, 0)
+    # symmetric but indefinite (a pivot of D below 0): Z' D⁻¹ Z without the square root
+    H = G - 2.0 * np.median(np.diag(G)) * np.eye(30)
+    lu = splu(csr_array(H).tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    assert (lu.U.diagonal() < 0).any()
+    want = B.toarray().T @ np.linalg.solve(H, B.toarray())
+    assert inverse_form(lu, B) == pytest.approx(want, rel=1e-8, abs=1e-10 * np.abs(want).max())
 
 
 def test_iteration_limit_is_reported() -> None:
