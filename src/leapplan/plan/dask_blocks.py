@@ -152,9 +152,10 @@ class DaskParts:
         self.groups: list[Any] = [f.result() for f in self.futures]
         self.members: list[list[int]] = [[k for k, w in enumerate(where) if w == u] for u in used]
         """Which blocks (their positions) each group holds, in the order it holds them."""
-        for group, members in zip(self.groups, self.members, strict=True):
-            for k in members:  # one at a time: a worker never has more than one block in flight
-                group.add(blocks[k]).result()
+        for i in range(max((len(m) for m in self.members), default=0)):  # each worker one block at a time, all at once
+            adding = [g.add(blocks[m[i]]) for g, m in zip(self.groups, self.members, strict=True) if i < len(m)]
+            for a in adding:
+                a.result()
 
     def call(self, method: str, *args: Any) -> list[Any]:
         pending = [g.call(method, *args) for g in self.groups]
