@@ -83,10 +83,10 @@ def test_sparse_schur_complement_kept_pattern_and_ordering() -> None:
     m = 40
     touched = [np.arange(m), np.array([0, 7, 33]), np.array([7, 12, 20, 39]), np.array([2, 33])]
     centre = _Centre(np.zeros(m), touched, True)
-    for it in range(3):
+    for it in range(4):
         master = np.diag(rng.uniform(5.0, 6.0, m))
         master[3, 4] = master[4, 3] = 0.5
-        if it == 2:
+        if it >= 2:
             master[10, 30] = master[30, 10] = 0.7
         pieces: list[object] = [csr_array(master)]
         S = master + REGULARISE_DUAL * np.eye(m)
@@ -97,9 +97,31 @@ def test_sparse_schur_complement_kept_pattern_and_ordering() -> None:
         q = rng.normal(size=m)
         got = centre.assemble(pieces).solve(q)
         assert got == pytest.approx(np.linalg.solve(S, q), rel=1e-9, abs=1e-12)
-        assert centre.order is not None  # found by the first factor, kept
+        assert centre.order is not None  # found by the first factor, kept (found again when the pattern grew)
     # the diagonal, the master's 4 entries off it, and the blocks' 6 + 12 + 2 (no pair of rows in two blocks)
     assert centre.pattern is not None and centre.pattern.keys.size == m + 4 + 6 + 12 + 2
+
+
+def test_sparse_schur_complement_ordered_again_when_its_pattern_grows() -> None:
+    # the master's piece is a chain over rows 1 … m − 1 at first, row 0 alone (its entries cancelled, as with Θ = 1
+    # at the start), so a minimum-degree ordering eliminates row 0 first; then row and column 0 fill (an arrowhead):
+    # factored in the first ordering, S's factor would fill completely (about m²/2 entries in L); ordered again,
+    # row 0 goes last and L keeps about the chain's and the arrow's 3m
+    m = 60
+    centre = _Centre(np.zeros(m), [np.arange(m), np.array([5, 6])], True)
+    block = np.array([[1.0, 0.2], [0.2, 1.0]])
+    for it in range(3):
+        master = np.diag(np.full(m, 4.0 * m))
+        master[np.arange(1, m - 1), np.arange(2, m)] = master[np.arange(2, m), np.arange(1, m - 1)] = 1.0
+        if it > 0:
+            master[0, 1:] = master[1:, 0] = 1.0
+        S = master + REGULARISE_DUAL * np.eye(m)
+        S[np.ix_([5, 6], [5, 6])] += block
+        q = np.arange(1.0, m + 1)
+        factor = centre.assemble([csr_array(master), block])
+        assert factor.solve(q) == pytest.approx(np.linalg.solve(S, q), rel=1e-10)
+        lu = getattr(factor, "lu", factor)
+        assert lu.L.nnz <= 3 * m
 
 
 def test_inverse_form_from_the_symmetric_factor_is_numpys() -> None:

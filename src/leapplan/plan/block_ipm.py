@@ -542,10 +542,10 @@ class _Pattern:
 class _Centre:
     """The centre's view: the linking rows, which part touches which, and S. S is held sparse when the parts'
     pieces fill less than ``SPARSE_SHARE`` of it (a national LP: 94 prefectures touching 169 of 9,936 linking rows
-    each), else dense. Held sparse, S is built in the ordering its first factor chose (``order``: S's row and column
-    i are the factored matrix's order[i]) on a pattern found once (``pattern``), so that later factors need no
-    ordering and the assembly no sort: at 2,800 counties about 1 s of assembly an iteration became a tenth of that,
-    and the factor a quarter less."""
+    each), else dense. Held sparse, S is built in the ordering a factor chose (``order``: S's row and column i are
+    the factored matrix's order[i]) on the pattern it was chosen for (``pattern``), so that later factors need no
+    ordering and the assembly no sort (at 2,800 counties about 1 s of assembly an iteration became a tenth of that,
+    and the factor a quarter less); when the pattern grows, S is ordered again."""
 
     rL: np.ndarray
     touched: list[np.ndarray]
@@ -579,8 +579,9 @@ class _Centre:
             lu = splu(S, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
             return _Reordered(lu, self.order)
         lu = splu(S, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-        if np.array_equal(lu.perm_r, lu.perm_c):
-            self.order, self.pattern = lu.perm_c, None  # the pattern is found again, in this order, next time
+        if np.array_equal(lu.perm_r, lu.perm_c) and self.pattern is not None:
+            self.order = lu.perm_c
+            self.pattern = _reordered(self.pattern, self.order)
         return lu
 
     def _dense(self, pieces: list[Any]) -> np.ndarray:
@@ -593,11 +594,15 @@ class _Centre:
         """S in ``order``, compressed by column, on the kept pattern (found anew when there is none, or when a
         sparse piece has an entry outside it)."""
         m = self.rL.size
-        order = np.arange(m) if self.order is None else self.order
-        if self.pattern is not None:
-            data = self._fill(pieces, self.pattern, order)
+        if self.pattern is not None and self.order is not None:
+            data = self._fill(pieces, self.pattern, self.order)
             if data is not None:
                 return csc_array((data, self.pattern.indices, self.pattern.indptr), shape=(m, m))
+            # the pattern grew (a sparse piece's entries that cancelled to 0 before, as the master's do with Θ = 1 at
+            # the start): an ordering found without them can fill the factor many times over (at 2,800 counties 42
+            # million entries against 2.4, 60 s a factor), so the next factor orders S again
+            self.order = None
+        order = np.arange(m) if self.order is None else self.order
         entries = [self._entries(t, piece, order) for t, piece in zip(self.touched, pieces, strict=True)]
         diagonal = (order.astype(np.int64) * (m + 1), np.full(m, REGULARISE_DUAL))
         keys = np.concatenate([diagonal[0], *(k for k, _ in entries)])
@@ -646,6 +651,18 @@ class _Centre:
         for t, piece in zip(self.touched, pieces, strict=True):
             q[t] += piece
         return q
+
+
+def _reordered(pat: _Pattern, order: np.ndarray) -> _Pattern:
+    """The pattern ``pat`` (in the identity ordering) with S's row and column i moved to order[i]."""
+    m = pat.indptr.size - 1
+    keys = order[pat.keys // m].astype(np.int64) * m + order[pat.keys % m]
+    sort = np.argsort(keys)
+    where = np.empty_like(sort)
+    where[sort] = np.arange(sort.size)
+    keys = keys[sort]
+    indptr = np.searchsorted(keys // m, np.arange(m + 1))
+    return _Pattern(keys, indptr, keys % m, [None if d is None else where[d] for d in pat.dense_at])
 
 
 @dataclass(frozen=True)
