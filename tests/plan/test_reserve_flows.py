@@ -42,14 +42,18 @@ def test_what_a_region_puts_in_and_takes_out_at_once_is_taken_off_both(tiny: Sce
 
 def test_an_interior_point_plan_has_no_region_both_putting_and_taking(tiny: Scenario) -> None:
     # the block interior point leaves a circulation through the reserve on the optimal face (put and take of one
-    # region in one period both positive); netted, what goes in and out each period is the vertex plan's (HiGHS's
-    # simplex on the whole LP), as far as the decomposed solve's gap (1e-4) pins them: 13,665.2 against 13,666.6 t
+    # region in one period both positive); netted, what goes in and out is the vertex plan's (HiGHS's simplex on the
+    # whole LP) as far as the decomposed solve's gap (1e-4) pins it: over the horizon to 1e-3 (20,669.1 against
+    # 20,669.3 t put), each period to 1e-2 — which year the grain goes in is nearly free (a year's 2 % loss), and with
+    # six centrality correctors the interior point ends elsewhere on that face (7,010.4 against 7,002.8 t in 1959)
     dec = solve_plan(tiny, decompose=Decompose(workers=0))
     both = np.minimum(dec.food["reserve_in"], dec.food["reserve_out"])
     assert float(both.max()) == 0.0
     vertex = solve_plan(tiny)
-    assert dec.reserve["put"].to_numpy() == pytest.approx(vertex.reserve["put"].to_numpy(), rel=1e-3)
-    assert dec.reserve["take"].to_numpy() == pytest.approx(vertex.reserve["take"].to_numpy(), rel=1e-3)
+    for flow in ("put", "take"):
+        got, want = dec.reserve[flow].to_numpy(), vertex.reserve[flow].to_numpy()
+        assert got.sum() == pytest.approx(want.sum(), rel=1e-3)
+        assert got == pytest.approx(want, rel=1e-2)
 
 
 def test_the_reserve_is_held_where_it_was_put_and_the_city_is_fed_by_shipment(tiny: Scenario) -> None:
