@@ -44,7 +44,7 @@ def test_an_interior_point_plan_has_no_region_both_putting_and_taking(tiny: Scen
     # the block interior point leaves a circulation through the reserve on the optimal face (put and take of one
     # region in one period both positive); netted, what goes in and out is the vertex plan's (HiGHS's simplex on the
     # whole LP) as far as the decomposed solve's gap (1e-4) pins it: over the horizon to 1e-3 (20,669.1 against
-    # 20,669.3 t put), each period to 1e-2 — which year the grain goes in is nearly free (a year's 2 % loss), and with
+    # 20,669.3 t put), each period to 1e-2 — the year the grain goes in is pinned far less than the total, and with
     # six centrality correctors the interior point ends elsewhere on that face (7,010.4 against 7,002.8 t in 1959)
     dec = solve_plan(tiny, decompose=Decompose(workers=0))
     both = np.minimum(dec.food["reserve_in"], dec.food["reserve_out"])
