@@ -67,8 +67,10 @@ EQUILIBRATION_PASSES = 12
 CENTRALITY_CORRECTORS = 6
 """Gondzio's multiple centrality correctors tried at most per iteration after Mehrotra's (each one more solve with
 the factors at hand, no new factor). A block's solve is about 1 % of its factor (2,800 counties: 4 ms against
-0.3 s), so correctors are cheap: on the 100-county plan (both stages, in process) 146 iterations with 2, 132 with 4,
-127 with 6, 123 with 10 (Gondzio 1996 allows more the dearer the factor is against a solve)."""
+0.3 s); on the 100-county plan (both stages, in process) 146 iterations with 2, 132 with 4, 127 with 6, 123 with
+10 (Gondzio 1996 allows more the dearer the factor is against a solve). On Dask at 2,800 counties each is two
+rounds of calls besides, and they took back much of what ``inverse_form`` saved a block: the count there is
+not measured."""
 CENTRALITY_REACH = 0.2
 """A corrector aims at steps this much longer than the last direction's (α̃ = min(1, α + 0.2))."""
 CENTRALITY_BAND = (0.1, 10.0)
@@ -591,8 +593,8 @@ class _Centre:
         return S
 
     def _sparse(self, pieces: list[Any]) -> csc_array:
-        """S in ``order``, compressed by column, on the kept pattern (found anew when there is none, or when a
-        sparse piece has an entry outside it)."""
+        """S compressed by column: in ``order`` on the kept pattern, or, when there is none or a sparse piece has an
+        entry outside it, in the identity ordering on a pattern found anew (the next factor orders it)."""
         m = self.rL.size
         if self.pattern is not None and self.order is not None:
             data = self._fill(pieces, self.pattern, self.order)
@@ -602,9 +604,9 @@ class _Centre:
             # the start): an ordering found without them can fill the factor many times over (at 2,800 counties 42
             # million entries against 2.4, 60 s a factor), so the next factor orders S again
             self.order = None
-        order = np.arange(m) if self.order is None else self.order
-        entries = [self._entries(t, piece, order) for t, piece in zip(self.touched, pieces, strict=True)]
-        diagonal = (order.astype(np.int64) * (m + 1), np.full(m, REGULARISE_DUAL))
+        identity = np.arange(m)
+        entries = [self._entries(t, piece, identity) for t, piece in zip(self.touched, pieces, strict=True)]
+        diagonal = (identity.astype(np.int64) * (m + 1), np.full(m, REGULARISE_DUAL))
         keys = np.concatenate([diagonal[0], *(k for k, _ in entries)])
         unique, where = np.unique(keys, return_inverse=True)
         dense_at: list[np.ndarray | None] = []

@@ -22,7 +22,7 @@ import numpy as np
 
 from leapplan.dask_client import dask_client
 from leapplan.errors import DecomposeError
-from leapplan.plan.block_ipm import BlockKKT
+from leapplan.plan.block_ipm import BlockKKT, LocalParts
 from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
 
 log = logging.getLogger(__name__)
@@ -123,18 +123,15 @@ def deal(workers: list[str], sizes: list[int]) -> list[str]:
     return where
 
 
-class BlockGroup:
+class BlockGroup(LocalParts):
     """The blocks one worker holds for the interior point, each a ``BlockKKT`` built there (``add``); a call runs
-    on each in turn and returns their answers in the order they were added."""
+    on each in turn (``LocalParts.call``) and returns their answers in the order they were added."""
 
     def __init__(self) -> None:
-        self.parts: list[BlockKKT] = []
+        super().__init__([])
 
     def add(self, block: BlockLP) -> None:
         self.parts.append(BlockKKT.of_block(block))
-
-    def call(self, method: str, *args: Any) -> list[Any]:
-        return [getattr(p, method)(*args) for p in self.parts]
 
 
 class DaskParts:
