@@ -322,6 +322,8 @@ def first_stage(
                 st = dr.stages[-1]
                 out |= {k: st.get(k) for k in ("status", "iterations", "bound", "gap", "violation", "blocks")}
                 out |= {k: st.get(k) for k in ("linking_rows", "linking_columns", "block_seconds_max", "block_seconds")}
+                if "per_iteration" in st:  # the block interior point's: where an iteration's time goes
+                    out["per_iteration"] = st["per_iteration"]
                 out |= {"objective": dr.last.objective if dr.last else value, "solve_s": dr.seconds}
                 if dr.last is not None:
                     h = dr.last.history
@@ -365,6 +367,13 @@ def decomposed_against_monolithic(
                 f"largest row violation {r['violation']:.2g}; each block's seconds of its own work: "
                 + ", ".join(f"{b:.1f}" for b in r.get("block_seconds") or [])
             )
+            if "per_iteration" in r:
+                t = r["per_iteration"]
+                print(
+                    f"  an iteration on average: factor round {t['factor_s']:.2f} s, predictor and corrector "
+                    f"{t['predictor_corrector_s']:.2f} s, centrality correctors {t['centrality_s']:.2f} s "
+                    f"({t['correctors']:.1f} kept)"
+                )
             if "stopped" in r:
                 print(f"  {r['stopped']}")
             for s, upper, lower in r.get("history", []):

@@ -8,7 +8,15 @@ from scipy.sparse import csr_array
 from scipy.sparse.linalg import splu
 from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_objective
 
-from leapplan.plan.block_ipm import REGULARISE_DUAL, _Centre, closed, inverse_form, solve_blocks, sparse_schur
+from leapplan.plan.block_ipm import (
+    CENTRALITY_CORRECTORS,
+    REGULARISE_DUAL,
+    _Centre,
+    closed,
+    inverse_form,
+    solve_blocks,
+    sparse_schur,
+)
 from leapplan.plan.blocks import split
 from leapplan.plan.decompose import max_violation
 
@@ -155,6 +163,13 @@ def test_iteration_limit_is_reported() -> None:
     bl = split(A, cb, ["b0", "b1", "b2"])
     r = solve_blocks(A, lo, hi, c, lb, ub, bl, gap=1e-8, max_iterations=2).result
     assert r.status == "iteration_limit" and r.iterations == 2 and r.gap > 1e-8
+    # iterations 0 and 1 stepped, 2 stopped: the split of each step's time fits between its iteration and the next
+    h = r.history
+    assert [x["iteration"] for x in h] == [0, 1, 2] and "factor_s" not in h[2]
+    for now, after in zip(h[:2], h[1:], strict=True):
+        parts = now["factor_s"] + now["predictor_corrector_s"] + now["centrality_s"]
+        assert 0 < parts <= after["seconds"] - now["seconds"]
+        assert 0 <= now["correctors"] <= CENTRALITY_CORRECTORS
 
 
 @pytest.mark.slow

@@ -98,6 +98,12 @@ def test_small_synthetic_plan_agrees_with_the_monolithic_one() -> None:
     assert len(solved) in (3, 5, 7) and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
     for st in solved:
         assert st["status"] == "optimal" and st["gap"] <= gap
+        split = st["per_iteration"]  # a mean iteration's seconds fit in the stage's mean iteration
+        assert (
+            0
+            < split["factor_s"] + split["predictor_corrector_s"] + split["centrality_s"]
+            <= st["seconds"] / st["iterations"]
+        )
         assert st["violation"] <= 1e-6  # every row of the stage's whole LP (the monolithic model and held levels)
         assert st["objective"] == pytest.approx(want[st["stage"]]["objective"], rel=gap)
     assert dec.objective == pytest.approx(mono.objective, rel=gap)

@@ -797,7 +797,9 @@ def solve_interior(
         if not (np.isfinite(pobj) and np.isfinite(dobj) and np.isfinite(mu)):
             status = "numerical"
             break
+        t0 = time.perf_counter()
         S = centre.assemble(parts.call("factor"))
+        t1 = time.perf_counter()
         rows_rhs = rL - REGULARISE_DUAL * (yL - anchor)
         dyL = S.solve(centre.rhs(rows_rhs, parts.call("forward", "affine")))
         steps = parts.call("direction", dyL, True)
@@ -809,6 +811,8 @@ def solve_interior(
         steps = parts.call("direction", dyL, False)
         ap = min(a for a, _ in steps)
         ad = min(b for _, b in steps)
+        t2 = time.perf_counter()
+        kept = 0
         for _ in range(CENTRALITY_CORRECTORS):
             if min(ap, ad) >= 1.0:
                 break
@@ -821,6 +825,17 @@ def solve_interior(
                 parts.call("revert")
                 break
             ap, ad, dyL = apC, adC, dyC
+            kept += 1
+        t3 = time.perf_counter()
+        centre.history[-1] |= {"factor_s": t1 - t0, "predictor_corrector_s": t2 - t1, "centrality_s": t3 - t2}
+        centre.history[-1]["correctors"] = kept
+        log.info(
+            "  factor round %.2f s, predictor and corrector %.2f s, centrality correctors %.2f s (%d kept)",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            kept,
+        )
         ap, ad = STEP * ap, STEP * ad
         parts.call("step", ap, ad)
         yL = yL + ad * dyL

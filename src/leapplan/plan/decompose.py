@@ -383,7 +383,10 @@ class DecomposeResult:
     """Prices of every row of the LP: the linking rows' from the master, each block's own rows' from its subproblem
     priced at the master's prices (together a dual solution of the LP, optimal to the gap)."""
     history: list[dict[str, float]] = field(default_factory=list)
-    """Per iteration: phase, master value, best bound, seconds since the start, block seconds (largest)."""
+    """Per iteration: phase, master value, best bound, seconds since the start, block seconds (largest); the block
+    interior point's: objective, bound, residuals, seconds since the start and, for each iteration that took a step,
+    the seconds of its factor round, of Mehrotra's predictor and corrector and of the centrality correctors, and
+    how many correctors it kept."""
     seconds: float = 0.0
 
 

@@ -182,6 +182,10 @@ class DecomposedRunner(Runner):
             "block_seconds_total": round(float(sum(block_seconds)), 3),
             "block_seconds": [round(float(b), 3) for b in block_seconds],
         }
+        stepped = [h for h in r.history if "factor_s" in h]
+        if stepped:  # the block interior point's mean iteration [s]: where an iteration's time goes
+            keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
+            entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
             entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
