@@ -72,7 +72,7 @@ def test_run_decomposes_above_the_threshold_and_not_below() -> None:
 
     tiny = load(TINY)
     assert decomposed.counties(tiny) == 2  # north and south; the city and the province are not counties
-    assert decomposed.decompose_by_size(tiny) is None  # 2 ≤ 400: one HiGHS run per stage
+    assert decomposed.decompose_by_size(tiny) is None  # 2 ≤ 250: one HiGHS run per stage
     assert decomposed.decompose_by_size(tiny, forced=True) == decomposed.Decompose(workers=decomposed.RUN_WORKERS)
     assert decomposed.decompose_by_size(tiny, forced=False) is None
     with pytest.MonkeyPatch.context() as mp:

@@ -35,12 +35,12 @@ SUBPROBLEM_OPTIONS: dict[str, Any] = {"solver": "simplex"}
 """HiGHS options of the blocks' subproblems: dual simplex, warm started from the last basis as only the costs change."""
 
 
-DECOMPOSE_ABOVE_COUNTIES = 400
-"""``leapplan run`` decomposes the plan of a scenario with more counties than this. At 400 counties (20 products,
-5 years) the decomposed first stage on 2 Dask workers took 242.5 s against 230.1 s for one HiGHS run, 1.05 × (2.24 ×
-at 100 counties). One HiGHS run grows about as n^1.7 with the counties n (22 s at 100, 230 s at 400), an iteration of
-the decomposed solve about linearly per worker; at 2,800 counties only the decomposed solve was run
-(docs/decompose.md)."""
+DECOMPOSE_ABOVE_COUNTIES = 250
+"""``leapplan run`` decomposes the plan of a scenario with more counties than this. The whole plan of the synthetic
+scenarios (20 products, 5 years) on 2 Dask workers against one HiGHS run per stage, 5 December on this 2-core
+machine: 149.8 s against 135.9 s at 200 counties (1.10 ×), 344.1 s against 468.7 s at 400 (0.73 ×); the ratio,
+falling about as n^-0.6 between the two, crosses 1 near 235 counties (an interpolation, not a run). At 2,800 counties
+only the decomposed solve was run (docs/decompose.md)."""
 
 RUN_WORKERS = 2
 """Dask workers (a LocalCluster) of the plan ``leapplan run`` decomposes."""
