@@ -11,6 +11,7 @@ from tests.plan.test_decompose import _direct, _hand, _random_block_lp, dual_obj
 from leapplan.plan.block_ipm import (
     CENTRALITY_CORRECTORS,
     REGULARISE_DUAL,
+    BlockKKT,
     _Centre,
     closed,
     inverse_form,
@@ -18,7 +19,7 @@ from leapplan.plan.block_ipm import (
     sparse_schur,
 )
 from leapplan.plan.blocks import split
-from leapplan.plan.decompose import max_violation
+from leapplan.plan.decompose import max_violation, split_lp
 
 
 def _solve(A, lo, hi, c, lb, ub, cb, pool=None, gap=1e-8, sparse=None):  # type: ignore[no-untyped-def]
@@ -156,6 +157,29 @@ def test_inverse_form_from_the_symmetric_factor_is_numpys() -> None:
     assert (lu.U.diagonal() < 0).any()
     want = B.toarray().T @ np.linalg.solve(H, B.toarray())
     assert inverse_form(lu, B) == pytest.approx(want, rel=1e-8, abs=1e-10 * np.abs(want).max())
+
+
+def test_a_blocks_factor_keeps_one_ordering_and_solves_as_numpy() -> None:
+    # G = M Θ M' + δ I is factored in an ordering found once, on M's pattern: at the start's unit Θ and at a Θ spread
+    # over many decades, its solves and the block's piece N Θ N' − B' G⁻¹ B (B = M Θ N') are numpy's dense ones
+    A, lo, hi, c, lb, ub, cb = _random_block_lp(1)
+    lp = split_lp(A, lo, hi, c, lb, ub, split(A, cb, ["b0", "b1", "b2"]))
+    k = BlockKKT.of_block(lp.blocks[0])
+    rng = np.random.default_rng(5)
+    k.factor(True)
+    order = k._order
+    assert order is not None and sorted(order) == list(range(k.M.shape[0]))
+    k.zl = np.where(k.hl, rng.lognormal(0, 4, k.n), 0.0)
+    k.zu = np.where(k.hu, rng.lognormal(0, 4, k.n), 0.0)
+    piece = k.factor()
+    assert k._order is order
+    M, N, th = k.M.toarray(), k.N.toarray(), np.diag(k.theta)
+    G = M @ th @ M.T + REGULARISE_DUAL * np.eye(M.shape[0])
+    B = M @ th @ N.T
+    v = rng.standard_normal(G.shape[0])
+    assert k._solve(v) == pytest.approx(np.linalg.solve(G, v), rel=1e-8, abs=1e-10)
+    want = N @ th @ N.T - B.T @ np.linalg.solve(G, B)
+    assert piece == pytest.approx(want, rel=1e-8, abs=1e-10 * np.abs(want).max())
 
 
 def test_iteration_limit_is_reported() -> None:
