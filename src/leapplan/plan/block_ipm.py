@@ -68,9 +68,9 @@ CENTRALITY_CORRECTORS = 6
 """Gondzio's multiple centrality correctors tried at most per iteration after Mehrotra's (each one more solve with
 the factors at hand, no new factor). A block's solve is about 1 % of its factor (2,800 counties: 4 ms against
 0.3 s); on the 100-county plan (both stages, in process) 146 iterations with 2, 132 with 4, 127 with 6, 123 with
-10 (Gondzio 1996 allows more the dearer the factor is against a solve). On Dask at 2,800 counties each is two
-rounds of calls besides, and they took back much of what ``inverse_form`` saved a block: the count there is
-not measured."""
+10 (Gondzio 1996 allows more the dearer the factor is against a solve). On Dask at 2,800 counties a round of solves
+costs about 0.6 s against an 8.2–8.5 s factor round; the national first stage took 124 iterations and 1,413 s with
+2, 111–116 iterations and 1,280–1,440 s with 6 (docs/decompose.md): within the runs' spread, so 6 stay."""
 CENTRALITY_REACH = 0.2
 """A corrector aims at steps this much longer than the last direction's (α̃ = min(1, α + 0.2))."""
 CENTRALITY_BAND = (0.1, 10.0)
@@ -184,12 +184,12 @@ class BlockKKT:
         self.theta = np.where(self.fixed, 0.0, 1.0)
         self.elapsed_s = 0.0
         self._lu: Any = None
-        self._order: np.ndarray | None = None
+        self._order = fill_reducing_order(self.M) if self.M is not None else np.zeros(0, dtype=np.int64)
         """G's rows in its factor's order, found once on M's pattern (``fill_reducing_order``): the factored matrix's
         row k is G's row _order[k]."""
-        self._at = np.zeros(0, dtype=np.int64)
+        self._at = np.argsort(self._order)
         """Where each row of G is in the factored matrix (the inverse of ``_order``)."""
-        self._M_ordered: csr_array | None = None
+        self._M_ordered = csr_array(self.M[self._order]) if self.M is not None else None
         """M with its rows in ``_order``."""
         self._B = csr_array((self.r.size, self.touched.size))
         self._t = np.zeros(self.r.size)
@@ -299,11 +299,8 @@ class BlockKKT:
             if self.M is None:
                 return csr_array(self.N @ th @ self.N.T)
             contribution = (self.N @ th @ self.N.T).toarray()
-            if self._M_ordered is None:
-                self._order = fill_reducing_order(self.M)
-                self._at = np.argsort(self._order)
-                self._M_ordered = csr_array(self.M[self._order])
             Mo = self._M_ordered
+            assert Mo is not None  # a part with rows of its own
             G = csc_array(Mo @ th @ Mo.T) + REGULARISE_DUAL * eye_array(Mo.shape[0], format="csc")
             self._lu = splu(G, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
             self._B = csr_array(Mo @ th @ self.N.T)  # its rows in the factor's order, as G's
@@ -854,8 +851,12 @@ def solve_interior(
             ap, ad, dyL = apC, adC, dyC
             kept += 1
         t3 = time.perf_counter()
-        centre.history[-1] |= {"factor_s": t1 - t0, "predictor_corrector_s": t2 - t1, "centrality_s": t3 - t2}
-        centre.history[-1]["correctors"] = kept
+        centre.history[-1] |= {
+            "factor_s": t1 - t0,
+            "predictor_corrector_s": t2 - t1,
+            "centrality_s": t3 - t2,
+            "correctors": kept,
+        }
         log.info(
             "  factor round %.2f s, predictor and corrector %.2f s, centrality correctors %.2f s (%d kept)",
             t1 - t0,
