@@ -137,7 +137,8 @@ def test_simulate_replan_from_the_command_line(
     assert code == 0
     shown = capsys.readouterr().out
     never = pd.DataFrame(data["loops"]).set_index(["loop", "period"]).loc[("none", "1959")]
-    assert "idle capital" in shown and f"{100 * never['idle_capital']:.1f} %" in shown
+    assert "capital" in shown and f"{100 * never['idle_capital']:.1f} %" in shown  # long headings wrap
+    assert "new" in shown and f"{100 * never['idle_new']:.1f} %" in shown
     code = main(["simulate", TINY, "--plan", str(tmp_path / "plan"), "--replan", "sometimes", "--runs", "1"])
     assert code == 2
     assert "audited, reported, none or all" in capsys.readouterr().err
@@ -294,3 +295,27 @@ def test_idle_capacity_in_the_plan_and_at_its_capital_cost(tiny: Scenario, make_
     assert got["idle_planned"][0] == pytest.approx(in_plan)
     assert got["idle_capital"][0] == pytest.approx(capital)
     assert 0 < in_plan <= got["idle"][0] < 1 and 0 < capital < 1
+
+
+@pytest.mark.parametrize(("asked", "share"), [(380_000.0, 0.2), (330_000.0, 0.7), (250_000.0, 1.0)])
+def test_new_capacity_left_idle_is_the_last_its_cell_uses(
+    tiny: Scenario, make_plan: Any, asked: float, share: float
+) -> None:
+    from tests.simulate.conftest import CAPACITY, NEW_MINE
+
+    from leapplan.simulate.frictions import FRICTIONS
+    from leapplan.simulate.loop import _metrics
+
+    # every friction off: in service as planned. The south mine's 300,000 t/yr plus the 100,000 new in 1959, the
+    # only new capacity: asked 380,000 t the new mine runs 80 % (idle 0.2 of it), 330,000 t 30 % (0.7), 250,000 t
+    # not at all (1.0) — by hand, so the shares are 0.2, 0.7 and 1.0 of the new capacity's output value
+    plan = make_plan({("1959", "south", "coal_modern"): asked})
+    m = compile_model(tiny, plan)
+    b = simulate_batch(m, Frictions().without(*FRICTIONS), run_draws(tiny, m, run_seeds(tiny.seed, 0, 1)), True)
+    rids = [r.id for r in tiny.regions]
+    c = [f"{rids[r]}/{k}" for r, k in zip(m.cell_region, m.cell_tech, strict=True)].index("south/coal_modern")
+    assert b.cells["capacity"][0, 1, c] == pytest.approx(CAPACITY[("south", "coal_modern")] + NEW_MINE)
+    assert b.cells["actual"][0, 1, c] == pytest.approx(asked)
+    got = _metrics(tiny, m, b)["idle_new"]
+    assert np.isnan(got[0])  # nothing new in service in 1958
+    assert got[1] == pytest.approx(share)

@@ -546,6 +546,7 @@ LOOP_COLUMNS = {
     "idle": "idle capacity",
     "idle_planned": "of it idle in the plan",
     "idle_capital": "idle capital",
+    "idle_new": "new capacity idle",
     "gap": "reported − real",
 }
 
@@ -565,7 +566,7 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
             "gap": [f"{100 * v:+.1f} %" for v in rows["gap"].astype(float)],
         }
     )
-    for name in ("idle_planned", "idle_capital"):  # loops written before these metrics lack them
+    for name in ("idle_planned", "idle_capital", "idle_new"):  # loops written before these metrics lack them
         if name in rows:
             shown.insert(len(shown.columns) - 1, name, [f"{100 * v:.1f} %" for v in rows[name].astype(float)])
     failed = loops["failed_replans"]

@@ -264,6 +264,7 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         "idle capacity",
         "idle in plan",
         "idle capital",
+        "idle new",
         "reported − real",
     ]
     for h in heads:  # long headings wrap; the figures do not
@@ -281,6 +282,7 @@ def print_loops(console: Console, result: Any, source: str) -> None:
             f"{100 * r.idle:.1f} %",
             f"{100 * r.idle_planned:.1f} %",
             f"{100 * r.idle_capital:.1f} %",
+            f"{100 * r.idle_new:.1f} %",
             f"{100 * r.gap:+.1f} %",
         )
     console.print(t)

@@ -54,6 +54,7 @@ METRICS = (
     "idle",
     "idle_planned",
     "idle_capital",
+    "idle_new",
     "gap",
 )
 """Per run and period: actual output value [yuan at base-year prices]; actual and usable output value over the
@@ -61,8 +62,9 @@ value the plan in force asks [-]; the lowest region's food per head [kg per pers
 floor [0/1]; new capacity the plan in force starts [yuan of output per year at base-year prices]; capacity in
 service left idle [share of its output value]; of it, what the plan in force itself leaves idle (capacity above the
 planned output, which a plan asking more than a cell has makes 0) [share]; capacity in service left idle valued at
-what it costs to build (funds and capital goods at base-year prices) [share of the capital in service]; reported
-over actual output value, less 1 [-]."""
+what it costs to build (funds and capital goods at base-year prices) [share of the capital in service]; the capacity
+built since the plan began (its new plants, as far as they are in service) left idle, counting a cell's new capacity
+as the last it uses [share of that capacity's output value]; reported over actual output value, less 1 [-]."""
 CELL_DRAWS = ("delay", "quality", "report")
 
 
@@ -223,6 +225,10 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     capital = capital_per_unit(s, m)
     idle_capital = unused @ capital
     capital_in_service = in_service @ capital
+    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None) * m.dt
+    new_in_service = np.clip(in_service - old, 0.0, None)
+    idle_new = np.minimum(unused, new_in_service) @ price
+    new_value = new_in_service @ price
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
     eaten = b.eaten[0]
     per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
@@ -237,6 +243,7 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
             "idle": np.where(value > 0, idle / value, np.nan),
             "idle_planned": np.where(value > 0, idle_planned / value, np.nan),
             "idle_capital": np.where(capital_in_service > 0, idle_capital / capital_in_service, np.nan),
+            "idle_new": np.where(new_value > 0, idle_new / new_value, np.nan),
             "gap": np.where(actual > 0, reported / actual - 1, np.nan),
         }
 
