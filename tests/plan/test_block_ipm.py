@@ -17,6 +17,7 @@ from leapplan.plan.block_ipm import (
     inverse_form,
     solve_blocks,
     sparse_schur,
+    starts,
 )
 from leapplan.plan.blocks import split
 from leapplan.plan.decompose import max_violation, split_lp
@@ -42,6 +43,38 @@ def test_hand_block_lp() -> None:
     assert r.link_duals == pytest.approx([-1.0], abs=1e-6)
     assert r.row_duals == pytest.approx([-2.0, -3.0, -1.0], abs=1e-6)
     assert len(solved.seconds) == 2
+
+
+def test_a_stage_starts_from_the_last_stages_solution() -> None:
+    # the hand LP's optimum a, b, c, d = 1, 3, 0, 3 as each part's z = [x; slacks of its inequality rows]: block 1
+    # (a, b; a + b = 4), block 2 (c, d; c + d = 3), the master (no columns; the linking row a + d = 4)
+    A, lo, hi, c, lb, ub, cb = _hand()
+    first = _solve(A, lo, hi, c, lb, ub, cb).result
+    lp = split_lp(A, lo, hi, c, lb, ub, split(A, cb, ["b0", "b1"]))
+    z = starts(lp, A, first.x)
+    assert [p.size for p in z if p is not None] == [1, 3, 3]
+    assert np.concatenate([p for p in z if p is not None]) == pytest.approx([4, 1, 3, 4, 0, 3, 3], abs=1e-6)
+    # the next stage: min −a −3b −c −4d on the same rows; b is worth more than a in a + b ≤ 4 and d more than c in
+    # c + d ≤ 3, so b = 4, d = 3, a = c = 0 (a + d = 3 ≤ 4): −24, by hand and by HiGHS on the whole LP
+    c2 = np.array([-1.0, -3.0, -1.0, -4.0])
+    assert _direct(A, lo, hi, c2, lb, ub) == pytest.approx(-24.0)
+    bl = split(A, cb, ["b0", "b1"])
+    r = solve_blocks(A, lo, hi, c2, lb, ub, bl, gap=1e-8, start=first.x).result
+    assert r.status == "optimal" and r.objective == pytest.approx(-24.0, abs=1e-6)
+    assert r.x == pytest.approx([0.0, 4.0, 0.0, 3.0], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_block_lps_started_from_another_costs_solution_match_direct_highs(seed: int) -> None:
+    A, lo, hi, c, lb, ub, cb = _random_block_lp(seed)
+    first = _solve(A, lo, hi, c, lb, ub, cb, gap=1e-7).result
+    c2 = c * np.random.default_rng(seed).uniform(0.5, 1.5, c.size)
+    want = _direct(A, lo, hi, c2, lb, ub)
+    bl = split(A, cb, [f"b{k}" for k in range(int(cb.max()) + 1)])
+    r = solve_blocks(A, lo, hi, c2, lb, ub, bl, gap=1e-7, start=first.x).result
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(want, abs=1e-6 * max(1.0, abs(want)))
+    assert max_violation(A, lo, hi, lb, ub, r.x) <= 1e-6
 
 
 @pytest.mark.parametrize(("seed", "sparse"), [(s, None) for s in range(6)] + [(s, True) for s in range(3)])

@@ -96,6 +96,11 @@ def test_small_synthetic_plan_agrees_with_the_monolithic_one() -> None:
     # the first stage, priority 2 and the last; an interior point's plan may leave some new capacity idle, which
     # solve_plan's rebuild rounds then close and solve priority 2 and the last stage again (up to REBUILDS times)
     assert len(solved) in (3, 5, 7) and all(st["blocks"] == 3 and len(st["block_seconds"]) == 3 for st in solved)
+    # a held level is a bound and the rebuild rounds fix columns: every stage has the first's columns and starts
+    # from the stage before's solution
+    assert [st["started_from"] for st in solved] == ["the least-norm point"] + ["the last stage's solution"] * (
+        len(solved) - 1
+    )
     for st in solved:
         assert st["status"] == "optimal" and st["gap"] <= gap
         split = st["per_iteration"]  # a mean iteration's seconds fit in the stage's mean iteration

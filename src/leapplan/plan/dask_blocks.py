@@ -46,9 +46,12 @@ class DaskPool:
         """Actors for ``blocks`` on the workers (round-robin)."""
         return DaskPricer(self, blocks, options)
 
-    def parts(self, master: BlockKKT, blocks: list[BlockLP]) -> DaskParts:
-        """The interior point's parts: ``master`` in this process, an actor per block on the workers (``deal``)."""
-        return DaskParts(self, master, blocks)
+    def parts(
+        self, master: BlockKKT, blocks: list[BlockLP], starts: list[np.ndarray | None] | None = None
+    ) -> DaskParts:
+        """The interior point's parts: ``master`` in this process, an actor per block on the workers (``deal``);
+        ``starts``: each block's z to start from (``block_ipm.starts``)."""
+        return DaskParts(self, master, blocks, starts)
 
     def worker_memory(self) -> dict[str, int]:
         """Peak resident memory of each worker process so far [bytes]."""
@@ -130,8 +133,8 @@ class BlockGroup(LocalParts):
     def __init__(self) -> None:
         super().__init__([])
 
-    def add(self, block: BlockLP) -> None:
-        self.parts.append(BlockKKT.of_block(block))
+    def add(self, block: BlockLP, start: np.ndarray | None = None) -> None:
+        self.parts.append(BlockKKT.of_block(block, start))
 
 
 class DaskParts:
@@ -140,7 +143,10 @@ class DaskParts:
     worker once (one message, the linking rows' arrays sent once, not once per block: at 2,800 counties 2 messages
     a round instead of 94), runs on the master part meanwhile, then waits for the workers."""
 
-    def __init__(self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP]) -> None:
+    def __init__(
+        self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP], starts: list[np.ndarray | None] | None = None
+    ) -> None:
+        first = starts if starts is not None else [None] * len(blocks)
         where = deal(pool.workers, [b.A.nnz + b.D.nnz for b in blocks])
         used = list(dict.fromkeys(where))
         self.futures = [pool.client.submit(BlockGroup, actor=True, workers=[w]) for w in used]
@@ -150,7 +156,9 @@ class DaskParts:
         self.members: list[list[int]] = [[k for k, w in enumerate(where) if w == u] for u in used]
         """Which blocks (their positions) each group holds, in the order it holds them."""
         for i in range(max((len(m) for m in self.members), default=0)):  # each worker one block at a time, all at once
-            adding = [g.add(blocks[m[i]]) for g, m in zip(self.groups, self.members, strict=True) if i < len(m)]
+            adding = [
+                g.add(blocks[m[i]], first[m[i]]) for g, m in zip(self.groups, self.members, strict=True) if i < len(m)
+            ]
             for a in adding:
                 a.result()
 

@@ -109,6 +109,9 @@ class DecomposedRunner(Runner):
         self.blocks: Blocks | None = None
         self.last: DecomposeResult | None = None
         """The last stage's decomposition (with its iteration history)."""
+        self._start: tuple[np.ndarray, np.ndarray] | None = None
+        """The last stage solved to optimality: its solution (the split LP's columns) and their blocks, where the
+        next stage with the same columns starts (``block_ipm.starts``)."""
 
     def block_of(self, region: str) -> str:
         """The block holding a weak link's region (a corridor's: both its ends'); 'centre' for a national row or a
@@ -132,6 +135,9 @@ class DecomposedRunner(Runner):
         cp = copy_linking_columns(A, lower, upper, M.c, M.lb, M.ub, self.codes[vlabels])
         bl = split(cp.A, cp.column_block, self.names)
         self.blocks = bl
+        warm = None
+        if self._start is not None and np.array_equal(self._start[1], cp.column_block):
+            warm = self._start[0]
         if self.how.method == "interior":
             solved = solve_blocks(
                 cp.A,
@@ -146,6 +152,7 @@ class DecomposedRunner(Runner):
                 max_iterations=self.how.max_iterations,
                 time_limit=self.how.time_limit,
                 watch=lambda iteration, gap: self.detail(f"iteration {iteration}, gap {gap:.1e}"),
+                start=warm,
             )
             r, lp, block_seconds = solved.result, solved.lp, solved.seconds
         else:
@@ -182,10 +189,13 @@ class DecomposedRunner(Runner):
             "block_seconds_total": round(float(sum(block_seconds)), 3),
             "block_seconds": [round(float(b), 3) for b in block_seconds],
         }
+        if self.interior:
+            entry["started_from"] = "the last stage's solution" if warm is not None else "the least-norm point"
         stepped = [h for h in r.history if "factor_s" in h]
         if stepped:  # the block interior point's mean iteration [s]: where an iteration's time goes
             keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
             entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
+        self._start = (r.x, cp.column_block) if r.status == "optimal" and np.all(np.isfinite(r.x)) else None
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
             entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
