@@ -902,8 +902,8 @@ def starts(lp: SplitLP, A: csr_array, x: np.ndarray) -> list[np.ndarray | None]:
 
     The next stage of a plan has the same columns and rows as the last one (a held level is a bound) and another
     objective, so the last solution, moved inside its bounds as Mehrotra's start moves the least-norm point
-    (``shift``, ``place``), starts it closer than the least-norm point: on the 100-county synthetic plan the second
-    stage took 48 iterations from the first's solution against 61 (5 December; docs/decompose.md)."""
+    (``shift``, ``place``), starts it closer than the least-norm point: on the 100-county synthetic plan the last
+    stage took 51 iterations from the first's solution against 62 (5 December; docs/decompose.md)."""
     activity = A @ x
     ineq = lp.row_lower < lp.row_upper
     out: list[np.ndarray | None] = [np.r_[x[lp.link_columns], activity[lp.link_rows][ineq]]]
