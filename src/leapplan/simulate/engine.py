@@ -303,12 +303,17 @@ def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> n
     return np.ascontiguousarray(x.T)
 
 
+def old_capacity(m: Model) -> np.ndarray:
+    """(T, C) the plan's capacity in service less the new capacity it has finished so far: what stood before its
+    building [units per year]."""
+    return np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
+
+
 def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.ndarray:
     """(n, T, C) capacity in service after build delays, learning and transport breakdowns [units per year]."""
     n = d["delay"].shape[0]
     T, C, _, _ = m.shape
-    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
-    cap = np.broadcast_to(old, (n, T, C)).copy()
+    cap = np.broadcast_to(old_capacity(m), (n, T, C)).copy()
     lag = build_lag(m, frictions, d["delay"])
     cap += arrived(m, m.new_capacity, lag, frictions.learning)
     if m.rebuilt is not None:

@@ -35,7 +35,7 @@ import pandas as pd
 from leapplan.dask_client import dask_client
 from leapplan.errors import LeapplanError, SimulationError
 from leapplan.scenario.model import Scenario
-from leapplan.simulate.engine import Batch, arrived, build_lag, draw, rebuilt_change, simulate_batch
+from leapplan.simulate.engine import Batch, arrived, build_lag, draw, old_capacity, rebuilt_change, simulate_batch
 from leapplan.simulate.frictions import Frictions
 from leapplan.simulate.model import Model, compile_model
 from leapplan.simulate.once import run_seeds
@@ -113,8 +113,7 @@ def expected_short(m: Model, frictions: Frictions, d: dict[str, np.ndarray], t: 
     past = start <= t
     lag = build_lag(m, frictions, d["delay"][:1])[0]
     lag = np.where(past, np.where(start + lag > t, t + 1 - start, lag), 0.0)[None]
-    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
-    cap = old + arrived(m, m.new_capacity * past, lag, frictions.learning)[0]
+    cap = old_capacity(m) + arrived(m, m.new_capacity * past, lag, frictions.learning)[0]
     cap += arrived(m, m.new_capacity * ~past, np.zeros_like(lag), False)[0]
     if m.rebuilt is not None:
         r = dataclasses.replace(m.rebuilt, started=m.rebuilt.started * past)
@@ -225,8 +224,7 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     capital = capital_per_unit(s, m)
     idle_capital = unused @ capital
     capital_in_service = in_service @ capital
-    old = np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None) * m.dt
-    new_in_service = np.clip(in_service - old, 0.0, None)
+    new_in_service = np.clip(in_service - old_capacity(m) * m.dt, 0.0, None)
     idle_new = np.minimum(unused, new_in_service) @ price
     new_value = new_in_service @ price
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
