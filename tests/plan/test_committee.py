@@ -15,7 +15,9 @@ from tests.plan.scenarios import GUARDRAILS_OFF, SRC, furnace
 from leapplan.plan import PlanStatus, solve_plan
 from leapplan.scenario import Scenario, parse
 from leapplan.simulate import Frictions
+from leapplan.simulate.engine import old_capacity
 from leapplan.simulate.ensemble import run_ensemble
+from leapplan.simulate.model import compile_model
 from leapplan.simulate.once import simulate_once
 
 
@@ -439,3 +441,74 @@ def test_capacity_is_not_built_beside_idle_capacity_to_take_up_what_a_target_cou
     assert t["achievable"] == pytest.approx(0.0, abs=1e-6)
     assert r.solver["no_new_capacity"] == ["c/furnace/county"]
     assert r.builds.empty
+
+
+def iron_wanted(wanted: dict[int, float], build_time: float) -> Scenario:
+    """County C's furnaces make 1,000 t/yr; iron ``wanted`` by year (t), nothing else needs it; plants take
+    ``build_time`` years to build at 10 yuan per t/yr, 100,000 yuan to spend from 1958, three plan years."""
+    return scenario(
+        [county(labour_force=10_000)],
+        [iron(1e9)],
+        [furnace(build_time=build_time)],
+        [{"id": "c_furnace", "region": "c", "technology": "furnace", "capacity": 1000, "base_output": 1000}],
+        [
+            {
+                "id": f"iron_{y}",
+                "scope": {"metric": "output", "product": "iron"},
+                "kind": "absolute",
+                "value": v,
+                "year": y,
+            }
+            for y, v in wanted.items()
+        ],
+        {},
+        horizon=3,
+        extra={
+            "funds": [
+                {
+                    "id": "budget",
+                    "name": "Budget",
+                    "kind": "state_budget",
+                    "amount": 100_000,
+                    "available_from": 1958,
+                    "recipients": ["prov"],
+                    "source": SRC,
+                }
+            ]
+        },
+    )
+
+
+def test_capacity_is_built_in_the_year_it_is_needed() -> None:
+    # iron 2,000 t in 1959 and 3,000 t in 1960, plants built at once: 1,000 t/yr more is needed from 1959 and
+    # another 1,000 from 1960. Building the second 1,000 in 1959 (or the first in 1958) costs the same 10,000 yuan,
+    # but a yuan spent a year later counts 1/1.08 of one spent now: the plan starts 1,000 t/yr in 1959 and 1,000 t/yr
+    # in 1960, nothing in 1958, and the funds spent are the undiscounted 20,000 yuan.
+    r = solve_plan(iron_wanted({1959: 2000, 1960: 3000}, build_time=0))
+    assert r.status is PlanStatus.feasible
+    built = r.builds.groupby("period")["new_capacity"].sum()
+    assert built.get("1958", 0.0) == pytest.approx(0.0, abs=1e-3)
+    assert built["1959"] == pytest.approx(1000, rel=1e-6)
+    assert built["1960"] == pytest.approx(1000, rel=1e-6)
+    assert r.builds["cost"].sum() == pytest.approx(20_000, rel=1e-6)
+
+
+def test_a_plant_not_needed_in_its_first_year_is_finished_at_its_end() -> None:
+    # plants take half a year to build: one started in 1960 gives half its capacity in 1960, one started in 1959
+    # all of it. Iron 1,500 t in 1959 and 3,000 t in 1960: 2,000 t/yr started in 1959 (20,000 yuan, 18,519 at 1958's
+    # worth) gives 1,000 t/yr in 1959 and 2,000 in 1960; anything started in 1960 would need twice the capacity,
+    # anything in 1958 counts more. 1959 needs only 500 t/yr of it: 1,500 t/yr of the 2,000 is started late in 1959,
+    # ready at 1960's start, and in service in 1959 stand 1,000 + 500 t/yr, all of it run.
+    s = iron_wanted({1959: 1500, 1960: 3000}, build_time=0.5)
+    r = solve_plan(s)
+    assert r.status is PlanStatus.feasible
+    assert r.builds.groupby("period")["new_capacity"].sum().to_dict() == pytest.approx({"1959": 2000}, rel=1e-6)
+    cap = r.capacity.groupby("period")[["capacity", "new_in_service", "new_capacity"]].sum()
+    assert cap.loc["1958"].to_list() == pytest.approx([1000, 0, 0], abs=1e-3)
+    assert cap.loc["1959"].to_list() == pytest.approx([1500, 500, 2000], rel=1e-6)
+    assert cap.loc["1960"].to_list() == pytest.approx([3000, 2000, 0], abs=1e-3)
+    made = r.production.groupby("period")["quantity"].sum()
+    assert made["1959"] == pytest.approx(1500, rel=1e-6)
+    # the simulation reads what stood before the building off the same table: the 1,000 t/yr furnaces every year
+    m = compile_model(s, r)
+    assert old_capacity(m).sum(axis=1) == pytest.approx([1000, 1000, 1000], rel=1e-6)

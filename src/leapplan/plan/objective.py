@@ -3,12 +3,14 @@
 After the targets (each priority level's shortfall minimised and held, see ``solve.py``), one stage maximises
 
     W = Σ_p [ w_food · π_g · (F · lift[p] + Σ_r fed[p, r])  +  w_goods · Σ_n π_n · more[p, n] ]
-        − w_cost  · Σ_p [ Σ_v c_v · b[p, v]  +  Σ_e π^imp_e · imp[p, e]  +  ω · Σ_u l_u · x[p, u] ]
+        − w_cost  · Σ_p [ δ_p · Σ_v c_v · b[p, v]  +  Σ_e π^imp_e · imp[p, e]  +  ω · Σ_u l_u · x[p, u] ]
         − w_waste · Σ_p Σ_u π_u · x[p, u]  −  w_freight · π_t · Σ_p [ Σ_f dist_f · s[p, f] + Σ_a tkm_a · d[p, a] ]
         − w_dump  · Σ_p π_g · Σ_n dump[p, n]
 
 in yuan at base-year prices (π the products' base-year prices, c the capital cost per unit of capacity, l the labour
-per unit of output and ω a worker's opportunity cost, what a farm worker grew in the base year):
+per unit of output and ω a worker's opportunity cost, what a farm worker grew in the base year; δ_p = (1 + E)^−t_p
+reduces capital outlays, new capacity's and upgrades', started t_p years after the plan began to its start, so that
+capacity is built when it is needed rather than years before; see ``Weights.discount``):
 grain eaten above the guardrails (up to satiation) first, and twice over the share ``lift[p]`` by which every region
 eats above them in period p (food[p, r] ≥ (1 + lift[p]) × guardrail[p, r]; F the guardrails' grain summed over
 regions): the worst-fed regions are lifted first, then other household consumption above the base year's
@@ -44,6 +46,11 @@ class Weights:
     waste: float = 0.01
     freight: float = 1.0
     dump: float = 1.0
+    discount: float = 0.08
+    """Rate at which capital outlays count less for every year later they are made [per year]: the normative
+    coefficient for reducing outlays made at different times to one moment (E_np = 0.08 in the Soviet standard
+    methodology for the economic effectiveness of capital investment, 1969). Without it building a year early
+    costs W nothing, and a plan finishes capacity years before anything runs it."""
 
 
 WEIGHTS = Weights()
@@ -65,6 +72,32 @@ def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
     labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel(), up_labels])
     coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP), up_costs])
     return labels, coeffs
+
+
+def deferral(pm: PlanModel, rate: float) -> np.ndarray:
+    """What a yuan of capital outlay in each period counts in W: (1 + rate)^−start, start the period's start in
+    years since the plan began [-]."""
+    return (1.0 + rate) ** -np.asarray(pm.index.start, dtype=float)
+
+
+def outlay_terms(pm: PlanModel, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """``cost_terms`` with the capital outlays (new capacity and upgrades, by the period they start) reduced to the
+    plan's start at ``rate`` per year; imports count in full [yuan at the plan's start]."""
+    labels, coeffs = cost_terms(pm)
+    factor = deferral(pm, rate)
+    nP = len(pm.index.periods)
+    nB, nI = _labels(pm, "b").size, _labels(pm, "imp").size
+    up = labels.size - nB - nI
+    period = np.concatenate(
+        [
+            np.repeat(np.arange(nP), nB // nP if nP else 0),
+            np.zeros(nI, dtype=int),
+            np.repeat(np.arange(nP), up // nP if nP else 0),
+        ]
+    )
+    scale = factor[period]
+    scale[nB : nB + nI] = 1.0
+    return labels, coeffs * scale
 
 
 def waste_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +162,7 @@ def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.n
         (_labels(pm, "dump").ravel(), np.full(_labels(pm, "dump").size, w.dump * grain_price)),
     ]
     for (labels, coeffs), weight in (
-        (cost_terms(pm), w.cost),
+        (outlay_terms(pm, w.discount), w.cost),
         (labour_terms(pm), w.cost),
         (waste_terms(pm), w.waste),
         (freight_terms(pm), w.freight * haulage_value(pm)),

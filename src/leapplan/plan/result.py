@@ -25,7 +25,7 @@ class PlanStatus(StrEnum):
 
 COLUMNS: dict[str, list[str]] = {
     "production": ["period", "region", "technology", "product", "quantity"],
-    "capacity": ["period", "region", "technology", "product", "capacity", "new_capacity"],
+    "capacity": ["period", "region", "technology", "product", "capacity", "new_in_service", "new_capacity"],
     "shipments": ["period", "link", "from_region", "to_region", "product", "quantity"],
     "labour": ["period", "region", "farm", "industry"],
     "support": ["period", "source", "member", "kind", "quantity"],

@@ -47,16 +47,53 @@ def production(pm: PlanModel) -> pd.DataFrame:
     return frame[frame["quantity"] > EPS].reset_index(drop=True)
 
 
+def _built(pm: PlanModel) -> np.ndarray:
+    """(period, unit) capacity started in any period and in service, as the LP counts it: from the start of its
+    period plus the build time [units per year]."""
+    ix = pm.index
+    u = ix.units
+    build = u["buildable"].to_numpy()
+    new = np.zeros((len(ix.periods), len(u)))
+    new[:, build] = np.einsum("qpv,qv->pv", ix.avail, _sol(pm, "b"))
+    return new
+
+
+def in_service(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """(period, unit) capacity in service, and of it the capacity the plan built [units per year].
+
+    The LP starts a period's building at the period's start, so that a plant quick to build stands from early in
+    it; where the plan's output in that period does not need it, the building starts late in the period instead,
+    ready at the next one's start (the same funds, in the same period): a plant finished months before anything
+    runs it is not a plan to sign. Only its share of its own first period moves; the plan counts on no later end of
+    its life."""
+    ix = pm.index
+    u = ix.units
+    nP = len(ix.periods)
+    build = u["buildable"].to_numpy()
+    new = _built(pm)
+    total = np.tile(u["base"].to_numpy(), (nP, 1)) + new
+    total += upgrades.capacity_change(upgrades.paths_of(pm.scenario, ix), _sol(pm, upgrades.NAME), u.index)
+    n = _sol(pm, "n")
+    if n.size:
+        pos = u.index.get_indexer(ix.assignments["unit"])
+        np.add.at(total.T, pos, (n * ix.assignments["gain"].to_numpy()).T)
+    b = _sol(pm, "b")
+    if b.size:
+        own = np.einsum("qqv->qv", ix.avail) * b  # (period, build): the period's own building in service in it
+        slack = np.clip(total[:, build] - _sol(pm, "x")[:, build] / ix.dt, 0.0, None)
+        late = np.minimum(own, slack)
+        new[:, build] -= late
+        total[:, build] -= late
+    return total, new
+
+
 def idle_builds(pm: PlanModel, least: float) -> set[str]:
     """Units of every (region, technology) where new capacity stands in the plan and the region's plants of that
     technology run below ``least`` of their capacity in every period it stands [unit ids]."""
     ix = pm.index
     u = ix.units
     build = u["buildable"].to_numpy()
-    b = np.zeros((len(ix.periods), len(u)))
-    b[:, build] = _sol(pm, "b")
-    new = np.zeros_like(b)
-    new[:, build] = np.einsum("qpv,qv->pv", ix.avail, b[:, build])
+    new = _built(pm)
     x = _sol(pm, "x") / ix.dt
     key = (u["region"] + "/" + u["technology"]).to_numpy()
     frame = pd.DataFrame(
@@ -74,26 +111,24 @@ def idle_builds(pm: PlanModel, least: float) -> set[str]:
 
 
 def capacity(pm: PlanModel) -> pd.DataFrame:
+    """Capacity in service, of it the plan's new capacity in service, and new capacity started, per period, region
+    and technology [units per year] (see ``in_service``)."""
     ix = pm.index
     u = ix.units
     nP = len(ix.periods)
     build = u["buildable"].to_numpy()
-    b = _sol(pm, "b")
-    new = np.zeros((nP, len(u)))
-    new[:, build] = b
-    in_service = np.tile(u["base"].to_numpy(), (nP, 1))
-    in_service[:, build] += np.einsum("qpv,qv->pv", ix.avail, b)
-    in_service += upgrades.capacity_change(upgrades.paths_of(pm.scenario, ix), _sol(pm, upgrades.NAME), u.index)
-    n = _sol(pm, "n")
-    if n.size:
-        pos = u.index.get_indexer(ix.assignments["unit"])
-        np.add.at(in_service.T, pos, (n * ix.assignments["gain"].to_numpy()).T)
-    frame = _long(in_service, ix.periods, u[["region", "technology", "product"]]).rename(columns={"value": "capacity"})
-    frame["new_capacity"] = new.ravel()
+    started = np.zeros((nP, len(u)))
+    started[:, build] = _sol(pm, "b")
+    total, new = in_service(pm)
+    keys = u[["region", "technology", "product"]]
+    frame = _long(total, ix.periods, keys).rename(columns={"value": "capacity"})
+    frame["new_in_service"] = new.ravel()
+    frame["new_capacity"] = started.ravel()
     frame = frame.groupby(["period", "region", "technology", "product"], as_index=False, sort=False)[
-        ["capacity", "new_capacity"]
+        ["capacity", "new_in_service", "new_capacity"]
     ].sum()
-    return frame[(frame["capacity"] > EPS) | (frame["new_capacity"] > EPS)].reset_index(drop=True)
+    keep = (frame["capacity"] > EPS) | (frame["new_capacity"] > EPS)
+    return frame[keep][COLUMNS["capacity"]].reset_index(drop=True)
 
 
 def upgrade_table(pm: PlanModel) -> pd.DataFrame:

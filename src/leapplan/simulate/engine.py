@@ -306,7 +306,7 @@ def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> n
 def old_capacity(m: Model) -> np.ndarray:
     """(T, C) the plan's capacity in service less the new capacity it has finished so far: what stood before its
     building [units per year]."""
-    return np.clip(m.capacity - np.cumsum(m.new_capacity, axis=0), 0.0, None)
+    return np.clip(m.capacity - m.new_in_service, 0.0, None)
 
 
 def _capacity(m: Model, frictions: Frictions, d: dict[str, np.ndarray]) -> np.ndarray:

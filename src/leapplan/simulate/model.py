@@ -71,7 +71,10 @@ class Model:
     capacity: np.ndarray
     """(T, C) planned capacity in service [units per year]."""
     new_capacity: np.ndarray
-    """(T, C) capacity the plan finishes in each period [units per year]."""
+    """(T, C) capacity the plan starts in each period [units per year]."""
+    new_in_service: np.ndarray
+    """(T, C) of ``capacity``, what the plan built [units per year]: the plan's own figure where its capacity table
+    gives one, else all new capacity started so far."""
     imports: np.ndarray
     """(P,) most imports [units per period]."""
     demand: np.ndarray
@@ -170,7 +173,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
     T = len(periods)
     if plan is not None:
         mode = "plan"
-        cells, planned, capacity, new_cap, farm, learn_fast = _plan_tables(s, plan, base_cap, foods, base_farm)
+        cells, planned, capacity, new_cap, new_on, farm, learn_fast = _plan_tables(s, plan, base_cap, foods, base_farm)
         rebuilt = rebuilding.from_plan(s, plan, list(periods), cells, dt)
         if rebuilt is not None:
             rebuilding.check(rebuilt, capacity, list(periods), cells)
@@ -184,6 +187,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         pp = policy_plan(s, base_cap, base_out, foods, base_farm, grain_of(base_farm), dt)
         mode = pp.mode
         cells, planned, capacity, new_cap, farm = pp.cells, pp.planned, pp.capacity, pp.new_capacity, pp.farm
+        new_on = np.cumsum(new_cap, axis=0)
         planned_grain, mess, procurement, ratchet = pp.planned_grain, pp.mess, pp.procurement, pp.ratchet
         learn_fast = np.zeros((T, len(cells)), dtype=bool)
         harvest = np.stack([grain_of(farm[t]) for t in range(T)]) * dt
@@ -260,6 +264,7 @@ def compile_model(s: Scenario, plan: Any | None = None) -> Model:
         planned=planned,
         capacity=capacity,
         new_capacity=new_cap,
+        new_in_service=new_on,
         imports=np.array([p.import_limit for p in s.products]) * dt,
         demand=demand,
         deliveries=deliveries,
@@ -308,8 +313,9 @@ def _base_ration(s: Scenario, base_out: dict[tuple[str, str], float], grain_tota
 
 def _plan_tables(
     s: Scenario, plan: Any, base_cap: dict[tuple[str, str], float], foods: list[str], base_farm: np.ndarray
-) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Cells, planned output, capacity, new capacity, farm workers and where technicians go, from plan tables."""
+) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells, planned output, capacity, new capacity started and in service, farm workers and where technicians go,
+    from plan tables."""
     periods = s.periods
     T = len(periods)
     known = {t.id for t in s.technologies}
@@ -343,6 +349,10 @@ def _plan_tables(
         np.add.at(capacity, (ti, ci), cap["capacity"].to_numpy(dtype=float))
         if "new_capacity" in cap:
             np.add.at(new_cap, (ti, ci), cap["new_capacity"].to_numpy(dtype=float))
+        new_on = np.cumsum(new_cap, axis=0)
+        if "new_in_service" in cap:
+            new_on = np.zeros((T, C))
+            np.add.at(new_on, (ti, ci), cap["new_in_service"].to_numpy(dtype=float))
         listed = np.zeros(C, dtype=bool)
         listed[np.unique(ci)] = True
         for k, c in cidx.items():
@@ -351,15 +361,18 @@ def _plan_tables(
     else:
         capacity = np.tile(np.array([base_cap.get(k, 0.0) for k in cells]), (T, 1))
         new_cap = np.zeros((T, C))
+        new_on = np.zeros((T, C))
     capacity = np.where(capacity > 0, capacity, planned / dt)  # a cell planned without capacity: unbounded by it
     farm = np.tile(base_farm, (T, 1))
     labour = getattr(plan, "labour", None)
     if isinstance(labour, pd.DataFrame) and not labour.empty:
         gidx = {r: i for i, r in enumerate(foods)}
         rows = labour[labour["region"].isin(gidx) & labour["period"].astype(str).isin(tidx)]
-        farm[rows["period"].astype(str).map(tidx).to_numpy(), rows["region"].map(gidx).to_numpy()] = rows[
-            "farm"
-        ].to_numpy(dtype=float)
+        at = (
+            rows["period"].astype(str).map(tidx).to_numpy(dtype=np.int64),
+            rows["region"].map(gidx).to_numpy(dtype=np.int64),
+        )
+        farm[at] = rows["farm"].to_numpy(dtype=float)
         farm *= base_farm > 0
     learn_fast = np.zeros((T, C), dtype=bool)
     support = getattr(plan, "support", None)
@@ -376,7 +389,7 @@ def _plan_tables(
                 hit = cell_regions == member
             learn_fast[tidx[period]] |= hit
     logger.info("plan compiled: %d cells, %d periods", C, T)
-    return cells, planned, capacity, new_cap, farm, learn_fast
+    return cells, planned, capacity, new_cap, new_on, farm, learn_fast
 
 
 def _plan_uses(
