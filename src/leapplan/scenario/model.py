@@ -412,8 +412,9 @@ class Guardrails(_Item):
     )
     new_capacity_use: Share = Field(
         0.1,
-        description="Least use of new capacity in every period it is in service: the unit's output at least this "
-        "share of its new capacity [-]; 0 = off.",
+        description="Least use of new capacity over the periods it is in service: for the capacity a unit starts in "
+        "a period, the unit's output over the plan periods that capacity stands at least this share of what it "
+        "could make in them (so it is not left below that use in every one of them) [-]; 0 = off.",
     )
     sources: dict[str, str] = Field(
         default_factory=dict,
