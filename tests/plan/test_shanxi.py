@@ -65,6 +65,9 @@ def test_shanxi_builds_what_it_uses_and_hauls_nothing_to_and_fro(shanxi: Scenari
     made = plan.production.groupby(["period", "region", "technology"])["quantity"].sum()
     cap = plan.capacity.set_index(["period", "region", "technology"])
     cap = cap.assign(use=made.reindex(cap.index).fillna(0.0) / cap["capacity"].where(cap["capacity"] > 0))
+    # every plant runs within its capacity in service, of which the new part is never more than all of it
+    assert (cap["use"].fillna(0.0) <= 1 + 1e-6).all()
+    assert ((cap["new_in_service"] >= -1e-6) & (cap["new_in_service"] <= cap["capacity"] * (1 + 1e-9) + 1e-6)).all()
     cap = cap.reset_index()
     cap["year"] = cap["period"].astype(str).str[:4].astype(int)
     builds = plan.builds

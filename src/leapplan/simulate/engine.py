@@ -304,8 +304,8 @@ def _ration(m: Model, x_pot: np.ndarray, us: np.ndarray, limit: np.ndarray) -> n
 
 
 def old_capacity(m: Model) -> np.ndarray:
-    """(T, C) the plan's capacity in service less the new capacity it has finished so far: what stood before its
-    building [units per year]."""
+    """(T, C) the plan's capacity in service less the new capacity of it (``Model.new_in_service``): what stood
+    before its building [units per year]."""
     return np.clip(m.capacity - m.new_in_service, 0.0, None)
 
 
