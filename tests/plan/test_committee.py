@@ -160,6 +160,18 @@ def test_output_does_not_collapse_in_a_year_without_a_target() -> None:
     assert trade.loc["1958", "exports"] == pytest.approx(500, rel=1e-6)
 
 
+BUDGET = {
+    "id": "budget",
+    "name": "Budget",
+    "kind": "state_budget",
+    "amount": 100_000,
+    "available_from": 1958,
+    "recipients": ["prov"],
+    "source": SRC,
+}
+"""100,000 yuan of the state budget for the province from 1958."""
+
+
 def plants(**guardrails: Any) -> Scenario:
     """County C, no furnace yet: plants of 100 t/yr at 1 yuan per t/yr, 100,000 yuan to spend; iron's only use is
     30 t a year leaving the province. Target: 10 new plants by 1959."""
@@ -179,19 +191,7 @@ def plants(**guardrails: Any) -> Scenario:
         ],
         guardrails,
         horizon=2,
-        extra={
-            "funds": [
-                {
-                    "id": "budget",
-                    "name": "Budget",
-                    "kind": "state_budget",
-                    "amount": 100_000,
-                    "available_from": 1958,
-                    "recipients": ["prov"],
-                    "source": SRC,
-                }
-            ]
-        },
+        extra={"funds": [BUDGET]},
     )
 
 
@@ -416,19 +416,7 @@ def cement_sink(horizon: int = 1) -> Scenario:
         ],
         {"new_capacity_use": 0.1},
         horizon=horizon,
-        extra={
-            "funds": [
-                {
-                    "id": "budget",
-                    "name": "Budget",
-                    "kind": "state_budget",
-                    "amount": 100_000,
-                    "available_from": 1958,
-                    "recipients": ["prov"],
-                    "source": SRC,
-                }
-            ]
-        },
+        extra={"funds": [BUDGET]},
     )
 
 
@@ -463,19 +451,7 @@ def iron_wanted(wanted: dict[int, float], build_time: float) -> Scenario:
         ],
         {},
         horizon=3,
-        extra={
-            "funds": [
-                {
-                    "id": "budget",
-                    "name": "Budget",
-                    "kind": "state_budget",
-                    "amount": 100_000,
-                    "available_from": 1958,
-                    "recipients": ["prov"],
-                    "source": SRC,
-                }
-            ]
-        },
+        extra={"funds": [BUDGET]},
     )
 
 
