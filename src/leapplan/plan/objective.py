@@ -62,15 +62,24 @@ def _labels(pm: PlanModel, name: str) -> np.ndarray:
     return np.asarray(pm.model.variables[name].labels.values)
 
 
-def cost_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and coefficients of funds spent on new capacity, on upgrades and on imports [yuan]."""
+def cost_terms(pm: PlanModel, rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and coefficients of funds spent on new capacity, on upgrades and on imports [yuan]; with ``rate``
+    the capital outlays (new capacity and upgrades, by the period they start) are reduced to the plan's start at
+    that rate per year (``deferral``), imports count in full."""
     ix = pm.index
     build = ix.units[ix.units["buildable"]]
     nP = len(ix.periods)
+    factor = deferral(pm, rate)
     price_imp = ix.products["import_price"].reindex(pm.imports["product"]).to_numpy()
     up_labels, up_costs = upgrades.cost_terms(pm)
     labels = np.concatenate([_labels(pm, "b").ravel(), _labels(pm, "imp").ravel(), up_labels])
-    coeffs = np.concatenate([np.tile(build["capital_cost"].to_numpy(), nP), np.tile(price_imp, nP), up_costs])
+    coeffs = np.concatenate(
+        [
+            np.outer(factor, build["capital_cost"].to_numpy()).ravel(),
+            np.tile(price_imp, nP),
+            up_costs * np.repeat(factor, up_labels.size // nP),
+        ]
+    )
     return labels, coeffs
 
 
@@ -78,26 +87,6 @@ def deferral(pm: PlanModel, rate: float) -> np.ndarray:
     """What a yuan of capital outlay in each period counts in W: (1 + rate)^−start, start the period's start in
     years since the plan began [-]."""
     return (1.0 + rate) ** -np.asarray(pm.index.start, dtype=float)
-
-
-def outlay_terms(pm: PlanModel, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """``cost_terms`` with the capital outlays (new capacity and upgrades, by the period they start) reduced to the
-    plan's start at ``rate`` per year; imports count in full [yuan at the plan's start]."""
-    labels, coeffs = cost_terms(pm)
-    factor = deferral(pm, rate)
-    nP = len(pm.index.periods)
-    nB, nI = _labels(pm, "b").size, _labels(pm, "imp").size
-    up = labels.size - nB - nI
-    period = np.concatenate(
-        [
-            np.repeat(np.arange(nP), nB // nP if nP else 0),
-            np.zeros(nI, dtype=int),
-            np.repeat(np.arange(nP), up // nP if nP else 0),
-        ]
-    )
-    scale = factor[period]
-    scale[nB : nB + nI] = 1.0
-    return labels, coeffs * scale
 
 
 def waste_terms(pm: PlanModel) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +151,7 @@ def welfare_terms(pm: PlanModel, w: Weights = WEIGHTS) -> tuple[np.ndarray, np.n
         (_labels(pm, "dump").ravel(), np.full(_labels(pm, "dump").size, w.dump * grain_price)),
     ]
     for (labels, coeffs), weight in (
-        (outlay_terms(pm, w.discount), w.cost),
+        (cost_terms(pm, w.discount), w.cost),
         (labour_terms(pm), w.cost),
         (waste_terms(pm), w.waste),
         (freight_terms(pm), w.freight * haulage_value(pm)),

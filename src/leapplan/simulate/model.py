@@ -349,10 +349,11 @@ def _plan_tables(
         np.add.at(capacity, (ti, ci), cap["capacity"].to_numpy(dtype=float))
         if "new_capacity" in cap:
             np.add.at(new_cap, (ti, ci), cap["new_capacity"].to_numpy(dtype=float))
-        new_on = np.cumsum(new_cap, axis=0)
         if "new_in_service" in cap:
             new_on = np.zeros((T, C))
             np.add.at(new_on, (ti, ci), cap["new_in_service"].to_numpy(dtype=float))
+        else:  # a plan written before the column: all new capacity started so far
+            new_on = np.cumsum(new_cap, axis=0)
         listed = np.zeros(C, dtype=bool)
         listed[np.unique(ci)] = True
         for k, c in cidx.items():
