@@ -96,6 +96,14 @@ def test_the_state_a_planner_reads(tiny: Scenario, solved: PlanResult) -> None:
     # the audited state counts the grain in store; the reported one keeps the books' reserve
     assert sim_state(tiny, plan, m, b, 0, "audited").reserve == pytest.approx(b.stocks[0, 0, m.grain])
     assert sim_state(tiny, plan, m, b, 0, "reported").reserve is None
+    # the loop's figures beside them: the store the audited state counts, and the plan's farm workers as its
+    # labour table gives them
+    from leapplan.simulate.loop import _metrics
+
+    got = _metrics(tiny, m, b)
+    assert got["grain_stock"][0] == pytest.approx(sim_state(tiny, plan, m, b, 0, "audited").reserve)
+    farm = plan.labour.groupby("period")["farm"].sum()
+    assert got["farm_workers"].tolist() == pytest.approx(farm.reindex(list(tiny.periods)).tolist())
 
 
 def test_three_loops_on_the_same_draws(tiny: Scenario, solved: PlanResult) -> None:

@@ -548,6 +548,8 @@ LOOP_COLUMNS = {
     "idle_capital": "idle capital",
     "idle_new": "new capacity idle",
     "gap": "reported − real",
+    "farm_workers": "farm workers, M",
+    "grain_stock": "grain in store, Mt",
 }
 
 
@@ -569,6 +571,9 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
     for name in ("idle_planned", "idle_capital", "idle_new"):  # loops written before these metrics lack them
         if name in rows:
             shown.insert(len(shown.columns) - 1, name, [f"{100 * v:.1f} %" for v in rows[name].astype(float)])
+    for name in ("farm_workers", "grain_stock"):  # nor these (millions of persons, million t)
+        if name in rows:
+            shown[name] = [f"{v / 1e6:,.2f}" for v in rows[name].astype(float)]
     failed = loops["failed_replans"]
     made = ", ".join(
         f"{k}: {v} ({failed.get(k, 0)} failed, the plan in force kept)" for k, v in loops["replans"].items()

@@ -266,6 +266,8 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         "idle capital",
         "idle new",
         "reported − real",
+        "farm workers",
+        "grain in store",
     ]
     for h in heads:  # long headings wrap; the figures do not
         t.add_column(h, justify="left" if h in ("loop", "period") else "right", min_width=len(h.split()[0]))
@@ -284,6 +286,8 @@ def print_loops(console: Console, result: Any, source: str) -> None:
             f"{100 * r.idle_capital:.1f} %",
             f"{100 * r.idle_new:.1f} %",
             f"{100 * r.gap:+.1f} %",
+            f"{r.farm_workers / 1e6:,.2f} M",
+            f"{r.grain_stock / 1e6:,.2f} Mt",
         )
     console.print(t)
     made = ", ".join(

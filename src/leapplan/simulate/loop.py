@@ -56,6 +56,8 @@ METRICS = (
     "idle_capital",
     "idle_new",
     "gap",
+    "farm_workers",
+    "grain_stock",
 )
 """Per run and period: actual output value [yuan at base-year prices]; actual and usable output value over the
 value the plan in force asks [-]; the lowest region's food per head [kg per person per year]; below the food
@@ -64,7 +66,9 @@ service left idle [share of its output value]; of it, what the plan in force its
 planned output, which a plan asking more than a cell has makes 0) [share]; capacity in service left idle valued at
 what it costs to build (funds and capital goods at base-year prices) [share of the capital in service]; the capacity
 built since the plan began (its new plants, as far as they are in service) left idle, counting a cell's new capacity
-as the last it uses [share of that capacity's output value]; reported over actual output value, less 1 [-]."""
+as the last it uses [share of that capacity's output value]; reported over actual output value, less 1 [-]; the
+plan in force's farm workers [persons]; grain in store at the period's end, the state's and the villages', the store
+an audited re-plan counts as the reserve [t]."""
 CELL_DRAWS = ("delay", "quality", "report")
 
 
@@ -230,6 +234,7 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
     people = b.people[0] if b.people is not None else np.broadcast_to(m.population, b.eaten[0].shape)
     eaten = b.eaten[0]
     per_head = np.divide(eaten, people * m.dt, out=np.full_like(eaten, np.inf), where=people > 0).min(axis=1) * 1000
+    farm = b.farm[0] if b.farm is not None else m.farm
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "output_real": actual,
@@ -243,6 +248,8 @@ def _metrics(s: Scenario, m: Model, b: Batch) -> dict[str, np.ndarray]:
             "idle_capital": np.where(capital_in_service > 0, idle_capital / capital_in_service, np.nan),
             "idle_new": np.where(new_value > 0, idle_new / new_value, np.nan),
             "gap": np.where(actual > 0, reported / actual - 1, np.nan),
+            "farm_workers": farm.sum(axis=1),
+            "grain_stock": b.stocks[0, :, m.grain],
         }
 
 
