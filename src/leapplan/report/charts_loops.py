@@ -29,8 +29,11 @@ PANELS = (
     ("idle", "Capacity in service left idle", "% of its output value", 100.0),
     ("built", "New capacity the plan in force starts", "million yuan of output per year", 1e-6),
     ("gap", "Reported output above the real", "%", 100.0),
+    ("grain_stock", "Grain in store at the year's end", "million t", 1e-6),
+    ("farm_workers", "Farm workers in the plan in force", "million persons", 1e-6),
 )
-"""(metric, panel title, unit, scale to the unit)."""
+"""(metric, panel title, unit, scale to the unit); a metric the runs lack (loops written before it) leaves its
+panel out."""
 
 
 def loops_figure(data: dict[str, Any], food_floor: float | None = None) -> Figure:
@@ -40,9 +43,12 @@ def loops_figure(data: dict[str, Any], food_floor: float | None = None) -> Figur
     periods = list(data["periods"])
     x = np.arange(len(periods))
     loops = list(dict.fromkeys(runs["loop"])) if len(runs) else []
-    fig = style.figure(11.0, 6.6)
-    axes = np.atleast_1d(fig.subplots(2, 3, squeeze=False)).ravel()
+    fig = style.figure(14.0, 6.6)
+    axes = np.atleast_1d(fig.subplots(2, 4, squeeze=False)).ravel()
     for ax, (metric, title, unit, scale) in zip(axes, PANELS, strict=True):
+        if len(runs) and metric not in runs:
+            ax.set_visible(False)
+            continue
         for loop in loops:
             mine = runs[runs["loop"] == loop]
             by = mine.groupby("period")[metric]

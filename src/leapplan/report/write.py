@@ -593,7 +593,9 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
                 "How to read it: compare the loops within a period; before the first re-plan they are equal. A loop "
                 "that keeps fewer runs below the floor and less capacity idle, at the same usable output, plans on "
                 "truer figures. Fulfilment is against the plan in force, so a re-plan that lowers the plan raises it "
-                "without making more: read it beside the food and idle-capacity panels."
+                "without making more: read it beside the food and idle-capacity panels. Grain in store and farm "
+                "workers show what each loop did about food: after bad harvests a re-plan on audited figures counts "
+                "the store that is left and keeps people on the farms against another, and their plants stand idle."
             ),
         ],
         [chart],
