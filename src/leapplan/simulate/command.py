@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +21,8 @@ from leapplan.errors import SimulationError
 from leapplan.simulate import DEFAULT_RUNS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from leapplan.simulate.ensemble import EnsembleResult
     from leapplan.simulate.frictions import Frictions
     from leapplan.simulate.replay import Replay
@@ -245,51 +248,11 @@ def write_loops(folder: Path, data: dict[str, Any]) -> None:
 
 
 def print_loops(console: Console, result: Any, source: str) -> None:
-    """The loops side by side, period by period (medians over runs; below floor: share of runs)."""
-    from rich.table import Table
-
-    t = Table(
-        title=f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)",
-        title_justify="left",
-    )
-    heads = [
-        "loop",
-        "period",
-        "output (real)",
-        "fulfilment real",
-        "usable",
-        "least food/head",
-        "runs below floor",
-        "built",
-        "idle capacity",
-        "idle in plan",
-        "idle capital",
-        "idle new",
-        "reported − real",
-        "farm workers",
-        "grain in store",
-    ]
-    for h in heads:  # long headings wrap; the figures do not
-        t.add_column(h, justify="left" if h in ("loop", "period") else "right", min_width=len(h.split()[0]))
-    for r in result.table.itertuples(index=False):
-        t.add_row(
-            r.loop,
-            str(r.period),
-            f"{r.output_real / 1e6:,.1f} M",
-            f"{100 * r.fulfilment_real:.1f} %",
-            f"{100 * r.fulfilment_usable:.1f} %",
-            f"{r.food_lowest:,.0f} kg",
-            f"{100 * r.below_floor:.0f} %",
-            f"{r.built / 1e6:,.2f} M/yr",
-            f"{100 * r.idle:.1f} %",
-            f"{100 * r.idle_planned:.1f} %",
-            f"{100 * r.idle_capital:.1f} %",
-            f"{100 * r.idle_new:.1f} %",
-            f"{100 * r.gap:+.1f} %",
-            f"{r.farm_workers / 1e6:,.2f} M",
-            f"{r.grain_stock / 1e6:,.2f} Mt",
-        )
-    console.print(t)
+    """The loops side by side, period by period (medians over runs; below floor: share of runs), in two tables:
+    output and food, then capacity and reports."""
+    first = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
+    _loops_table(console, result.table, first, OUTCOME_COLUMNS)
+    _loops_table(console, result.table, "… capacity built and left idle, and the reports", CAPACITY_COLUMNS)
     made = ", ".join(
         f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
     )
@@ -298,6 +261,45 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         console.print(f"  no re-plan after {f['after']} in run {f['run']} ({f['loop']}): {f['reason']}", markup=False)
     if len(result.failures) > 5:
         console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
+
+
+OUTCOME_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
+    ("output (real), M yuan", lambda r: f"{r.output_real / 1e6:,.1f}"),
+    ("fulfilment real", lambda r: f"{100 * r.fulfilment_real:.1f} %"),
+    ("usable", lambda r: f"{100 * r.fulfilment_usable:.1f} %"),
+    ("least food per head, kg", lambda r: f"{r.food_lowest:,.0f}"),
+    ("runs below floor", lambda r: f"{100 * r.below_floor:.0f} %"),
+    ("farm workers, M", lambda r: f"{r.farm_workers / 1e6:,.2f}"),
+    ("grain in store, Mt", lambda r: f"{r.grain_stock / 1e6:,.2f}"),
+)
+"""The loops' first table: (heading, figure of a row of ``LoopResult.table``)."""
+CAPACITY_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
+    ("built, M yuan/yr", lambda r: f"{r.built / 1e6:,.2f}"),
+    ("idle capacity", lambda r: f"{100 * r.idle:.1f} %"),
+    ("idle in plan", lambda r: f"{100 * r.idle_planned:.1f} %"),
+    ("idle capital", lambda r: f"{100 * r.idle_capital:.1f} %"),
+    ("idle new", lambda r: f"{100 * r.idle_new:.1f} %"),
+    ("reported − real", lambda r: f"{100 * r.gap:+.1f} %"),
+)
+"""The loops' second table."""
+
+
+def _loops_table(
+    console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, Callable[[Any], str]], ...]
+) -> None:
+    """One table of the loops: loop, period and ``columns``; each column at least as wide as its widest figure
+    (headings wrap, figures do not)."""
+    from rich.table import Table
+
+    heads = ["loop", "period", *(h for h, _ in columns)]
+    rows = [[r.loop, str(r.period), *(f(r) for _, f in columns)] for r in table.itertuples(index=False)]
+    t = Table(title=title, title_justify="left")
+    for k, h in enumerate(heads):
+        widest = max([len(h.split()[0]), *(len(row[k]) for row in rows)])
+        t.add_column(h, justify="left" if k < 2 else "right", min_width=widest)
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
 
 
 def replay(
