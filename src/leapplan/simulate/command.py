@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -250,9 +249,9 @@ def write_loops(folder: Path, data: dict[str, Any]) -> None:
 def print_loops(console: Console, result: Any, source: str) -> None:
     """The loops side by side, period by period (medians over runs; below floor: share of runs), in two tables:
     output and food, then capacity and reports."""
-    first = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
-    _loops_table(console, result.table, first, OUTCOME_COLUMNS)
-    _loops_table(console, result.table, "… capacity built and left idle, and the reports", CAPACITY_COLUMNS)
+    head = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
+    for subtitle, columns in LOOP_TABLES:
+        _loops_table(console, result.table, f"{head}: {subtitle}", columns)
     made = ", ".join(
         f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
     )
@@ -263,36 +262,46 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
 
 
-OUTCOME_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
-    ("output (real), M yuan", lambda r: f"{r.output_real / 1e6:,.1f}"),
-    ("fulfilment real", lambda r: f"{100 * r.fulfilment_real:.1f} %"),
-    ("usable", lambda r: f"{100 * r.fulfilment_usable:.1f} %"),
-    ("least food per head, kg", lambda r: f"{r.food_lowest:,.0f}"),
-    ("runs below floor", lambda r: f"{100 * r.below_floor:.0f} %"),
-    ("farm workers, M", lambda r: f"{r.farm_workers / 1e6:,.2f}"),
-    ("grain in store, Mt", lambda r: f"{r.grain_stock / 1e6:,.2f}"),
+LOOP_TABLES: tuple[tuple[str, tuple[tuple[str, str, float, str], ...]], ...] = (
+    (
+        "output and food",
+        (
+            ("output (real), M yuan", "output_real", 1e-6, "{:,.1f}"),
+            ("fulfilment real", "fulfilment_real", 100.0, "{:.1f} %"),
+            ("usable", "fulfilment_usable", 100.0, "{:.1f} %"),
+            ("least food per head, kg", "food_lowest", 1.0, "{:,.0f}"),
+            ("runs below floor", "below_floor", 100.0, "{:.0f} %"),
+            ("farm workers, M", "farm_workers", 1e-6, "{:,.2f}"),
+            ("grain in store, Mt", "grain_stock", 1e-6, "{:,.2f}"),
+        ),
+    ),
+    (
+        "capacity built and left idle, and the reports",
+        (
+            ("built, M yuan/yr", "built", 1e-6, "{:,.2f}"),
+            ("idle capacity", "idle", 100.0, "{:.1f} %"),
+            ("idle in plan", "idle_planned", 100.0, "{:.1f} %"),
+            ("idle capital", "idle_capital", 100.0, "{:.1f} %"),
+            ("idle new", "idle_new", 100.0, "{:.1f} %"),
+            ("reported − real", "gap", 100.0, "{:+.1f} %"),
+        ),
+    ),
 )
-"""The loops' first table: (heading, figure of a row of ``LoopResult.table``)."""
-CAPACITY_COLUMNS: tuple[tuple[str, Callable[[Any], str]], ...] = (
-    ("built, M yuan/yr", lambda r: f"{r.built / 1e6:,.2f}"),
-    ("idle capacity", lambda r: f"{100 * r.idle:.1f} %"),
-    ("idle in plan", lambda r: f"{100 * r.idle_planned:.1f} %"),
-    ("idle capital", lambda r: f"{100 * r.idle_capital:.1f} %"),
-    ("idle new", lambda r: f"{100 * r.idle_new:.1f} %"),
-    ("reported − real", lambda r: f"{100 * r.gap:+.1f} %"),
-)
-"""The loops' second table."""
+"""The loops' console tables: (subtitle, columns), a column (heading, metric, scale to the shown unit, format)."""
 
 
 def _loops_table(
-    console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, Callable[[Any], str]], ...]
+    console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, str, float, str], ...]
 ) -> None:
-    """One table of the loops: loop, period and ``columns``; each column at least as wide as its widest figure
-    (headings wrap, figures do not)."""
+    """One table of the loops: loop, period and ``columns`` (``LOOP_TABLES``); each column at least as wide as its
+    widest figure (headings wrap, figures do not)."""
     from rich.table import Table
 
-    heads = ["loop", "period", *(h for h, _ in columns)]
-    rows = [[r.loop, str(r.period), *(f(r) for _, f in columns)] for r in table.itertuples(index=False)]
+    heads = ["loop", "period", *(c[0] for c in columns)]
+    rows = [
+        [r["loop"], str(r["period"]), *(form.format(r[metric] * scale) for _, metric, scale, form in columns)]
+        for r in table.to_dict("records")
+    ]
     t = Table(title=title, title_justify="left")
     for k, h in enumerate(heads):
         widest = max([len(h.split()[0]), *(len(row[k]) for row in rows)])
