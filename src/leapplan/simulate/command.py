@@ -250,7 +250,8 @@ def print_loops(console: Console, result: Any, source: str) -> None:
     """The loops side by side, period by period (medians over runs; below floor: share of runs), in two tables:
     output and food, then capacity and reports."""
     head = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
-    for subtitle, columns in LOOP_TABLES:
+    for subtitle in (OUTPUT, CAPACITY):
+        columns = tuple(c[1:] for c in LOOP_COLUMNS if c[0] == subtitle)
         _loops_table(console, result.table, f"{head}: {subtitle}", columns)
     made = ", ".join(
         f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
@@ -262,38 +263,29 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
 
 
-LOOP_TABLES: tuple[tuple[str, tuple[tuple[str, str, float, str], ...]], ...] = (
-    (
-        "output and food",
-        (
-            ("output (real), M yuan", "output_real", 1e-6, "{:,.1f}"),
-            ("fulfilment real", "fulfilment_real", 100.0, "{:.1f} %"),
-            ("usable", "fulfilment_usable", 100.0, "{:.1f} %"),
-            ("least food per head, kg", "food_lowest", 1.0, "{:,.0f}"),
-            ("runs below floor", "below_floor", 100.0, "{:.0f} %"),
-            ("farm workers, M", "farm_workers", 1e-6, "{:,.2f}"),
-            ("grain in store, Mt", "grain_stock", 1e-6, "{:,.2f}"),
-        ),
-    ),
-    (
-        "capacity built and left idle, and the reports",
-        (
-            ("built, M yuan/yr", "built", 1e-6, "{:,.2f}"),
-            ("idle capacity", "idle", 100.0, "{:.1f} %"),
-            ("idle in plan", "idle_planned", 100.0, "{:.1f} %"),
-            ("idle capital", "idle_capital", 100.0, "{:.1f} %"),
-            ("idle new", "idle_new", 100.0, "{:.1f} %"),
-            ("reported − real", "gap", 100.0, "{:+.1f} %"),
-        ),
-    ),
+OUTPUT, CAPACITY = "output and food", "capacity built and left idle, and the reports"
+LOOP_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
+    (OUTPUT, "output (real), M yuan", "output_real", 1e-6, "{:,.1f}"),
+    (OUTPUT, "fulfilment real", "fulfilment_real", 100.0, "{:.1f} %"),
+    (OUTPUT, "usable", "fulfilment_usable", 100.0, "{:.1f} %"),
+    (OUTPUT, "least food per head, kg", "food_lowest", 1.0, "{:,.0f}"),
+    (OUTPUT, "runs below floor", "below_floor", 100.0, "{:.0f} %"),
+    (OUTPUT, "farm workers, M", "farm_workers", 1e-6, "{:,.2f}"),
+    (OUTPUT, "grain in store, Mt", "grain_stock", 1e-6, "{:,.2f}"),
+    (CAPACITY, "built, M yuan/yr", "built", 1e-6, "{:,.2f}"),
+    (CAPACITY, "idle capacity", "idle", 100.0, "{:.1f} %"),
+    (CAPACITY, "idle in plan", "idle_planned", 100.0, "{:.1f} %"),
+    (CAPACITY, "idle capital", "idle_capital", 100.0, "{:.1f} %"),
+    (CAPACITY, "idle new", "idle_new", 100.0, "{:.1f} %"),
+    (CAPACITY, "reported − real", "gap", 100.0, "{:+.1f} %"),
 )
-"""The loops' console tables: (subtitle, columns), a column (heading, metric, scale to the shown unit, format)."""
+"""The loops' console tables, column by column: (table, heading, metric, scale to the shown unit, format)."""
 
 
 def _loops_table(
     console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, str, float, str], ...]
 ) -> None:
-    """One table of the loops: loop, period and ``columns`` (``LOOP_TABLES``); each column at least as wide as its
+    """One table of the loops: loop, period and ``columns`` (``LOOP_COLUMNS`` less the table); each column at least as wide as its
     widest figure (headings wrap, figures do not)."""
     from rich.table import Table
 
