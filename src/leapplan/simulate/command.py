@@ -285,8 +285,8 @@ LOOP_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
 def _loops_table(
     console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, str, float, str], ...]
 ) -> None:
-    """One table of the loops: loop, period and ``columns`` (``LOOP_COLUMNS`` less the table); each column at least as wide as its
-    widest figure (headings wrap, figures do not)."""
+    """One table of the loops: loop, period and ``columns`` (``LOOP_COLUMNS`` less the table); each column at least
+    as wide as its widest figure (headings wrap, figures do not)."""
     from rich.table import Table
 
     heads = ["loop", "period", *(c[0] for c in columns)]
