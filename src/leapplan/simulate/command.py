@@ -251,7 +251,7 @@ def print_loops(console: Console, result: Any, source: str) -> None:
     output and food, then capacity and reports."""
     head = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
     for subtitle in (OUTPUT, CAPACITY):
-        columns = tuple(c[1:] for c in LOOP_COLUMNS if c[0] == subtitle)
+        columns = tuple(c[1:] for c in CONSOLE_COLUMNS if c[0] == subtitle)
         _loops_table(console, result.table, f"{head}: {subtitle}", columns)
     made = ", ".join(
         f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
@@ -264,7 +264,7 @@ def print_loops(console: Console, result: Any, source: str) -> None:
 
 
 OUTPUT, CAPACITY = "output and food", "capacity built and left idle, and the reports"
-LOOP_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
+CONSOLE_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
     (OUTPUT, "output (real), M yuan", "output_real", 1e-6, "{:,.1f}"),
     (OUTPUT, "fulfilment real", "fulfilment_real", 100.0, "{:.1f} %"),
     (OUTPUT, "usable", "fulfilment_usable", 100.0, "{:.1f} %"),
@@ -285,7 +285,7 @@ LOOP_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
 def _loops_table(
     console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, str, float, str], ...]
 ) -> None:
-    """One table of the loops: loop, period and ``columns`` (``LOOP_COLUMNS`` less the table); each column at least
+    """One table of the loops: loop, period and ``columns`` (``CONSOLE_COLUMNS`` less the table); each column at least
     as wide as its widest figure (headings wrap, figures do not)."""
     from rich.table import Table
 
