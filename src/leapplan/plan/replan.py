@@ -492,12 +492,17 @@ def replan(
     solver_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     explain: bool = True,
+    settle: bool = True,
 ) -> PlanResult:
     """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
     guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened.
-    ``explain`` False leaves out the weak links (``solve_plan``)."""
+    ``explain`` False leaves out the weak links (``solve_plan``). Levels whose targets fall in the past are held at
+    the least the past allows them without stages of their own (``solve_plan``'s ``past``); ``settle`` False
+    solves them by stages as a plan does (the same plan to the solver's tolerance, slower)."""
     log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
-    kw: dict[str, Any] = dict(solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain)
+    kw: dict[str, Any] = dict(
+        solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain, past=state.past if settle else ()
+    )
     result = solve_plan(scenario, no_new_capacity=state.no_new_capacity, **kw)
     if result.status.value == "infeasible" and state.no_new_capacity:
         # what happened may need capacity where the plan in force found it idle: the decision is reconsidered
