@@ -7,6 +7,8 @@ reports 2,000 t of iron in 1958 on 3,000 t of coal received: the audit's materia
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import highspy
 import numpy as np
 import pandas as pd
@@ -19,6 +21,8 @@ from leapplan.plan import solve_plan
 from leapplan.plan.bounds import neighbourhood, relaxed_minimum
 from leapplan.plan.replan import read_state, replan
 from leapplan.plan.result import PlanResult
+from leapplan.plan.solve import Level, settled_levels
+from leapplan.plan.weak_links import Gauge
 from leapplan.scenario import Scenario
 
 
@@ -103,3 +107,22 @@ def test_the_relaxed_minimum_tightens_with_each_round_of_rows() -> None:
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     assert [relaxed_minimum(h, 0, hops) for hops in (1, 2, 3)] == pytest.approx([0.0, 0.0, 2.0], abs=1e-9)
+
+
+def test_a_year_is_settled_when_all_its_quarters_have_happened() -> None:
+    # quarters of 1958 and 1959, re-planned after 1959Q2: 1958's targets are settled, a level holding a 1959
+    # target is not, nor is a level that is no target's (the grain reserve's)
+    periods = [f"{y}Q{q}" for y in (1958, 1959) for q in (1, 2, 3, 4)]
+    pm = SimpleNamespace(
+        index=SimpleNamespace(periods=pd.Index(periods), year=np.array([int(p[:4]) for p in periods])),
+        targets=SimpleNamespace(frame=pd.DataFrame({"year": [1958, 1958, 1959]}, index=["a", "b", "c"])),
+    )
+    gauge = Gauge("percentage points", 100.0, "")
+    levels = [
+        Level("grain reserve", [], gauge, terms=(np.zeros(1, dtype=np.int64), np.ones(1))),
+        Level("priority 1", ["a", "b"], gauge),
+        Level("priority 2", ["b", "c"], gauge),
+    ]
+    assert settled_levels(pm, levels, set(periods[:6])) == [1]  # type: ignore[arg-type]
+    assert settled_levels(pm, levels, set(periods[:3])) == []  # type: ignore[arg-type]
+    assert settled_levels(pm, levels, set()) == []  # type: ignore[arg-type]

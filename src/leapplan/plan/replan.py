@@ -501,7 +501,11 @@ def replan(
     solves them by stages as a plan does (the same plan to the solver's tolerance, slower)."""
     log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
     kw: dict[str, Any] = dict(
-        solver_options=solver_options, progress=progress, adjust=state.apply, explain=explain, past=state.past if settle else ()
+        solver_options=solver_options,
+        progress=progress,
+        adjust=state.apply,
+        explain=explain,
+        past=state.past if settle else (),
     )
     result = solve_plan(scenario, no_new_capacity=state.no_new_capacity, **kw)
     if result.status.value == "infeasible" and state.no_new_capacity:

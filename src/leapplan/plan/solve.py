@@ -537,8 +537,9 @@ def _serve_people(
 
 
 def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFrame] | None:
-    """Levels k, k + 1, … each minimised on its own (unless the last solution already meets it) and held; returns
-    the weak links of the cut ones, or None when level k (the first) is infeasible."""
+    """Levels k, k + 1, … each minimised on its own (unless the last solution already meets it, or the past settles
+    it: ``Stages.settle``) and held; returns the weak links of the cut ones, or None when level k (the first) is
+    infeasible."""
     levels, weak = st.levels, []
     first = k
     while k < len(levels):
