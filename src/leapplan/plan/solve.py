@@ -12,10 +12,9 @@ Stages, each one HiGHS run (``solve_plan`` reads them top to bottom):
    has its own weak links from its own run (and, when it holds several cut targets, each of them from a run of
    its own with the level held). After each stage the columns its reduced costs hold at a bound are fixed there
    (``fixing.py``: every optimum of the stage has them there, so later stages lose nothing and solve faster).
-   In a re-plan, a level whose targets all fall in periods that have happened is settled by what happened: it is
-   held at the least a small relaxation of the LP allows it (``bounds.py``), without a stage of its own, when the
-   last solution reaches that least or, if not, until the next stage confirms the LP allows it (if that stage
-   fails, the level is solved by its own stage after all). Its weak links would only name the past.
+   In a re-plan, a level whose targets all fall in periods that have happened is settled by what happened: when
+   the last solution already has it at the least a small relaxation of the LP allows it (``bounds.py``), no stage
+   can improve it, and it is held there without a stage of its own (its weak links would only name the past).
 2. **People and the future.** With the levels held, maximise W (``objective.py``): grain eaten above the
    guardrails first, then other household consumption, less funds and imports, less gross output and freight,
    less grain dumped.
@@ -73,13 +72,6 @@ IPM_ABOVE = 10_000
 3-7 s against 12-45 s by dual simplex and 40 s with crossover (``benchmarks/plan.py``). Its duals are optimal to
 the solver's tolerance but interior: on a degenerate row they are the centre of the optimal dual face rather than
 one of its corners, which ranks weak links more stably than an arbitrary vertex."""
-
-SETTLED_SLACK = 1e-5
-"""Relative slack on the bound a settled level is held at without a stage of its own, by the interior point method
-[-]: a bound exact to the simplex's tolerance leaves later stages a face as thin as the LP's accuracy, on which the
-interior point method can stall (shanxi-1958, run 0's re-plan after 1959: the last stage stopped at 'unknown' and
-took 23 s more by simplex; with this slack it solved in 13 s). 1e-5 of a level is within what an interior point
-stage leaves itself (relative gaps of 2e-4 on that re-plan's target stages)."""
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage name, k, n) when stage k (1-based) of about n starts, and again while it runs when the
@@ -212,9 +204,6 @@ class Stages:
         """Units where no new capacity may be built (``close``)."""
         self.settled: dict[int, float] = {}
         """Levels a re-plan's past settles, with the least the LP allows them (``bounds.relaxed_minimum``)."""
-        self.pending: list[int] = []
-        """Settled levels held at that least without a stage of their own, until a stage confirms it (``settle``)."""
-        self.speculate = True
         self.valid = False
         """Whether the last solution is one of the LP as it stands (not before ``close``)."""
 
@@ -272,38 +261,9 @@ class Stages:
                 self.settled[k] = max(least, 0.0)
 
     def reached(self, k: int) -> bool:
-        """Whether the last solution, one of the LP as it stands, has level k at most ``bound`` (+ ``MET``)."""
-        return self.valid and not self.pending and self.value(k) <= self.settled.get(k, 0.0) + MET
-
-    def settle(self, k: int, reached: bool) -> None:
-        """Level k, settled by the past: held at its least (the bound), as reached (``reached``: the last solution
-        has it there) or until the next stage confirms the LP allows it (``pending``; ``unsettle`` if not)."""
-        slack = SETTLED_SLACK if self.runner.interior else 0.0
-        held = self.value(k) if reached else self.settled[k] * (1 + slack)
-        self.count += 1
-        status = "settled by the past" if reached else "settled by the past (held at its bound)"
-        self.runner.stages.append({"stage": self.levels[k].name, "status": status, "objective": held, "seconds": 0.0})
-        self.hold(k, held)
-        if not reached:
-            self.pending.append(k)
-
-    def confirm(self) -> None:
-        """A stage solved with the pending levels held: they are at their least."""
-        self.pending.clear()
-
-    def unsettle(self) -> int:
-        """The pending levels freed (a stage with them held was not solved) and solved by stages from now on;
-        returns the first of them."""
-        k = self.pending[0]
-        self.upper[k:] = np.inf
-        lvl = self.pm.model.variables["level"]
-        lvl.update(upper=xr.DataArray(self.upper.copy(), coords=lvl.labels.coords))
-        for stage in self.runner.stages:
-            if stage["status"] == "settled by the past (held at its bound)":
-                stage["status"] = "settled by the past (not allowed: solved again)"
-        self.pending.clear()
-        self.speculate = False
-        return k
+        """Whether level k is settled and the last solution, one of the LP as it stands, has it at most at its least
+        (+ ``MET``): then no stage can improve it."""
+        return k in self.settled and self.valid and self.value(k) <= self.settled[k] + MET
 
     def close(self, units: set[str], k: int) -> None:
         """No new capacity at ``units`` (besides those closed before) from now on; levels k, k + 1, … are free again
@@ -321,7 +281,6 @@ class Stages:
         if "b" in self.fixings.original:  # so that undoing a fixing later does not open them again
             self.fixings.original["b"] = (self.fixings.original["b"][0], upper)
         self.upper[k:] = np.inf
-        self.pending.clear()
         self.valid = False
         lvl = self.pm.model.variables["level"]
         lvl.update(upper=xr.DataArray(self.upper.copy(), coords=lvl.labels.coords))
@@ -357,7 +316,7 @@ def solve_plan(
     on Dask workers unless ``decompose.workers`` is 0. ``no_new_capacity``: build units ('region/technology/ownership')
     where nothing new is built from the first stage on (a re-plan carries the plan in force's, ``replan.py``). ``past``:
     periods that have happened (a re-plan's): a level whose targets all fall in them is settled by what happened and
-    is held at the least the LP allows it (``bounds.py``) without a stage of its own, where a stage confirms it."""
+    needs no stage of its own where the last solution has it at the least the LP allows (``bounds.py``)."""
     options = {**DEFAULT_OPTIONS, **(solver_options or {})}
     pool = None
     if decompose is not None:
@@ -443,7 +402,7 @@ def _solve(
         return diagnose(s, diag_options, build_seconds, names, adjust)
     # 2. people and the future
     labels, coeffs = welfare_terms(pm)
-    if not _serve_people(st, labels, coeffs, weak, names, first=not levels):
+    if not _serve_people(st, labels, coeffs, first=not levels):
         return diagnose(
             s, diag_options, build_seconds, names, adjust
         )  # no soft level before it: the hard rows fail here
@@ -460,7 +419,7 @@ def _solve(
         weak = _meet_targets(st, first_cut, names)
         if weak is None:
             raise SolverError(f"plan {s.name!r}: leaving out idle new capacity made a met target infeasible")
-        _serve_people(st, labels, coeffs, weak, names)
+        _serve_people(st, labels, coeffs)
     if not weak and explain:
         gauge = Gauge(
             s.currency, MONEY, "of the plan's objective W (consumption above the guardrails, less cost and waste)"
@@ -505,27 +464,11 @@ def settled_levels(pm: PlanModel, levels: list[Level], past: set[str]) -> list[i
     ]
 
 
-def _serve_people(
-    st: Stages,
-    labels: np.ndarray,
-    coeffs: np.ndarray,
-    weak: list[pd.DataFrame],
-    names: dict[str, str],
-    first: bool = False,
-) -> bool:
-    """The last stage: maximise W with the levels held (if the levels held at their bounds turn out not to allow it,
-    they are solved by stages first, their weak links added to ``weak``). False when it is infeasible and the
-    ``first`` stage run (so that the hard rows alone are infeasible)."""
+def _serve_people(st: Stages, labels: np.ndarray, coeffs: np.ndarray, first: bool = False) -> bool:
+    """The last stage: maximise W with the levels held. False when it is infeasible and the ``first`` stage run
+    (so that the hard rows alone are infeasible)."""
     pm = st.pm
     cond = st.solve("people and the future", labels, coeffs)
-    if cond != "optimal" and st.pending:
-        more = _meet_targets(st, st.unsettle(), names)
-        if more is None:
-            return False
-        weak += more
-        cond = st.solve("people and the future", labels, coeffs)
-    if cond == "optimal":
-        st.confirm()
     if cond != "optimal":
         if first and cond in ("infeasible", "infeasible_or_unbounded"):
             return False
@@ -538,26 +481,22 @@ def _serve_people(
 
 def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFrame] | None:
     """Levels k, k + 1, … each minimised on its own (unless the last solution already meets it, or the past settles
-    it: ``Stages.settle``) and held; returns the weak links of the cut ones, or None when level k (the first) is
+    it: ``Stages.reached``) and held; returns the weak links of the cut ones, or None when level k (the first) is
     infeasible."""
     levels, weak = st.levels, []
     first = k
     while k < len(levels):
-        if st.valid and not st.pending and st.value(k) <= MET:
+        if st.valid and st.value(k) <= MET:
             st.skipped(k, "met by the previous stage")
             k += 1
             continue
-        if k in st.settled and st.speculate:
-            st.settle(k, reached=st.reached(k))
+        if st.reached(k):
+            st.skipped(k, "settled by the past")
             k += 1
             continue
         # with freight priced in, the stage's optimal face is narrower than the level's: nothing is fixed after it
         objective = st.level_objective([k])
         cond = st.solve(levels[k].name, *objective, lexicographic=objective[0].size == 1)
-        if cond != "optimal" and st.pending:
-            k = st.unsettle()
-            continue
-        st.confirm()
         if cond != "optimal":
             if k == first and cond in ("infeasible", "infeasible_or_unbounded"):
                 return None
