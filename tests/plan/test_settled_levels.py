@@ -1,4 +1,4 @@
-"""Targets a re-plan's past settles: held at the least the LP allows (``bounds.py``) without stages of their own.
+"""Targets a re-plan's past settles: held without stages of their own where the first stage reaches their least.
 
 The two-works scenario of ``test_replan.py`` with 1958's iron at priority 1 and 1959's at priority 2. The works
 reports 2,000 t of iron in 1958 on 3,000 t of coal received: the audit's material balance bound is 1,500 t, so
