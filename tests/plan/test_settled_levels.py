@@ -18,7 +18,7 @@ from tests.plan.scenarios import build
 from tests.plan.test_replan import made, reports, two_works_raw
 
 from leapplan.plan import solve_plan
-from leapplan.plan.bounds import neighbourhood, relaxed_minimum
+from leapplan.plan.bounds import neighbourhood, relaxed_minima
 from leapplan.plan.replan import read_state, replan
 from leapplan.plan.result import PlanResult
 from leapplan.plan.solve import Level, settled_levels
@@ -101,7 +101,7 @@ def test_the_relaxed_minimum_tightens_with_each_round_of_rows() -> None:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
-    assert [relaxed_minimum(h, 0, hops) for hops in (1, 2, 3)] == pytest.approx([0.0, 0.0, 2.0], abs=1e-9)
+    assert [relaxed_minima(h, [0], hops)[0] for hops in (1, 2, 3)] == pytest.approx([0.0, 0.0, 2.0], abs=1e-9)
 
 
 def test_a_year_is_settled_when_all_its_quarters_have_happened() -> None:

@@ -24,10 +24,12 @@ HOPS = 3
 """Rounds of rows taken around the level's column: its definition, the targets' rows, the rows of what they count."""
 
 
-def neighbourhood(A: csc_array, start: int, hops: int = HOPS) -> tuple[np.ndarray, np.ndarray]:
+def neighbourhood(
+    A: csc_array, start: int, hops: int = HOPS, R: csr_array | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(rows, columns) of ``A`` reached from column ``start`` in ``hops`` rounds of rows (each round: every row
-    holding a column reached so far, then every column those rows hold)."""
-    R = csr_array(A)
+    holding a column reached so far, then every column those rows hold); ``R``: ``A`` by rows, if at hand."""
+    R = csr_array(A) if R is None else R
     cols = np.array([start])
     seen_rows = np.zeros(A.shape[0], dtype=bool)
     seen_cols = np.zeros(A.shape[1], dtype=bool)
@@ -44,23 +46,31 @@ def neighbourhood(A: csc_array, start: int, hops: int = HOPS) -> tuple[np.ndarra
     return np.flatnonzero(seen_rows), np.flatnonzero(seen_cols)
 
 
-def relaxed_minimum(h: Any, column: int, hops: int = HOPS) -> float:
-    """The least value of column ``column`` of the LP in the HiGHS model ``h`` subject to the rows of its
-    neighbourhood only (``neighbourhood``) [the column's unit, unscaled]; −inf when that LP is not solved."""
+def relaxed_minima(h: Any, columns: list[int], hops: int = HOPS) -> np.ndarray:
+    """The least value of each of ``columns`` of the LP in the HiGHS model ``h`` subject to the rows of its
+    neighbourhood only (``neighbourhood``) [the column's unit, unscaled]; −inf where that LP is not solved. The
+    LP is read from ``h`` once for all of them."""
     lp = h.getLp()
     a = lp.a_matrix_
     A = csc_array((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=(lp.num_row_, lp.num_col_))
-    rows, cols = neighbourhood(A, column, hops)
+    R = csr_array(A)
+    bounds = [np.asarray(v) for v in (lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_)]
+    return np.array([_least(A, R, bounds, column, hops) for column in columns], dtype=float)
+
+
+def _least(A: csc_array, R: csr_array, bounds: list[np.ndarray], column: int, hops: int) -> float:
+    col_lower, col_upper, row_lower, row_upper = bounds
+    rows, cols = neighbourhood(A, column, hops, R)
     sub = csc_array(A[rows][:, cols])
     small = highspy.HighsLp()
     small.num_col_, small.num_row_ = int(cols.size), int(rows.size)
     cost = np.zeros(cols.size)
     cost[np.searchsorted(cols, column)] = 1.0
     small.col_cost_ = cost
-    small.col_lower_ = np.asarray(lp.col_lower_)[cols]
-    small.col_upper_ = np.asarray(lp.col_upper_)[cols]
-    small.row_lower_ = np.asarray(lp.row_lower_)[rows]
-    small.row_upper_ = np.asarray(lp.row_upper_)[rows]
+    small.col_lower_ = col_lower[cols]
+    small.col_upper_ = col_upper[cols]
+    small.row_lower_ = row_lower[rows]
+    small.row_upper_ = row_upper[rows]
     small.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     small.a_matrix_.start_ = sub.indptr
     small.a_matrix_.index_ = sub.indices

@@ -42,7 +42,7 @@ from linopy import LinearExpression
 
 from leapplan.errors import SolverError
 from leapplan.plan import tables
-from leapplan.plan.bounds import relaxed_minimum
+from leapplan.plan.bounds import relaxed_minima
 from leapplan.plan.decomposed import Decompose, DecomposedRunner
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
@@ -203,7 +203,7 @@ class Stages:
         self.closed: set[str] = set()
         """Units where no new capacity may be built (``close``)."""
         self.settled: dict[int, float] = {}
-        """Levels a re-plan's past settles, with the least the LP allows them (``bounds.relaxed_minimum``)."""
+        """Levels a re-plan's past settles, with the least the LP allows them (``bounds.relaxed_minima``)."""
         self.valid = False
         """Whether the last solution is one of the LP as it stands (not before ``close``)."""
 
@@ -255,10 +255,8 @@ class Stages:
         at = np.full(column_labels(m), -1)
         at[vlabels] = np.arange(vlabels.size)
         level = np.asarray(m.variables["level"].labels.values)
-        for k in settled:
-            least = relaxed_minimum(h, int(at[level[k]]))
-            if np.isfinite(least):
-                self.settled[k] = max(least, 0.0)
+        least = relaxed_minima(h, [int(at[level[k]]) for k in settled])
+        self.settled = {k: max(v, 0.0) for k, v in zip(settled, least, strict=True) if np.isfinite(v)}
 
     def reached(self, k: int) -> bool:
         """Whether level k is settled and the last solution, one of the LP as it stands, has it at most at its least
