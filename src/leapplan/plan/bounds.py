@@ -5,8 +5,9 @@ at most the level's minimum in the whole LP. The subset taken here is the level'
 its column (its definition), the rows that hold their columns (the targets' rows), and the rows that hold theirs
 (the output the targets count, with its capacity, the past's output as it happened in a re-plan, its balances).
 When a solution of the whole LP already reaches that bound, the level is at its least: ``solve.py`` then holds it
-without a stage of its own. In a re-plan, a target whose year has passed is settled by what happened (its counted
-output at most what was made), and the first stage usually reaches its bound already.
+without a stage of its own. In a re-plan on audited figures, a target whose year has passed is settled by what
+happened (its counted output at most what was made), and the first stage often reaches its bound already; reported
+figures that do not fit the books leave it out of reach.
 """
 
 from __future__ import annotations

@@ -496,9 +496,10 @@ def replan(
 ) -> PlanResult:
     """The plan for the periods after ``state.period`` with the past fixed at ``state`` (same targets,
     guardrails and objective as ``solve_plan``); the result covers the whole horizon, the past as it happened.
-    ``explain`` False leaves out the weak links (``solve_plan``). Levels whose targets fall in the past are held at
-    the least the past allows them without stages of their own (``solve_plan``'s ``past``); ``settle`` False
-    solves them by stages as a plan does (the same plan to the solver's tolerance, slower)."""
+    ``explain`` False leaves out the weak links (``solve_plan``). A level whose targets fall in the past needs no
+    stage of its own where the first stage already has it at the least the past allows (``solve_plan``'s
+    ``past``); ``settle`` False solves every level by a stage as a plan does (the same plan to the solver's
+    tolerance)."""
     log.info("re-planning %s after %s from %d %s figures", scenario.name, state.period, len(state.figures), state.basis)
     kw: dict[str, Any] = dict(
         solver_options=solver_options,
