@@ -173,6 +173,9 @@ def test_the_loops_written_and_in_the_report(tmp_path: Path, tiny: Scenario, sol
     html = report.read_text(encoding="utf-8")
     assert "Closing the loop" in html and "re-planned on audited figures" not in html  # legend is in the PNG
     assert "idle in the plan" in html and "idle capital" in html
+    # the report's table shows the console's figures: the never-re-planned loop's 1959 idle capital, to 0.1 %
+    never = table.set_index(["loop", "period"]).loc[("none", 1959)]
+    assert f"{100 * never['idle_capital']:.1f} %" in html
     assert (tmp_path / "r" / "tables" / "loops_runs.csv").exists()
 
 

@@ -18,6 +18,7 @@ from leapplan.console import PLAN_COST, fmt, plan_cost
 from leapplan.report import charts_flows, charts_loops, charts_map, charts_plan, charts_sim, plan_views, style
 from leapplan.report.html import Section, esc, page, table_html
 from leapplan.report.inputs import EnsembleLike, PlanLike
+from leapplan.report.loops_table import loop_figures
 from leapplan.report.meta import provenance, run_info
 from leapplan.report.tables import collect, write_tables
 from leapplan.scenario.model import Scenario
@@ -536,44 +537,10 @@ def _sections(
     return sections
 
 
-LOOP_COLUMNS = {
-    "loop": "loop",
-    "period": "period",
-    "fulfilment_usable": "usable / plan",
-    "food_lowest": "least food/head, kg",
-    "below_floor": "runs below floor",
-    "built": "built, M yuan/yr",
-    "idle": "idle capacity",
-    "idle_planned": "of it idle in the plan",
-    "idle_capital": "idle capital",
-    "idle_new": "new capacity idle",
-    "gap": "reported − real",
-    "farm_workers": "farm workers, M",
-    "grain_stock": "grain in store, Mt",
-}
-
-
 def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
     """The planning loops: chart, how to read it, and the medians per loop and period."""
-    rows = pd.DataFrame(loops["loops"])
-    shown = pd.DataFrame(
-        {
-            "loop": rows["loop"],
-            "period": rows["period"].astype(str),
-            "fulfilment_usable": [f"{100 * v:.1f} %" for v in rows["fulfilment_usable"].astype(float)],
-            "food_lowest": [f"{v:,.1f}" for v in rows["food_lowest"].astype(float)],
-            "below_floor": [f"{100 * v:.0f} %" for v in rows["below_floor"].astype(float)],
-            "built": [f"{v / 1e6:,.2f}" for v in rows["built"].astype(float)],
-            "idle": [f"{100 * v:.1f} %" for v in rows["idle"].astype(float)],
-            "gap": [f"{100 * v:+.1f} %" for v in rows["gap"].astype(float)],
-        }
-    )
-    for name in ("idle_planned", "idle_capital", "idle_new"):  # loops written before these metrics lack them
-        if name in rows:
-            shown.insert(len(shown.columns) - 1, name, [f"{100 * v:.1f} %" for v in rows[name].astype(float)])
-    for name in ("farm_workers", "grain_stock"):  # nor these (millions of persons, million t)
-        if name in rows:
-            shown[name] = [f"{v / 1e6:,.2f}" for v in rows[name].astype(float)]
+    heads, rows = loop_figures(pd.DataFrame(loops["loops"]))
+    shown = pd.DataFrame(rows, columns=heads)
     failed = loops["failed_replans"]
     made = ", ".join(
         f"{k}: {v} ({failed.get(k, 0)} failed, the plan in force kept)" for k, v in loops["replans"].items()
@@ -602,7 +569,7 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
         [
             (
                 "Medians over runs per loop and period",
-                table_html(shown, list(shown.columns), [LOOP_COLUMNS[c] for c in shown.columns]),
+                table_html(shown, heads, heads),
             )
         ],
         ["loops", "loops_runs"],

@@ -20,8 +20,6 @@ from leapplan.errors import SimulationError
 from leapplan.simulate import DEFAULT_RUNS
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from leapplan.simulate.ensemble import EnsembleResult
     from leapplan.simulate.frictions import Frictions
     from leapplan.simulate.replay import Replay
@@ -249,10 +247,11 @@ def write_loops(folder: Path, data: dict[str, Any]) -> None:
 def print_loops(console: Console, result: Any, source: str) -> None:
     """The loops side by side, period by period (medians over runs; below floor: share of runs), in two tables:
     output and food, then capacity and reports."""
+    from leapplan.report.loops_table import CAPACITY, OUTPUT, loop_figures
+
     head = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
     for subtitle in (OUTPUT, CAPACITY):
-        columns = tuple(c[1:] for c in CONSOLE_COLUMNS if c[0] == subtitle)
-        _loops_table(console, result.table, f"{head}: {subtitle}", columns)
+        _loops_table(console, *loop_figures(result.table, subtitle), f"{head}: {subtitle}")
     made = ", ".join(
         f"{k} {v} ({result.failed[k]} failed, {result.replan_seconds[k]:.1f} s)" for k, v in result.replans.items()
     )
@@ -263,37 +262,11 @@ def print_loops(console: Console, result: Any, source: str) -> None:
         console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
 
 
-OUTPUT, CAPACITY = "output and food", "capacity built and left idle, and the reports"
-CONSOLE_COLUMNS: tuple[tuple[str, str, str, float, str], ...] = (
-    (OUTPUT, "output (real), M yuan", "output_real", 1e-6, "{:,.1f}"),
-    (OUTPUT, "fulfilment real", "fulfilment_real", 100.0, "{:.1f} %"),
-    (OUTPUT, "usable", "fulfilment_usable", 100.0, "{:.1f} %"),
-    (OUTPUT, "least food per head, kg", "food_lowest", 1.0, "{:,.0f}"),
-    (OUTPUT, "runs below floor", "below_floor", 100.0, "{:.0f} %"),
-    (OUTPUT, "farm workers, M", "farm_workers", 1e-6, "{:,.2f}"),
-    (OUTPUT, "grain in store, Mt", "grain_stock", 1e-6, "{:,.2f}"),
-    (CAPACITY, "built, M yuan/yr", "built", 1e-6, "{:,.2f}"),
-    (CAPACITY, "idle capacity", "idle", 100.0, "{:.1f} %"),
-    (CAPACITY, "idle in plan", "idle_planned", 100.0, "{:.1f} %"),
-    (CAPACITY, "idle capital", "idle_capital", 100.0, "{:.1f} %"),
-    (CAPACITY, "idle new", "idle_new", 100.0, "{:.1f} %"),
-    (CAPACITY, "reported − real", "gap", 100.0, "{:+.1f} %"),
-)
-"""The loops' console tables, column by column: (table, heading, metric, scale to the shown unit, format)."""
-
-
-def _loops_table(
-    console: Console, table: pd.DataFrame, title: str, columns: tuple[tuple[str, str, float, str], ...]
-) -> None:
-    """One table of the loops: loop, period and ``columns`` (``CONSOLE_COLUMNS`` less the table); each column at least
-    as wide as its widest figure (headings wrap, figures do not)."""
+def _loops_table(console: Console, heads: list[str], rows: list[list[str]], title: str) -> None:
+    """One table of the loops (``loops_table.loop_figures``); each column at least as wide as its widest figure
+    (headings wrap, figures do not)."""
     from rich.table import Table
 
-    heads = ["loop", "period", *(c[0] for c in columns)]
-    rows = [
-        [r["loop"], str(r["period"]), *(form.format(r[metric] * scale) for _, metric, scale, form in columns)]
-        for r in table.to_dict("records")
-    ]
     t = Table(title=title, title_justify="left")
     for k, h in enumerate(heads):
         widest = max([len(h.split()[0]), *(len(row[k]) for row in rows)])
