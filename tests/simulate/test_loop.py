@@ -136,6 +136,16 @@ def test_simulate_replan_from_the_command_line(
         (lp, p) for lp in ("audited", "reported", "none") for p in ("1958", "1959")
     ]
     assert data["replans"] == {"audited": 1, "reported": 1, "none": 0}
+    # one record per re-plan, its seconds those the loop's total counts
+    log = data["replan_log"]
+    assert [(r["loop"], r["run"], r["after"], r["made"]) for r in log] == [
+        ("audited", 0, "1958", True),
+        ("reported", 0, "1958", True),
+    ]
+    for r in log:
+        assert r["seconds"] == pytest.approx(data["replan_seconds"][r["loop"]], abs=1e-3)
+        assert int(r["food_left_to_the_books"]) == data["food_left_to_the_books"][r["loop"]]
+        assert r["lps"] >= 2 and r["settled"] >= 0 and 0 < r["solve_seconds"] < r["seconds"]
     # every run's own figures: one row per (loop, run, period), the medians' rows their medians (one run here)
     runs = pd.DataFrame(data["per_run"])
     assert len(runs) == 3 * 1 * 2

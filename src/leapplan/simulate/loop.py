@@ -264,14 +264,16 @@ def closed_loop_run(
 ) -> dict[str, Any]:
     """Run ``run`` of seed ``seed`` under ``loop``: the METRICS per period, the re-plans made, those that failed
     (infeasible, or the solver gave up: the plan in force then stays, as it would in a planning office) with their
-    reasons, and the seconds spent re-planning. A re-plan infeasible with what people ate fixed is made again with
-    the past's food left to the plan's books (counted in ``food_left_to_the_books``)."""
+    reasons, the seconds spent re-planning, and a record of each re-plan (``replan_record``). A re-plan infeasible
+    with what people ate fixed is made again with the past's food left to the plan's books (counted in
+    ``food_left_to_the_books``)."""
 
     if loop not in LOOPS:
         raise SimulationError(f"unknown loop {loop!r} (one of {', '.join(LOOPS)})")
     seeds = run_seeds(seed, run, run + 1)
     current, made, relaxed, seconds = plan, 0, 0, 0.0
     failures: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     T = len(s.periods)
     for t in range(T - 1 if loop != "none" else 0):
         m = compile_model(s, current)
@@ -281,14 +283,17 @@ def closed_loop_run(
         state = sim_state(s, current, m, b, t, loop, short)
         began = time.perf_counter()
         new, reason = _replan(s, state, solver_options)
-        if reason and state.eaten is not None:
+        fell_back = bool(reason and state.eaten is not None)
+        if fell_back:
             # what people ate cannot be balanced in the plan's books with the harvest and the transport as recorded
             # (the simulation feeds them from village stocks the plan does not hold and from one state store it
             # hauls nothing from, or the reports' harvest is short of the plan's rations): the past's food is left
             # to the books, even below the plan's ration
             new, reason = _replan(s, dataclasses.replace(state, eaten=None, food_left_to_books=True), solver_options)
             relaxed += 0 if reason else 1
-        seconds += time.perf_counter() - began
+        took = time.perf_counter() - began
+        seconds += took
+        records.append(replan_record(loop, run, state.period, took, new, fell_back))
         if reason:
             failures.append({"loop": loop, "run": run, "after": state.period, "reason": reason[:500]})
             log.info("run %d, %s loop: no re-plan after %s (%s)", run, loop, state.period, reason)
@@ -304,7 +309,29 @@ def closed_loop_run(
         "failures": failures,
         "food_left_to_the_books": relaxed,
         "seconds": seconds,
+        "records": records,
     }
+
+
+def replan_record(loop: str, run: int, after: str, seconds: float, new: Any, relaxed: bool) -> dict[str, Any]:
+    """One re-plan of a loop: loop, run, the period it came after, its wall time [s], whether it was made, whether
+    the past's food was left to the books, and of the re-plan made: the LPs solved, the levels the past settled
+    without one, and the seconds spent building its model and in HiGHS (of its last attempt)."""
+    record: dict[str, Any] = {
+        "loop": loop,
+        "run": run,
+        "after": after,
+        "seconds": round(seconds, 3),
+        "made": new is not None,
+        "food_left_to_the_books": relaxed,
+    }
+    if new is not None:
+        stages = [str(st.get("status", "")) for st in new.solver.get("stages", [])]
+        record["lps"] = sum(not st.startswith(("met by", "met in", "settled by")) for st in stages)
+        record["settled"] = sum(st.startswith("settled by") for st in stages)
+        record["build_seconds"] = float(new.solver.get("build_seconds", 0.0))
+        record["solve_seconds"] = float(new.solver.get("solve_seconds", 0.0))
+    return record
 
 
 def _replan(s: Scenario, state: Any, solver_options: dict[str, Any] | None) -> tuple[Any, str]:
@@ -340,6 +367,8 @@ class LoopResult:
     replan_seconds: dict[str, float]
     seconds: float
     workers: int
+    replan_log: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """Every re-plan (``replan_record``), in the order of the runs and periods."""
 
     def to_json(self) -> dict[str, Any]:
         rows = self.table.replace({np.nan: None}).to_dict("records")
@@ -358,6 +387,7 @@ class LoopResult:
             "replan_seconds": self.replan_seconds,
             "seconds": self.seconds,
             "workers": self.workers,
+            "replan_log": self.replan_log,
         }
 
 
@@ -433,6 +463,7 @@ def run_loops(
         replan_seconds={lp: round(float(total("seconds", lp)), 3) for lp in loops},
         seconds=time.perf_counter() - began,
         workers=workers,
+        replan_log=[r for o in out for r in o.get("records", [])],
     )
 
 
