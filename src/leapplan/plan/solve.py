@@ -562,10 +562,14 @@ def _tables(pm: PlanModel) -> dict[str, pd.DataFrame]:
     }
 
 
+SKIPPED = ("met by", "met in", "settled by")
+"""How the status of a stage that ran no LP starts (a level met by an earlier stage, or settled by the past)."""
+
+
 def _solver_info(runner: Runner, build_seconds: float) -> dict[str, Any]:
     m = runner.pm.model
     # the solver's word on the last LP it solved; stages met or skipped are listed in "stages"
-    solved = [st for st in runner.stages if not str(st["status"]).startswith(("met by", "met in", "settled by"))]
+    solved = [st for st in runner.stages if not str(st["status"]).startswith(SKIPPED)]
     return {
         "name": "highs",
         "method": runner.method,

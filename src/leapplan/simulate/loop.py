@@ -326,8 +326,10 @@ def replan_record(loop: str, run: int, after: str, seconds: float, new: Any, rel
         "food_left_to_the_books": relaxed,
     }
     if new is not None:
+        from leapplan.plan.solve import SKIPPED
+
         stages = [str(st.get("status", "")) for st in new.solver.get("stages", [])]
-        record["lps"] = sum(not st.startswith(("met by", "met in", "settled by")) for st in stages)
+        record["lps"] = sum(not st.startswith(SKIPPED) for st in stages)
         record["settled"] = sum(st.startswith("settled by") for st in stages)
         record["build_seconds"] = float(new.solver.get("build_seconds", 0.0))
         record["solve_seconds"] = float(new.solver.get("solve_seconds", 0.0))
