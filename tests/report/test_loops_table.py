@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from leapplan.report.loops_table import CAPACITY, LOOP_COLUMNS, OUTPUT, loop_figures
+from leapplan.report.loops_table import CAPACITY, LOOP_COLUMNS, OUTPUT, loop_figures, replans_made
 
 
 def test_figures_in_the_shown_units() -> None:
@@ -29,3 +29,19 @@ def test_every_column_in_one_of_the_two_tables_once() -> None:
     metrics = [c.metric for c in LOOP_COLUMNS]
     assert len(metrics) == len(set(metrics))
     assert {c.table for c in LOOP_COLUMNS} == {OUTPUT, CAPACITY}
+
+
+def test_replans_made_from_the_log() -> None:
+    log = [
+        {"loop": "audited", "made": True, "seconds": 60.0, "lps": 7, "settled": 1},
+        {"loop": "audited", "made": True, "seconds": 70.0, "lps": 8, "settled": 0},
+        {"loop": "audited", "made": False, "seconds": 5.0},
+        {"loop": "reported", "made": True, "seconds": 50.0, "lps": 6, "settled": 0},
+    ]
+    # the two made: (60 + 70) / 2 = 65.0 s, (7 + 8) / 2 = 7.5 LPs, 1 level settled; the failed one only in the total
+    assert replans_made("audited", 2, 1, 135.0, log) == (
+        "audited 2 (1 failed, 135.0 s: 65.0 s and 7.5 LPs a re-plan; 1 levels settled by the past)"
+    )
+    assert replans_made("none", 0, 0, 0.0, log) == "none 0 (0 failed, 0.0 s)"
+    # loops written before the log: the counts only
+    assert replans_made("audited", 2, 0, 4095.4, []) == "audited 2 (0 failed, 4,095.4 s)"

@@ -18,7 +18,7 @@ from leapplan.console import PLAN_COST, fmt, plan_cost
 from leapplan.report import charts_flows, charts_loops, charts_map, charts_plan, charts_sim, plan_views, style
 from leapplan.report.html import Section, esc, page, table_html
 from leapplan.report.inputs import EnsembleLike, PlanLike
-from leapplan.report.loops_table import loop_figures
+from leapplan.report.loops_table import loop_figures, replans_made
 from leapplan.report.meta import provenance, run_info
 from leapplan.report.tables import collect, write_tables
 from leapplan.scenario.model import Scenario
@@ -541,9 +541,10 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
     """The planning loops: chart, how to read it, and the medians per loop and period."""
     heads, rows = loop_figures(pd.DataFrame(loops["loops"]))
     shown = pd.DataFrame(rows, columns=heads)
-    failed = loops["failed_replans"]
+    failed, seconds = loops["failed_replans"], loops.get("replan_seconds", {})
     made = ", ".join(
-        f"{k}: {v} ({failed.get(k, 0)} failed, the plan in force kept)" for k, v in loops["replans"].items()
+        replans_made(k, v, failed.get(k, 0), seconds.get(k, 0.0), loops.get("replan_log", []))
+        for k, v in loops["replans"].items()
     )
     return Section(
         "loops",
@@ -554,7 +555,7 @@ def _loops_section(loops: dict[str, Any], chart: style.Chart) -> Section:
                 "After every period but the last, a run is re-planned for the periods ahead: from the audited state "
                 "(output held to what the inputs and capacity allow, harvests and food as they were, capacity that "
                 "failed out of service), from the reports as they stand (the historical ratchet), or never. "
-                f"Re-plans made: {made}."
+                f"Re-plans made: {made}; where a re-plan failed, the plan in force was kept."
             ),
             esc(
                 "How to read it: compare the loops within a period; before the first re-plan they are equal. A loop "

@@ -247,29 +247,20 @@ def write_loops(folder: Path, data: dict[str, Any]) -> None:
 def print_loops(console: Console, result: Any, source: str) -> None:
     """The loops side by side, period by period (medians over runs; below floor: share of runs), in two tables:
     output and food, then capacity and reports."""
-    from leapplan.report.loops_table import CAPACITY, OUTPUT, loop_figures
+    from leapplan.report.loops_table import CAPACITY, OUTPUT, loop_figures, replans_made
 
     head = f"{result.scenario}: {result.runs} runs of {source}, re-planned each period (medians over runs)"
     for subtitle in (OUTPUT, CAPACITY):
         _loops_table(console, *loop_figures(result.table, subtitle), f"{head}: {subtitle}")
-    made = ", ".join(_replans_made(result, k, v) for k, v in result.replans.items())
+    made = ", ".join(
+        replans_made(k, v, result.failed[k], result.replan_seconds[k], result.replan_log)
+        for k, v in result.replans.items()
+    )
     console.print(f"re-plans: {made}; {result.seconds:.1f} s in all on {result.workers} worker(s)")
     for f in result.failures[:5]:
         console.print(f"  no re-plan after {f['after']} in run {f['run']} ({f['loop']}): {f['reason']}", markup=False)
     if len(result.failures) > 5:
         console.print(f"  … {len(result.failures) - 5} more (--json lists them all)")
-
-
-def _replans_made(result: Any, loop: str, made: int) -> str:
-    """'audited 64 (0 failed, 4,065.5 s: 63.5 s and 7.4 LPs a re-plan; 21 levels settled by the past)'."""
-    text = f"{loop} {made} ({result.failed[loop]} failed, {result.replan_seconds[loop]:,.1f} s"
-    mine = [r for r in result.replan_log if r["loop"] == loop and r["made"]]
-    if not mine:
-        return text + ")"
-    each = sum(r["seconds"] for r in mine) / len(mine)
-    lps = sum(r["lps"] for r in mine) / len(mine)
-    settled = sum(r["settled"] for r in mine)
-    return text + f": {each:.1f} s and {lps:.1f} LPs a re-plan; {settled} levels settled by the past)"
 
 
 def _loops_table(console: Console, heads: list[str], rows: list[list[str]], title: str) -> None:
