@@ -55,8 +55,9 @@ def loop_figures(table: pd.DataFrame, table_name: str | None = None) -> tuple[li
 
 
 def replans_made(loop: str, made: int, failed: int, seconds: float, log: list[dict[str, Any]]) -> str:
-    """'audited 64 (0 failed, 4,095.4 s: 64.0 s and 7.4 LPs a re-plan; 21 levels settled by the past)' from a loop's
-    counts, its re-planning seconds and the loops' ``replan_log`` (loops written before it: the counts only)."""
+    """A loop's re-plans in a phrase, e.g. 'audited 2 (1 failed, 135.0 s: 65.0 s and 7.5 LPs a re-plan; 1 levels
+    settled by the past)', from its counts, its re-planning seconds and the loops' ``replan_log`` (the re-plans made
+    only; loops written before the log: the counts only)."""
     text = f"{loop} {made} ({failed} failed, {seconds:,.1f} s"
     mine = [r for r in log if r["loop"] == loop and r["made"]]
     if not mine:
