@@ -73,6 +73,12 @@ IPM_ABOVE = 10_000
 the solver's tolerance but interior: on a degenerate row they are the centre of the optimal dual face rather than
 one of its corners, which ranks weak links more stably than an arbitrary vertex."""
 
+SETTLED = "settled by the past"
+"""The status of a level a re-plan's past settles without an LP of its own (``Stages.reached``)."""
+SKIPPED = ("met by", "met in", SETTLED)
+"""How the status of a stage that ran no LP starts (a level met by an earlier stage, or settled by the past)."""
+
+
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage name, k, n) when stage k (1-based) of about n starts, and again while it runs when the
 runner can say how far it has got (the stage name then followed by, e.g., ', iteration 57, gap 3.2e-02')."""
@@ -489,7 +495,7 @@ def _meet_targets(st: Stages, k: int, names: dict[str, str]) -> list[pd.DataFram
             k += 1
             continue
         if st.reached(k):
-            st.skipped(k, "settled by the past")
+            st.skipped(k, SETTLED)
             k += 1
             continue
         # with freight priced in, the stage's optimal face is narrower than the level's: nothing is fixed after it
@@ -560,10 +566,6 @@ def _tables(pm: PlanModel) -> dict[str, pd.DataFrame]:
         "output_value": tables.output_value(pm),
         "targets": tables.targets(pm),
     }
-
-
-SKIPPED = ("met by", "met in", "settled by")
-"""How the status of a stage that ran no LP starts (a level met by an earlier stage, or settled by the past)."""
 
 
 def _solver_info(runner: Runner, build_seconds: float) -> dict[str, Any]:

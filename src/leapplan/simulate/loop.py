@@ -326,11 +326,11 @@ def replan_record(loop: str, run: int, after: str, seconds: float, new: Any, rel
         "food_left_to_the_books": relaxed,
     }
     if new is not None:
-        from leapplan.plan.solve import SKIPPED
+        from leapplan.plan.solve import SETTLED, SKIPPED
 
         stages = [str(st.get("status", "")) for st in new.solver.get("stages", [])]
         record["lps"] = sum(not st.startswith(SKIPPED) for st in stages)
-        record["settled"] = sum(st.startswith("settled by") for st in stages)
+        record["settled"] = sum(st == SETTLED for st in stages)
         record["build_seconds"] = float(new.solver.get("build_seconds", 0.0))
         record["solve_seconds"] = float(new.solver.get("solve_seconds", 0.0))
     return record
@@ -369,7 +369,7 @@ class LoopResult:
     replan_seconds: dict[str, float]
     seconds: float
     workers: int
-    replan_log: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    replan_log: list[dict[str, Any]]
     """Every re-plan (``replan_record``), in the order of the runs and periods."""
 
     def to_json(self) -> dict[str, Any]:
@@ -465,7 +465,7 @@ def run_loops(
         replan_seconds={lp: round(float(total("seconds", lp)), 3) for lp in loops},
         seconds=time.perf_counter() - began,
         workers=workers,
-        replan_log=[r for o in out for r in o.get("records", [])],
+        replan_log=[r for o in out for r in o["records"]],
     )
 
 
