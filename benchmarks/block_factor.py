@@ -5,10 +5,12 @@
 
 Each iteration a block factors G = M Θ M' + δ I (its own rows) and hands the centre B' G⁻¹ B, B = M Θ N' over the
 linking rows it touches. The baseline computes it as before 5 December: W = G⁻¹ B by SuperLU (two triangular
-solves per column of B), then B' W. ``block_ipm.inverse_form`` uses the factor's symmetry instead: Z = L⁻¹ P B,
-B' G⁻¹ B = Z' D⁻¹ Z (one triangular solve per column). Both run on the same block and Θ in this process (Θ drawn
-log-normal, as an interior point's spreads late in a stage); the script prints each one's best of five, the
-ratio, and how far the two results differ.
+solves per column of B), then B' W. From 5 December it used the factor's symmetry: Z = L⁻¹ P B, B' G⁻¹ B = Z' D⁻¹ Z
+(one triangular solve per column, with the whole L); ``block_ipm.inverse_form`` now solves each group of columns
+on the rows they reach in L's elimination tree (``plan/reach.py``, its groups kept from one factor to the next).
+All run on the same block and Θ in this process (G in the block's kept ordering, as ``BlockKKT.factor`` has it;
+Θ drawn log-normal, as an interior point's spreads late in a stage); the script prints each one's best of five,
+the ratios to the baseline, and how far the results differ.
 """
 
 from __future__ import annotations
@@ -71,22 +73,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=400)
     args = parser.parse_args()
+    from scipy.sparse.linalg import spsolve_triangular
+
     from leapplan.plan.block_ipm import REGULARISE_DUAL, inverse_form
+    from leapplan.plan.reach import ReachSolver
 
     k, blocks = largest_block(args.counties)
     rng = np.random.default_rng(0)
     theta = np.where(k.fixed, 0.0, rng.lognormal(0.0, 3.0, k.n))
     th = diags_array(theta)
-    G = csc_array(k.M @ th @ k.M.T) + REGULARISE_DUAL * eye_array(k.M.shape[0], format="csc")
-    B = csr_array(k.M @ th @ k.N.T)
+    Mo = k._M_ordered
+    G = csc_array(Mo @ th @ Mo.T) + REGULARISE_DUAL * eye_array(Mo.shape[0], format="csc")
+    B = csr_array(Mo @ th @ k.N.T)
 
     def factor() -> Any:
-        return splu(G, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        return splu(G, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
 
     lu, factor_s = _best(factor)
     Bd = B.toarray()
+    d = lu.U.diagonal()
+
+    def whole_l() -> Any:  # 5 December's inverse_form: the solve with the whole L (the factor is not pivoted)
+        Y = spsolve_triangular(lu.L, Bd.copy(), lower=True, unit_diagonal=True, overwrite_b=True) / np.sqrt(d)[:, None]
+        return Y.T @ Y
+
     before, before_s = _best(lambda: Bd.T @ lu.solve(Bd))
-    after, after_s = _best(lambda: inverse_form(lu, B))
+    whole, whole_s = _best(whole_l)
+    solver = ReachSolver()
+    t0 = time.perf_counter()
+    inverse_form(lu, B, solver)
+    first_s = time.perf_counter() - t0
+    after, after_s = _best(lambda: inverse_form(lu, B, solver))
     scale = float(np.abs(before).max())
     print(
         f"{args.counties} counties, largest of {blocks} blocks: {k.M.shape[0]:,} rows, {k.M.shape[1]:,} columns, "
@@ -94,7 +111,12 @@ def main() -> None:
     )
     print(f"  B' G⁻¹ B by G⁻¹ B (baseline): {before_s:.3f} s")
     print(
-        f"  B' G⁻¹ B by Z' D⁻¹ Z (inverse_form): {after_s:.3f} s, {after_s / before_s:.2f} × the baseline; "
+        f"  B' G⁻¹ B by Z' D⁻¹ Z, the whole L: {whole_s:.3f} s, {whole_s / before_s:.2f} × the baseline; "
+        f"largest difference {np.abs(whole - before).max() / scale:.1e} of the largest entry"
+    )
+    print(
+        f"  B' G⁻¹ B by Z' D⁻¹ Z grouped by reach (inverse_form): {after_s:.3f} s, {after_s / before_s:.2f} × the "
+        f"baseline, {after_s / whole_s:.2f} × the whole L's; its first call, finding the groups, {first_s:.3f} s; "
         f"largest difference {np.abs(after - before).max() / scale:.1e} of the largest entry"
     )
 

@@ -40,10 +40,11 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.linalg as sla
 from scipy.sparse import coo_array, csc_array, csr_array, diags_array, eye_array, hstack, issparse
-from scipy.sparse.linalg import splu, spsolve_triangular
+from scipy.sparse.linalg import splu
 
 from leapplan.plan.blocks import Blocks
 from leapplan.plan.decompose import GAP_FLOOR, BlockLP, DecomposeResult, SplitLP, relative_gap, split_lp
+from leapplan.plan.reach import ReachSolver
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ class BlockKKT:
         """Where each row of G is in the factored matrix (the inverse of ``_order``)."""
         self._M_ordered = csr_array(self.M[self._order]) if self.M is not None else None
         """M with its rows in ``_order``."""
+        self._reach = ReachSolver()
+        """``inverse_form``'s triangular solves, grouped by reach once per pattern of G's factor."""
         self._B = csr_array((self.r.size, self.touched.size))
         self._t = np.zeros(self.r.size)
         self._h = np.zeros(self.n)
@@ -308,7 +311,7 @@ class BlockKKT:
             G = csc_array(Mo @ th @ Mo.T) + REGULARISE_DUAL * eye_array(Mo.shape[0], format="csc")
             self._lu = splu(G, permc_spec="NATURAL", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
             self._B = csr_array(Mo @ th @ self.N.T)  # its rows in the factor's order, as G's
-            contribution -= inverse_form(self._lu, self._B)
+            contribution -= inverse_form(self._lu, self._B, self._reach)
             return contribution
 
     def forward(self, kind: str, sigma_mu: float = 0.0, trial: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
@@ -482,19 +485,18 @@ class BlockKKT:
         return self.elapsed_s
 
 
-def inverse_form(lu: Any, B: csr_array) -> np.ndarray:
+def inverse_form(lu: Any, B: csr_array, solver: ReachSolver | None = None) -> np.ndarray:
     """B' G⁻¹ B (dense, B's columns square) from ``lu``, SuperLU's factor of the symmetric G. Without row
     interchanges (the symmetric mode, no pivoting: P G P' = L U with U = D L') it is Z' D⁻¹ Z with Z = L⁻¹ P B: one
     triangular solve per column of B instead of G⁻¹ B's two, which were most of a block's time in an iteration
-    (2,800 counties: 169 columns, 11,780 rows); else B' (G⁻¹ B)."""
+    (2,800 counties: 169 columns, 11,780 rows), each on the rows its column reaches (``solver``, which keeps its
+    groups from one factor of G's pattern to the next; None: found for this call); else B' (G⁻¹ B)."""
     if B.shape[1] == 0:
         return np.zeros((0, 0))
-    Bd = B.toarray()
     if not np.array_equal(lu.perm_r, lu.perm_c):
-        return np.asarray(B.T @ lu.solve(Bd))
-    PB = np.empty_like(Bd)
-    PB[lu.perm_r] = Bd
-    Z = spsolve_triangular(csr_array(lu.L), PB, lower=True, unit_diagonal=True, overwrite_b=True)
+        return np.asarray(B.T @ lu.solve(B.toarray()))
+    PB = B if np.array_equal(lu.perm_r, np.arange(B.shape[0])) else csr_array(B[np.argsort(lu.perm_r)])
+    Z = (solver or ReachSolver()).solve(lu.L, csr_array(PB))
     d = lu.U.diagonal()
     if np.all(d > 0):  # G positive definite, as M Θ M' + δ I is: Y' Y, Y = D^-½ Z, numpy's symmetric product
         Y = Z / np.sqrt(d)[:, None]
