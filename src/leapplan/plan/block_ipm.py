@@ -496,12 +496,7 @@ def inverse_form(lu: Any, B: csr_array, solver: ReachSolver | None = None) -> np
     if not np.array_equal(lu.perm_r, lu.perm_c):
         return np.asarray(B.T @ lu.solve(B.toarray()))
     PB = B if np.array_equal(lu.perm_r, np.arange(B.shape[0])) else csr_array(B[np.argsort(lu.perm_r)])
-    Z = (solver or ReachSolver()).solve(lu.L, csr_array(PB))
-    d = lu.U.diagonal()
-    if np.all(d > 0):  # G positive definite, as M Θ M' + δ I is: Y' Y, Y = D^-½ Z, numpy's symmetric product
-        Y = Z / np.sqrt(d)[:, None]
-        return np.asarray(Y.T @ Y)
-    return np.asarray(Z.T @ (Z / d[:, None]))
+    return (solver or ReachSolver()).inverse_form(lu.L, lu.U.diagonal(), csr_array(PB))
 
 
 def fill_reducing_order(M: csr_array) -> np.ndarray:
