@@ -64,10 +64,11 @@ class Group:
     columns: np.ndarray
     rows: np.ndarray
     """The rows any of the group's columns reaches, ascending (so L[rows, rows] is lower triangular)."""
-    part: csc_array
-    """L[rows, rows] (sorted), its values refreshed from each factor."""
+    indices: np.ndarray
+    indptr: np.ndarray
+    """The pattern of L[rows, rows] (CSC, sorted)."""
     at: np.ndarray
-    """Where each entry of ``part`` is in L's ``data``."""
+    """Where each entry of L[rows, rows] is in L's ``data``."""
     put: np.ndarray
     """Where each of the group's right-hand-side entries goes in its (rows × columns) array, C order."""
     take: np.ndarray
@@ -83,37 +84,32 @@ def group_by_reach(L: csc_array, B: csr_array, groups: int = GROUPS) -> list[Gro
     mark = reaches(elimination_tree(L), coo.row, coo.col, B.shape[1])
     order = np.argsort(mark.sum(axis=0), kind="stable")
     where = csc_array((np.arange(1, L.nnz + 1, dtype=np.float64), L.indices, L.indptr), shape=L.shape)
-    group_of = np.empty(B.shape[1], dtype=np.int64)
     position = np.empty(B.shape[1], dtype=np.int64)
+    flat = np.int32 if B.shape[0] * B.shape[1] < 2**31 else np.int64  # positions in Z (L's: SuperLU's are int32)
     out = []
-    for k, columns in enumerate(np.array_split(order, min(groups, order.size))):
-        group_of[columns] = k
+    for columns in np.array_split(order, min(groups, order.size)):
         position[columns] = np.arange(columns.size)
         rows = np.flatnonzero(mark[:, columns].any(axis=1))
         sub = csc_array(where[rows][:, rows])
         sub.sort_indices()
         take = np.flatnonzero(np.isin(coo.col, columns))
         put = np.searchsorted(rows, coo.row[take]) * columns.size + position[coo.col[take]]
-        at = sub.data.astype(np.int64) - 1
-        into = (rows[:, None] * B.shape[1] + columns[None, :]).ravel()
-        out.append(
-            Group(columns, rows, csc_array((L.data[at], sub.indices, sub.indptr), shape=sub.shape), at, put, take, into)
-        )
+        at = (sub.data - 1).astype(np.int32)
+        into = (rows[:, None] * B.shape[1] + columns[None, :]).ravel().astype(flat)
+        out.append(Group(columns, rows, sub.indices.copy(), sub.indptr.copy(), at, put, take, into))
     return out
 
 
 class ReachSolver:
     """Z = L⁻¹ B and Z' D⁻¹ Z for unit lower triangular factors L of one pattern (a block's G through a stage):
-    the groups of ``group_by_reach`` found once, and again only when L's pattern or B's changes. Z is kept in one
-    array from call to call: each call writes the same entries (those of the groups' rows and columns), the rest
-    stay 0, so no array of Z's size is made again (a 2,800-county block's is 16 MB, whose fresh pages cost as much
-    as a group's solve)."""
+    the groups of ``group_by_reach`` found once, and again only when L's pattern or B's changes. Only the groups'
+    index maps are kept (about 14 MB for a 2,800-county block: a worker holds 47 blocks), not their factors' values
+    or Z (29 MB more; keeping them saved about a tenth of the solve's time)."""
 
     def __init__(self, groups: int = GROUPS) -> None:
         self.groups = groups
         self._key: tuple[np.ndarray, ...] | None = None
         self._plan: list[Group] = []
-        self._Z = np.zeros((0, 0))
         self.planned = 0
         """How many times the groups were found (a test's check that they are kept)."""
 
@@ -123,31 +119,30 @@ class ReachSolver:
         if self._key is None or any(not np.array_equal(a, b) for a, b in zip(key, self._key, strict=True)):
             self._plan = group_by_reach(L, B, self.groups)
             self._key = tuple(a.copy() for a in key)
-            self._Z = np.zeros(B.shape)
             self.planned += 1
         return self._plan
 
     def _fill(self, L: csc_array, B: csr_array, scale: np.ndarray | None) -> np.ndarray:
-        """Z (kept), each row times ``scale`` when given."""
+        """Z, each row times ``scale`` when given."""
+        Z = np.zeros(B.shape)
         if B.shape[1] == 0:
-            return np.zeros(B.shape)
+            return Z
         plan = self._plan_for(L, B)  # B's entries sorted first: ``put`` and ``take`` follow their order
-        data, Z = B.data, self._Z
         for g in plan:
             if not g.rows.size:
                 continue
-            np.take(L.data, g.at, out=g.part.data)
+            part = csc_array((L.data[g.at], g.indices, g.indptr), shape=(g.rows.size, g.rows.size))
             rhs = np.zeros((g.rows.size, g.columns.size))
-            rhs.flat[g.put] = data[g.take]
-            z = spsolve_triangular(g.part, rhs, lower=True, unit_diagonal=True, overwrite_A=True, overwrite_b=True)
+            rhs.flat[g.put] = B.data[g.take]
+            z = spsolve_triangular(part, rhs, lower=True, unit_diagonal=True, overwrite_A=True, overwrite_b=True)
             if scale is not None:
                 z *= scale[g.rows, None]
             np.put(Z, g.into, z)
         return Z
 
     def solve(self, L: csc_array, B: csr_array) -> np.ndarray:
-        """L⁻¹ B (dense, L's rows × B's columns; a copy) for ``L`` unit lower triangular (its diagonal read as 1)."""
-        return self._fill(L, B, None).copy()
+        """L⁻¹ B (dense, L's rows × B's columns) for ``L`` unit lower triangular (its diagonal read as 1)."""
+        return self._fill(L, B, None)
 
     def inverse_form(self, L: csc_array, d: np.ndarray, B: csr_array) -> np.ndarray:
         """Z' D⁻¹ Z with Z = L⁻¹ B and D = diag(``d``), symmetric (B's columns square). Where every d > 0 (a
