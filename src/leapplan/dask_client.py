@@ -13,12 +13,22 @@ from leapplan.errors import LeapplanError
 CONNECT_TIMEOUT = "10s"
 """How long to try to reach a scheduler before giving up."""
 
+WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": 32 * 2**20, "MALLOC_TRIM_THRESHOLD_": 64 * 2**20}
+"""glibc's malloc settings in the local cluster's worker processes [bytes]. Dask sets MALLOC_TRIM_THRESHOLD_ to
+64 KiB, which also fixes glibc's mmap threshold at its 128 KiB floor: every array above that is then a fresh mmap,
+its pages faulted in at first touch and unmapped when freed. The decomposed plan's blocks make and free many such
+arrays each iteration: the 100-county plan on 2 workers spent 30 s of its 93 CPU seconds in the kernel (17.9
+million page faults); with arrays up to 32 MiB taken from the heap, 4.6 s (0.7 million), its two stages 38.7 and
+30.0 s against 28.8 and 22.2 s, the same iterations (6 December, quiet machine; docs/decompose.md). A running
+cluster's workers (``--scheduler``) keep the settings they were started with."""
+
 
 @contextmanager
 def dask_client(workers: int, scheduler: str | None, error: type[LeapplanError]) -> Iterator[tuple[Any, int]]:
     """Yield (client, number of workers): on the cluster at ``scheduler`` ('tcp://host:8786'), or on a local
     cluster of ``workers`` single-threaded processes (dashboard on a free port, so two at once do not collide),
     closed afterwards. Raises ``error`` when the scheduler cannot be reached or has no worker within 30 s."""
+    import dask
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -29,12 +39,12 @@ def dask_client(workers: int, scheduler: str | None, error: type[LeapplanError])
         with client:
             yield client, _workers(client, error)
         return
-    with (
-        LocalCluster(
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read as the workers are made
+        cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    with cluster, Client(cluster) as client:
         yield client, _workers(client, error)
 
 
