@@ -82,7 +82,7 @@ def run(
         typer.Option(
             "--decompose/--no-decompose",
             help="Solve the plan decomposed over prefectures on 2 Dask workers, or not (default: decomposed above "
-            "250 counties).",
+            "150 counties).",
             show_default=False,
         ),
     ] = None,

@@ -3,6 +3,7 @@ cluster at a scheduler's address."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,18 @@ def dask_client(workers: int, scheduler: str | None, error: type[LeapplanError])
         )
     with cluster, Client(cluster) as client:
         yield client, _workers(client, error)
+
+
+def trim_memory() -> bool:
+    """Hand the heap's free memory back to the operating system (glibc's ``malloc_trim``), as Dask's documentation
+    advises for memory a worker no longer uses but still holds; with ``WORKER_MALLOC`` freed arrays stay in the heap
+    (a national plan's worker held 4.1 GB in its second stage against 3.4 GB at the end of the first). Returns
+    whether memory was released; False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.malloc_trim(0))
 
 
 def _workers(client: Any, error: type[LeapplanError]) -> int:

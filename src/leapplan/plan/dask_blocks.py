@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from leapplan.dask_client import dask_client
+from leapplan.dask_client import dask_client, trim_memory
 from leapplan.errors import DecomposeError
 from leapplan.plan.block_ipm import BlockKKT, LocalParts
 from leapplan.plan.decompose import BlockLP, BlockSolver, Proposal
@@ -188,6 +188,7 @@ def release(client: Any, futures: list[Any]) -> None:
         client.cancel(futures)
         while any(client.run(_actors_held, keys).values()) and time.monotonic() < deadline:
             time.sleep(0.02)
+        client.run(trim_memory)  # the blocks' arrays, freed into the heap, back to the system
     except Exception as exc:  # noqa: BLE001 - called on the way out of a stage, maybe after a lost worker: the
         # stage's own outcome (or error) must not be replaced by the cluster's failure to answer here
         log.warning("could not confirm that the workers dropped the blocks: %s", exc)

@@ -35,12 +35,13 @@ SUBPROBLEM_OPTIONS: dict[str, Any] = {"solver": "simplex"}
 """HiGHS options of the blocks' subproblems: dual simplex, warm started from the last basis as only the costs change."""
 
 
-DECOMPOSE_ABOVE_COUNTIES = 250
+DECOMPOSE_ABOVE_COUNTIES = 150
 """``leapplan run`` decomposes the plan of a scenario with more counties than this. The whole plan of the synthetic
-scenarios (20 products, 5 years) on 2 Dask workers against one HiGHS run per stage, 5 December on this 2-core
-machine: 149.8 s against 135.9 s at 200 counties (1.10 ×), 344.1 s against 468.7 s at 400 (0.73 ×); the ratio,
-falling about as n^-0.6 between the two, crosses 1 near 235 counties (an interpolation, not a run). At 2,800 counties
-only the decomposed solve was run (docs/decompose.md)."""
+scenarios (20 products, 5 years) on 2 Dask workers against one HiGHS run per stage, on this 2-core machine:
+6 December (the blocks' solves by reach, the workers' malloc settings), 54.8 s against 44.3 s at 100 counties
+(1.24 ×), 89.5 s against 138.3 s at 200 (0.65 ×); the ratio crosses 1 near 125 counties (interpolated as a power
+of n, not a run). 5 December: 1.10 × at 200 counties, 0.73 × at 400. At 2,800 counties only the decomposed solve
+was run (docs/decompose.md)."""
 
 RUN_WORKERS = 2
 """Dask workers (a LocalCluster) of the plan ``leapplan run`` decomposes."""
