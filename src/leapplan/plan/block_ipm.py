@@ -496,7 +496,7 @@ def inverse_form(lu: Any, B: csr_array, solver: ReachSolver | None = None) -> np
     if not np.array_equal(lu.perm_r, lu.perm_c):
         return np.asarray(B.T @ lu.solve(B.toarray()))
     PB = B if np.array_equal(lu.perm_r, np.arange(B.shape[0])) else csr_array(B[np.argsort(lu.perm_r)])
-    return (solver or ReachSolver()).inverse_form(lu.L, lu.U.diagonal(), csr_array(PB))
+    return (solver or ReachSolver()).inverse_form(lu.L, lu.U.diagonal(), PB)
 
 
 def fill_reducing_order(M: csr_array) -> np.ndarray:
