@@ -72,13 +72,23 @@ def test_run_decomposes_above_the_threshold_and_not_below() -> None:
 
     tiny = load(TINY)
     assert decomposed.counties(tiny) == 2  # north and south; the city and the province are not counties
-    assert decomposed.decompose_by_size(tiny) is None  # 2 ≤ 250: one HiGHS run per stage
+    assert decomposed.decompose_by_size(tiny) is None  # 2 ≤ DECOMPOSE_ABOVE_COUNTIES: one HiGHS run per stage
     assert decomposed.decompose_by_size(tiny, forced=True) == decomposed.Decompose(workers=decomposed.RUN_WORKERS)
     assert decomposed.decompose_by_size(tiny, forced=False) is None
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(decomposed, "DECOMPOSE_ABOVE_COUNTIES", 1)  # 2 counties > 1: decomposed, unless told not to
         assert decomposed.decompose_by_size(tiny) == decomposed.Decompose(workers=decomposed.RUN_WORKERS)
         assert decomposed.decompose_by_size(tiny, forced=False) is None
+    # ``leapplan run --help`` names the rule's threshold and workers as written (cli.py does not import the planner,
+    # which loads linopy, to read them): the two stay equal
+    import typer.main
+
+    from leapplan.cli import app
+
+    run = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
+    said = next(p.help for p in run.params if p.name == "decompose")
+    assert f"on {decomposed.RUN_WORKERS} Dask workers" in said
+    assert f"above {decomposed.DECOMPOSE_ABOVE_COUNTIES} counties" in said
 
 
 def test_run_with_decompose_gives_the_plain_runs_plan(

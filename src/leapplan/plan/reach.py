@@ -4,13 +4,14 @@ A block of the decomposed plan hands the centre B' G⁻¹ B = Z' D⁻¹ Z with Z
 one unit lower triangular solve per linking row the block touches. A column b of P B has entries in a few rows, and
 L⁻¹ b can be non-zero only on the rows its entries reach by climbing the elimination tree of L (Gilbert and
 Peierls: the parent of row k is the first row below k in L's column k). On a prefecture's block (the largest of
-the 100-county first stage, 11,945 rows) the reaches are a median 15 % of the rows. So the columns are sorted by reach and cut into ``GROUPS`` groups; each group is solved
-on the rows in its columns' reaches only, L[R, R] z_R = b_R (exact: z is 0 off R, so the rows of R see only
-columns of R). The groups' index maps into L's entries are kept while L's pattern and B's stay (within a stage of
-the interior point G's pattern does not change), so each factor only gathers L's values into the groups' factors.
+the 100-county first stage, 11,945 rows) the reaches are a median 15 % of the rows. So the columns are sorted by
+reach and cut into ``GROUPS`` groups; each group is solved on the rows in its columns' reaches only,
+L[R, R] z_R = b_R (exact: z is 0 off R, so the rows of R see only columns of R). The groups' index maps into L's
+entries are kept while L's pattern and B's stay (within a stage of the interior point G's pattern does not change),
+so each factor only gathers L's values into the groups' factors.
 
 Measured on the largest block of the 400-county first stage (11,965 rows, 164 linking rows touched; random Θ,
-best of 7, ``/work`` scripts outside the package, 6 December): SuperLU's solve with the whole L 0.062 s; grouped
+best of 7, scripts outside the package, 6 December): SuperLU's solve with the whole L 0.062 s; grouped
 in 4, 8, 12, 16 groups 0.67, 0.60, 0.57, 0.62 of that (0.50, 0.40, 0.35, 0.34 of its flops); finding the groups
 0.06 s once. The whole piece B' G⁻¹ B: ``benchmarks/block_factor.py``.
 """
