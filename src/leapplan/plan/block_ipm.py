@@ -62,7 +62,7 @@ REGULARISE_PRIMAL = 1e-10
 100-county first stage crawled for hundreds of iterations)."""
 STEP = 0.9
 """Fraction of the longest step to the bounds taken. With 0.995 the components that blocked a long step were left
-at 0.5 % of their slack and often blocked the next one: at 2,800 counties 63 of 277 iterations stepped less than
+at 0.5 % of their slack and often blocked the next one: at 2,800 counties 61 of 277 iterations stepped less than
 0.05. The 400-county plan on 2 workers (both stages; 6 December): 0.995 91 + 75 iterations, 200.6 s; 0.95 80 + 71,
 186.9 s; 0.9 81 + 72, 185.0 s; 0.85 83 + 69, 180.8 s; 0.8 86 + 69, 183.7 s. The national plan on 2 workers: 0.995
 116 + 161 iterations, 39.4 min; 0.9 105 + 131, 33.0 min, the same plan (docs/decompose.md)."""
