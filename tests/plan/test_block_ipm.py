@@ -14,6 +14,7 @@ from leapplan.plan.block_ipm import (
     BlockKKT,
     _Centre,
     closed,
+    closing_gap,
     inverse_form,
     solve_blocks,
     sparse_schur,
@@ -259,11 +260,34 @@ def test_blocks_dealt_largest_first_to_the_least_loaded_worker() -> None:
 
 def test_a_stage_is_closed_only_when_slack_times_dual_is_small_too() -> None:
     # the 100-county first stage at iteration 72 with the stall rule tried in objective units: p − d = −1.07e-8, a
-    # relative gap of 3.8e-6 (under a tenth of the 1e-4 asked), while Σ slack × dual was 1.35e-6, 4.8e-4 of the
-    # objective (the proximal and residual terms cancelled it), and the plan lay 2e-4 above the optimum
+    # relative gap of 3.8e-6, while Σ slack × dual was 1.35e-6, 4.8e-4 of the objective (the proximal and residual
+    # terms cancelled it), and the plan lay 2e-4 above the optimum
     p, d = 0.002823125809, 0.002823136467
-    assert not closed(p, d, 1.35e-6, 1e-4)
-    # the same objectives with Σ slack × dual under 1e-4 × 0.1 × 0.0028231 = 2.82e-8: closed
-    assert closed(p, d, 2.0e-8, 1e-4)
+    assert not closed(p, d, 1.35e-6, 0.0, 1e-4)
+    # the same objectives with Σ slack × dual under 1e-4 × 0.0028231 = 2.82e-7: closed
+    assert closed(p, d, 2.0e-8, 0.0, 1e-4)
     # no Σ slack × dual closes a relative gap of 1e-3 when 1e-4 is asked
-    assert not closed(0.0100, 0.00999, 1e-12, 1e-4)
+    assert not closed(0.0100, 0.00999, 1e-12, 0.0, 1e-4)
+
+
+def test_the_residuals_error_widens_the_gap() -> None:
+    # |p − d| = 1.0658e-8 on p = 0.002823136467: with an error of 2.5e-7 the gap is 2.6066e-7 / 0.0028231 = 9.23e-5,
+    # closed at 1e-4; with 3e-7 it is 1.1e-4, open
+    p, d = 0.002823125809, 0.002823136467
+    assert closing_gap(p, d, 2.5e-7) == pytest.approx(9.233e-5, rel=1e-3)
+    assert closed(p, d, 2.0e-8, 2.5e-7, 1e-4)
+    assert not closed(p, d, 2.0e-8, 3.0e-7, 1e-4)
+    # in unscaled units: the costs divided by 1,000 in the LP, so the objectives and the error are 1,000 × larger
+    assert closing_gap(p, d, 2.5e-7, cost_scale=1000.0) == pytest.approx(9.233e-5, rel=1e-3)
+
+
+def test_the_gap_reported_covers_the_distance_to_highs_optimum() -> None:
+    # random block LPs solved to a loose gap: the plan's objective lies within the gap reported of HiGHS's optimum,
+    # the reported gap within the one asked, and the bound no higher than the optimum (to HiGHS's own accuracy)
+    for seed in range(4):
+        A, lo, hi, c, lb, ub, cb = _random_block_lp(seed)
+        best = _direct(A, lo, hi, c, lb, ub)
+        r = _solve(A, lo, hi, c, lb, ub, cb, gap=1e-2).result
+        assert r.status == "optimal" and r.gap <= 1e-2
+        assert abs(r.objective - best) <= r.gap * abs(best)
+        assert r.bound <= best + 1e-9 * abs(best)

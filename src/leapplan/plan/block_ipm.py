@@ -20,11 +20,12 @@ The rows are regularised, M z + δ (y − ȳ) = r (a proximal method of multipli
 the LP's optimal prices are not (a row whose slack can only be 0), and the anchors ȳ, x̄ move to the prices and the
 point at every iteration whose regularised rows and dual are met, so that the rows end met. The bound is the dual
 objective, the plan the primal iterate: a stage ends when the residuals are below ``FEASIBLE`` / ``ROWS_MISSED``
-and both the relative gap between the two objectives and Σ slack × dual (relative to the objective) are below
-``GAP_MARGIN`` × the gap asked — the gap alone can be small while Σ slack × dual is not, the proximal and residual
-terms cancelling it (seen on the 100-county first stage with the stall rule tried in objective units: gap 3.8e-6,
-the plan 2e-4 above the optimum). A ``BlockKKT`` is one part's data, iterate and factor; it lives in this process
-or on a Dask worker (an actor), and every call returns only linking-row sized arrays and a few numbers.
+and both the relative gap between the two objectives, widened by what the residuals can move them (``closing_gap``),
+and Σ slack × dual (relative to the objective) are below the gap asked — the gap alone can be small while Σ slack ×
+dual is not, the proximal and residual terms cancelling it (seen on the 100-county first stage with the stall rule
+tried in objective units: gap 3.8e-6, the plan 2e-4 above the optimum). A ``BlockKKT`` is one part's data, iterate
+and factor; it lives in this process or on a Dask worker (an actor), and every call returns only linking-row sized
+arrays and a few numbers.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from scipy.sparse import coo_array, csc_array, csr_array, diags_array, eye_array
 from scipy.sparse.linalg import splu
 
 from leapplan.plan.blocks import Blocks
-from leapplan.plan.decompose import GAP_FLOOR, BlockLP, DecomposeResult, SplitLP, relative_gap, split_lp
+from leapplan.plan.decompose import GAP_FLOOR, BlockLP, DecomposeResult, SplitLP, split_lp
 from leapplan.plan.reach import ReachSolver
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,6 @@ CENTRALITY_GAIN = 0.1
 SPARSE_SHARE = 0.1
 """S is held sparse (SuperLU) when the blocks' pieces fill less than this share of it (``sparse_schur``): at 2,800
 counties 9,936 linking rows, a dense LU of 13 s against 0.6 s sparse."""
-GAP_MARGIN = 0.1
-"""The interior point runs to this share of the gap asked: its dual objective bounds the optimum only to the
-accuracy of its residuals (on the 100-county first stage it lay 2e-5 above HiGHS's optimum, relatively)."""
 
 Watch = Callable[[int, float], None]
 """Told (iteration, relative gap between the objectives) as each iteration of a stage starts."""
@@ -140,6 +138,9 @@ class Stats:
     """Σ slack × dual over its finite bounds."""
     count: int
     """Number of finite bounds."""
+    error: float
+    """Σ |dual residual| × |x| over its columns plus Σ |price| × |row residual| over its own rows: how far the
+    residuals can move its share of the two objectives (``closed``) [scaled cost units]."""
     activity: np.ndarray
     """N x over the linking rows it touches."""
 
@@ -284,6 +285,8 @@ class BlockKKT:
             + float(fixed_value)
         )
         comp = float((sl * self.zl)[self.hl].sum() + (su * self.zu)[self.hu].sum())
+        lp_dual = np.where(self.fixed, 0.0, self.c - priced - self.zl + self.zu)  # without the proximal term
+        error = float(np.abs(lp_dual) @ np.abs(self.x) + np.abs(self.y) @ np.abs(rp))
         return Stats(
             primal=float(np.abs(rp).max(initial=0.0)),
             regularised=float(np.abs(regularised).max(initial=0.0)),
@@ -292,6 +295,7 @@ class BlockKKT:
             dobj=dobj,
             comp=comp,
             count=int(self.hl.sum() + self.hu.sum()),
+            error=error,
             activity=self.N @ self.x,
         )
 
@@ -542,6 +546,10 @@ class Parts(Protocol):
 
     def call(self, method: str, *args: Any) -> list[Any]: ...
 
+    def send(self, method: str, *args: Any) -> Callable[[], list[Any]]:
+        """Start ``call(method, *args)`` and return what waits for its answers: the centre works meanwhile."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -553,6 +561,10 @@ class LocalParts:
 
     def call(self, method: str, *args: Any) -> list[Any]:
         return [getattr(p, method)(*args) for p in self.parts]
+
+    def send(self, method: str, *args: Any) -> Callable[[], list[Any]]:
+        answers = self.call(method, *args)
+        return lambda: answers
 
     def close(self) -> None:
         self.parts = []
@@ -726,13 +738,26 @@ def sparse_schur(touched: list[np.ndarray], m: int) -> bool:
     return m > 0 and filled < SPARSE_SHARE * m * m
 
 
-def closed(pobj: float, dobj: float, comp: float, gap: float, cost_scale: float = 1.0) -> bool:
-    """Whether the primal and dual objectives ``pobj``, ``dobj`` and Σ slack × dual ``comp`` (scaled cost units)
-    close the ``gap`` asked (relative, × ``GAP_MARGIN``). p − d is Σ slack × dual less the proximal terms
-    δ y'(y − ȳ), ρ x'(x − x̄) plus the residuals' terms, which can cancel it: Σ slack × dual itself must be small
-    too."""
-    small = gap * GAP_MARGIN * max(abs(pobj), abs(dobj), GAP_FLOOR / cost_scale)
-    return abs(relative_gap(pobj * cost_scale, dobj * cost_scale)) <= gap * GAP_MARGIN and comp <= small
+def closing_gap(pobj: float, dobj: float, error: float, cost_scale: float = 1.0) -> float:
+    """The relative gap between the primal and dual objectives ``pobj``, ``dobj`` widened by the residuals'
+    ``error`` (scaled cost units): (|p − d| + error) / max(|p|, |d|, GAP_FLOOR) in the unscaled units [-].
+
+    Neither objective is a bound while the residuals are not 0: for an optimal x*, c'x* = d + r_d'x* (r_d the dual
+    residual), and x, missing its rows by r_p, is optimal for rows moved by r_p, which moves the optimum by about
+    y'r_p. ``error`` = Σ |r_d| |x| + Σ |y| |r_p| stands for both (x for the unknown x*)."""
+    upper, lower = pobj * cost_scale, dobj * cost_scale
+    if not np.isfinite(lower):
+        return np.inf
+    return (abs(upper - lower) + error * cost_scale) / max(abs(upper), abs(lower), GAP_FLOOR)
+
+
+def closed(pobj: float, dobj: float, comp: float, error: float, gap: float, cost_scale: float = 1.0) -> bool:
+    """Whether the primal and dual objectives ``pobj``, ``dobj``, Σ slack × dual ``comp`` and the residuals'
+    ``error`` (scaled cost units, ``Stats.error``) close the relative ``gap`` asked: ``closing_gap`` and Σ slack
+    × dual relative to the objective both within it. p − d is Σ slack × dual less the residuals' terms y'r_p and
+    r_d'x (and the proximal terms), which can cancel it: Σ slack × dual itself must be small too."""
+    small = gap * max(abs(pobj), abs(dobj), GAP_FLOOR / cost_scale)
+    return closing_gap(pobj, dobj, error, cost_scale) <= gap and comp <= small
 
 
 def solve_interior(
@@ -748,7 +773,7 @@ def solve_interior(
     watch: Watch | None = None,
 ) -> DecomposeResult:
     """Solve the (scaled) split LP by the block interior point to a relative ``gap`` between the primal and dual
-    objectives (``GAP_MARGIN``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first, then the blocks
+    objectives (``closed``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first, then the blocks
     (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs were divided by
     (the gap is taken on the objectives in the unscaled units); ``sparse``: hold S sparse (None: ``sparse_schur``
     decides); ``watch(iteration, gap)`` is told each iteration's relative gap. The result is in the scaled LP's
@@ -774,7 +799,7 @@ def solve_interior(
     parts.call("place", dp2, dd2)
     yL = np.zeros(rL.size)
     anchor = np.zeros(rL.size)
-    status, pobj, dobj = "iteration_limit", np.nan, -np.inf
+    status, pobj, dobj, error = "iteration_limit", np.nan, -np.inf, np.inf
     iterations = 0
     ap = ad = 0.0
     for iterations in range(max_iterations + 1):
@@ -785,16 +810,27 @@ def solve_interior(
         pobj = sum(s.pobj for s in st)
         dobj = float(rL @ yL) + sum(s.dobj for s in st)
         comp = sum(s.comp for s in st)
+        error = float(np.abs(yL) @ np.abs(rL - activity)) + sum(s.error for s in st)
         mu = comp / max(sum(s.count for s in st), 1)
         gone = time.perf_counter() - start
         centre.history.append(
-            {"iteration": iterations, "primal": primal, "dual": dual, "objective": pobj, "bound": dobj, "seconds": gone}
+            {
+                "iteration": iterations,
+                "primal": primal,
+                "dual": dual,
+                "objective": pobj,
+                "bound": dobj,
+                "error": error,
+                "seconds": gone,
+            }
         )
         log.info(
-            "iteration %d: objective %.10g, bound %.10g, residuals %.1e / %.1e, mu %.1e, last steps %.3f / %.3f",
+            "iteration %d: objective %.10g, bound %.10g, error %.1e, residuals %.1e / %.1e, mu %.1e, last steps %.3f"
+            " / %.3f",
             iterations,
             pobj,
             dobj,
+            error,
             primal,
             dual,
             mu,
@@ -802,7 +838,7 @@ def solve_interior(
             ad,
         )
         if watch is not None:
-            watch(iterations, abs(relative_gap(pobj * cost_scale, dobj * cost_scale)))
+            watch(iterations, closing_gap(pobj, dobj, error, cost_scale))
         regularised = (
             max(
                 float(np.abs(rL - activity - REGULARISE_DUAL * (yL - anchor)).max(initial=0.0)),
@@ -811,7 +847,7 @@ def solve_interior(
             / scale_r
         )
         regular = regularised <= FEASIBLE and dual <= FEASIBLE  # the regularised LP's rows and dual are met
-        if regular and primal <= ROWS_MISSED and closed(pobj, dobj, comp, gap, cost_scale):
+        if regular and primal <= ROWS_MISSED and closed(pobj, dobj, comp, error, gap, cost_scale):
             status = "optimal"
             break
         if regular:
@@ -829,10 +865,12 @@ def solve_interior(
             status = "numerical"
             break
         t0 = time.perf_counter()
-        S = centre.assemble(parts.call("factor"))
+        pieces = parts.call("factor")
+        affine = parts.send("forward", "affine")  # the blocks' solves for the predictor while the centre factors S
+        S = centre.assemble(pieces)
         t1 = time.perf_counter()
         rows_rhs = rL - REGULARISE_DUAL * (yL - anchor)
-        dyL = S.solve(centre.rhs(rows_rhs, parts.call("forward", "affine")))
+        dyL = S.solve(centre.rhs(rows_rhs, affine()))
         steps = parts.call("direction", dyL, True)
         ap = min(a for a, _ in steps)
         ad = min(b for _, b in steps)
@@ -888,7 +926,7 @@ def solve_interior(
         x,
         pobj,
         dobj,
-        abs(relative_gap(pobj * cost_scale, dobj * cost_scale)),
+        closing_gap(pobj, dobj, error, cost_scale),
         iterations,
         yL,
         duals,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -163,13 +164,20 @@ class DaskParts:
                 a.result()
 
     def call(self, method: str, *args: Any) -> list[Any]:
+        return self.send(method, *args)()
+
+    def send(self, method: str, *args: Any) -> Callable[[], list[Any]]:
         pending = [g.call(method, *args) for g in self.groups]
         here = getattr(self.master, method)(*args)
-        answers: list[Any] = [None] * sum(len(m) for m in self.members)
-        for p, members in zip(pending, self.members, strict=True):
-            for k, a in zip(members, p.result(), strict=True):
-                answers[k] = a
-        return [here, *answers]
+
+        def answers() -> list[Any]:
+            got: list[Any] = [None] * sum(len(m) for m in self.members)
+            for p, members in zip(pending, self.members, strict=True):
+                for k, a in zip(members, p.result(), strict=True):
+                    got[k] = a
+            return [here, *got]
+
+        return answers
 
     def close(self) -> None:
         """Let the actors go and wait until their workers have dropped the blocks."""
