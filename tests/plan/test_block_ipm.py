@@ -291,3 +291,23 @@ def test_the_gap_reported_covers_the_distance_to_highs_optimum() -> None:
         assert r.status == "optimal" and r.gap <= 1e-2
         assert abs(r.objective - best) <= r.gap * abs(best)
         assert r.bound <= best + 1e-9 * abs(best)
+
+
+def test_a_parts_error_bounds_what_the_residuals_add_to_the_gap() -> None:
+    # min x1 + 2 x2 + 3 x3, x1 + x2 = 4, x2 + 2 x3 = 6, 0 ≤ x1 ≤ 10, 0 ≤ x2, 0 ≤ x3 ≤ 5, at the iterate x = (1, 2, 1),
+    # y = (0.5, 1), z_l = (0.2, 0.3, 0.1), z_u = (0.05, 0, 0.4), by hand: r_p = (1, 2), A'y = (0.5, 1.5, 2),
+    # r_d = c − A'y − z_l + z_u = (0.35, 0.2, 1.3); p = 8, d = r'y − u'z_u = 8 − 2.5 = 5.5, Σ slack × dual = 2.95,
+    # error = Σ |r_d| x + Σ |y| |r_p| = 2.05 + 2.5 = 4.55; p − d = Σ slack × dual − y'r_p + r_d'x = 2.95 − 2.5 + 2.05
+    A = csr_array(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]]))
+    rhs = np.array([4.0, 6.0])
+    part = BlockKKT(
+        A, rhs, rhs, csr_array((0, 3)), np.array([1.0, 2.0, 3.0]), np.zeros(3), np.array([10.0, np.inf, 5.0])
+    )
+    part.x = np.array([1.0, 2.0, 1.0])
+    part.y = np.array([0.5, 1.0])
+    part.zl = np.array([0.2, 0.3, 0.1])
+    part.zu = np.array([0.05, 0.0, 0.4])
+    st = part.stats(np.zeros(0))
+    assert (st.pobj, st.dobj, st.comp) == pytest.approx((8.0, 5.5, 2.95))
+    assert st.error == pytest.approx(4.55)
+    assert abs(st.pobj - st.dobj - st.comp) <= st.error

@@ -88,7 +88,8 @@ SPARSE_SHARE = 0.1
 counties 9,936 linking rows, a dense LU of 13 s against 0.6 s sparse."""
 
 Watch = Callable[[int, float], None]
-"""Told (iteration, relative gap between the objectives) as each iteration of a stage starts."""
+"""Told (iteration, relative gap between the objectives widened by the residuals' error: ``closing_gap``) as each
+iteration of a stage starts."""
 
 
 @dataclass(frozen=True)
@@ -773,11 +774,11 @@ def solve_interior(
     watch: Watch | None = None,
 ) -> DecomposeResult:
     """Solve the (scaled) split LP by the block interior point to a relative ``gap`` between the primal and dual
-    objectives (``closed``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first, then the blocks
-    (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs were divided by
-    (the gap is taken on the objectives in the unscaled units); ``sparse``: hold S sparse (None: ``sparse_schur``
-    decides); ``watch(iteration, gap)`` is told each iteration's relative gap. The result is in the scaled LP's
-    units."""
+    objectives (``closed``), the residuals below ``FEASIBLE`` and ``ROWS_MISSED``. ``parts``: the master part first,
+    then the blocks (``BlockKKT``), ``touched`` the linking rows each touches; ``cost_scale``: what the LP's costs
+    were divided by (the gap is taken on the objectives in the unscaled units); ``sparse``: hold S sparse (None:
+    ``sparse_schur`` decides); ``watch(iteration, gap)`` is told each iteration's gap (``closing_gap``). The result
+    is in the scaled LP's units."""
     start = time.perf_counter()
     rL = np.where(lp.row_lower < lp.row_upper, 0.0, lp.row_lower)
     centre = _Centre(rL, touched, sparse_schur(touched, rL.size) if sparse is None else sparse)

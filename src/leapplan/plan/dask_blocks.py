@@ -142,7 +142,8 @@ class DaskParts:
     """The interior point's parts (``block_ipm.Parts``): the master part here, the blocks on the workers (``deal``),
     one ``BlockGroup`` actor per worker holding its blocks, each block's matrices sent once. A call goes to every
     worker once (one message, the linking rows' arrays sent once, not once per block: at 2,800 counties 2 messages
-    a round instead of 94), runs on the master part meanwhile, then waits for the workers."""
+    a round instead of 94), runs on the master part meanwhile, then waits for the workers (``send``: waits only when
+    asked, so the centre can work meanwhile)."""
 
     def __init__(
         self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP], starts: list[np.ndarray | None] | None = None

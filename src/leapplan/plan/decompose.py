@@ -374,7 +374,8 @@ class DecomposeResult:
     bound: float
     """Best lower bound (Lagrangian) [cost units]."""
     gap: float
-    """(objective − bound) / max(|objective|, |bound|, GAP_FLOOR) [-]."""
+    """(objective − bound) / max(|objective|, |bound|, GAP_FLOOR) [-]; the block interior point's widened by its
+    residuals' error (``block_ipm.closing_gap``)."""
     iterations: int
     """Master solves, both phases."""
     link_duals: np.ndarray
@@ -384,9 +385,9 @@ class DecomposeResult:
     priced at the master's prices (together a dual solution of the LP, optimal to the gap)."""
     history: list[dict[str, float]] = field(default_factory=list)
     """Per iteration: phase, master value, best bound, seconds since the start, block seconds (largest); the block
-    interior point's: objective, bound, residuals, seconds since the start and, for each iteration that took a step,
-    the seconds of its factor round, of Mehrotra's predictor and corrector and of the centrality correctors, and
-    how many correctors it kept."""
+    interior point's: objective, bound, the residuals' error, residuals, seconds since the start and, for each
+    iteration that took a step, the seconds of its factor round, of Mehrotra's predictor and corrector and of the
+    centrality correctors, and how many correctors it kept."""
     seconds: float = 0.0
 
 

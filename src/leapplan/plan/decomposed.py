@@ -37,11 +37,13 @@ SUBPROBLEM_OPTIONS: dict[str, Any] = {"solver": "simplex"}
 
 DECOMPOSE_ABOVE_COUNTIES = 150
 """``leapplan run`` decomposes the plan of a scenario with more counties than this. The whole plan of the synthetic
-scenarios (20 products, 5 years) on 2 Dask workers against one HiGHS run per stage, on this 2-core machine:
-6 December (the blocks' solves by reach, the workers' malloc settings), 54.8 s against 44.3 s at 100 counties
-(1.24 ×), 89.5 s against 138.3 s at 200 (0.65 ×); the ratio crosses 1 near 125 counties (interpolated as a power
-of n, not a run). 5 December: 1.10 × at 200 counties, 0.73 × at 400. At 2,800 counties only the decomposed solve
-was run (docs/decompose.md)."""
+scenarios (20 products, 5 years) on 2 Dask workers against one HiGHS run per stage, wall seconds of ``leapplan
+plan`` on this 2-core machine, 6 December in the evening (the stop at the gap asked, the predictor beside S's
+factor): 41.5 s against 41.6 s at 100 counties (1.00 ×; 44.6 s against 38.3 s in another pair of runs that day),
+59.1 against 61.9 at 125 (0.95 ×), 70.2 against 86.5 at 150 (0.81 ×), 81.4 against 131.4 at 200 (0.62 ×). The
+ratio crosses 1 near 100 counties; 150 keeps ``run`` where the decomposed plan is clearly faster. Earlier on 6
+December: 1.24 × at 100 counties, 0.65 × at 200. At 2,800 counties only the decomposed solve was run
+(docs/decompose.md)."""
 
 RUN_WORKERS = 2
 """Dask workers (a LocalCluster) of the plan ``leapplan run`` decomposes."""
