@@ -262,12 +262,14 @@ class BlockKKT:
         g = self.N.T @ self.yL
         return g + self.M.T @ self.y if self.M is not None else g
 
-    def _reduced(self, priced: np.ndarray | None = None) -> np.ndarray:
+    def _reduced(self, priced: np.ndarray | None = None, proximal: bool = True) -> np.ndarray:
         """The dual residual of the regularised LP: c + ρ (x − x̄) − M'y − N'y_L − z_l + z_u (the columns' proximal
         term keeps a cost-free circulation, such as grain put into and taken out of the reserve at once, small);
-        ``priced``: ``_priced()`` when already at hand."""
+        ``priced``: ``_priced()`` when already at hand; ``proximal`` False: the LP's own dual residual, without the
+        proximal term."""
         priced = self._priced() if priced is None else priced
-        g = self.c + REGULARISE_PRIMAL * (self.x - self.x_anchor) - priced - self.zl + self.zu
+        term = REGULARISE_PRIMAL * (self.x - self.x_anchor) if proximal else 0.0
+        g = self.c + term - priced - self.zl + self.zu
         return np.where(self.fixed, 0.0, g)
 
     def stats(self, yL: np.ndarray) -> Stats:
@@ -286,7 +288,7 @@ class BlockKKT:
             + float(fixed_value)
         )
         comp = float((sl * self.zl)[self.hl].sum() + (su * self.zu)[self.hu].sum())
-        lp_dual = np.where(self.fixed, 0.0, self.c - priced - self.zl + self.zu)  # without the proximal term
+        lp_dual = self._reduced(priced, proximal=False)
         error = float(np.abs(lp_dual) @ np.abs(self.x) + np.abs(self.y) @ np.abs(rp))
         return Stats(
             primal=float(np.abs(rp).max(initial=0.0)),
