@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from linopy import Model
+from linopy import Model, Variable
 from scipy.sparse import csr_array
 
 from leapplan.errors import DecomposeError
@@ -104,24 +104,92 @@ def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
+def _variable_blocks(v: Variable, part: Partition, regions: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, block codes) of a variable's live entries."""
+    labels = np.asarray(v.labels.values)
+    code = np.full(labels.shape, _NONE, dtype=np.int64)
+    for axis, dim in enumerate(v.labels.dims):
+        values = v.labels.coords[dim].values
+        per = np.array([_label_block(str(x), part.of_region, regions) for x in values], dtype=np.int64)
+        shape = [1] * labels.ndim
+        shape[axis] = len(per)
+        code = _merge(code, per.reshape(shape))
+    code = np.where(code == _NONE, LINK, code)
+    live = labels >= 0
+    return labels[live], code[live]
+
+
 def label_blocks(model: Model, s: Scenario, part: Partition) -> np.ndarray:
     """Block code of every variable label of ``model`` (array over labels 0 … column_labels − 1; LINK for linking
     columns)."""
     regions = {r.id for r in s.regions}
     out = np.full(column_labels(model), LINK, dtype=np.int64)
     for _, v in model.variables.items():
-        labels = np.asarray(v.labels.values)
-        code = np.full(labels.shape, _NONE, dtype=np.int64)
-        for axis, dim in enumerate(v.labels.dims):
-            values = v.labels.coords[dim].values
-            per = np.array([_label_block(str(x), part.of_region, regions) for x in values], dtype=np.int64)
-            shape = [1] * labels.ndim
-            shape[axis] = len(per)
-            code = _merge(code, per.reshape(shape))
-        code = np.where(code == _NONE, LINK, code)
-        live = labels >= 0
-        out[labels[live]] = code[live]
+        labels, code = _variable_blocks(v, part, regions)
+        out[labels] = code
     return out
+
+
+class ColumnCodes:
+    """``label_blocks`` of a model under construction: each variable's codes found once, when first asked after it
+    was added."""
+
+    def __init__(self, s: Scenario, part: Partition) -> None:
+        self.part = part
+        self.regions = {r.id for r in s.regions}
+        self.codes = np.zeros(0, dtype=np.int64)
+        self.seen: set[str] = set()
+
+    def of(self, model: Model) -> np.ndarray:
+        """Block code of every variable label of ``model`` so far (LINK for linking columns)."""
+        n = column_labels(model)
+        if n > self.codes.size:
+            self.codes = np.concatenate([self.codes, np.full(n - self.codes.size, LINK, dtype=np.int64)])
+        for name, v in model.variables.items():
+            if name not in self.seen:
+                labels, code = _variable_blocks(v, self.part, self.regions)
+                self.codes[labels] = code
+                self.seen.add(name)
+        return self.codes
+
+
+def row_homes(rows: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """The block of each of ``size`` rows from its terms' rows and their columns' block ``codes``: the one block of
+    its block columns (LINK when they lie in several blocks, or it has none)."""
+    inside = codes >= 0
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    lo = np.full(size, big)
+    hi = np.full(size, small)
+    np.minimum.at(lo, rows[inside], codes[inside])
+    np.maximum.at(hi, rows[inside], codes[inside])
+    return np.where((lo == hi) & (lo != big), lo, LINK)
+
+
+def linking_pairs(rows: np.ndarray, columns: np.ndarray, codes: np.ndarray, home: np.ndarray, blocks: int) -> np.ndarray:
+    """column × ``blocks`` + block of each term of a linking column in a row with a home block (``row_homes``): the
+    (column, block) pairs ``copy_linking_columns`` counts."""
+    at = (codes == LINK) & (home[rows] >= 0)
+    return np.asarray(columns[at] * blocks + home[rows[at]], dtype=np.int64)
+
+
+def copied_pairs(pairs: np.ndarray) -> np.ndarray:
+    """The (column, block) pairs (``linking_pairs`` of every row) of which the block gets a copy: used by at least
+    ``MIN_ROWS_TO_COPY`` of its rows (sorted)."""
+    uniq, counts = np.unique(pairs, return_counts=True)
+    return np.asarray(uniq[counts >= MIN_ROWS_TO_COPY], dtype=np.int64)
+
+
+def row_owners(
+    rows: np.ndarray, columns: np.ndarray, codes: np.ndarray, size: int, copied: np.ndarray, blocks: int
+) -> np.ndarray:
+    """Where each of ``size`` rows is solved after ``copy_linking_columns``: its home block (``row_homes``) when
+    every linking column it uses is copied there (``copied``: sorted pairs, ``copied_pairs``), else LINK."""
+    home = row_homes(rows, codes, size)
+    at = (codes == LINK) & (home[rows] >= 0)
+    pair = columns[at] * blocks + home[rows[at]]
+    spoilt = np.zeros(size, dtype=bool)
+    spoilt[rows[at][~np.isin(pair, copied)]] = True
+    return np.where(spoilt, LINK, home)
 
 
 def region_weights(model: Model, s: Scenario) -> dict[str, float]:

@@ -40,7 +40,7 @@ from linopy import Model, Variable
 from leapplan.plan.index import PlanIndex
 from leapplan.plan.layout import Layout, build_layout
 from leapplan.plan.targets import TargetRows, add_targets
-from leapplan.plan.terms import Rows
+from leapplan.plan.terms import RowFilter, Rows
 from leapplan.scenario.model import Scenario
 from leapplan.simulate.harvest import RiskOutcomes
 
@@ -229,13 +229,14 @@ def _variables(b: Build) -> None:
     m.add_variables(lower=0, upper=slack_up, coords=[A_], name="slack")
 
 
-def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False) -> PlanModel:
-    """Build the plan LP (without objective) for scenario ``s`` laid out by ``ix``."""
+def build_model(s: Scenario, ix: PlanIndex, *, elastic: bool = False, keep: RowFilter | None = None) -> PlanModel:
+    """Build the plan LP (without objective) for scenario ``s`` laid out by ``ix``; ``keep``: which rows of each
+    family it holds (all when None; a decomposed plan's parts, ``block_build.py``)."""
     from leapplan.plan import constraints as c
     from leapplan.plan import food as f
     from leapplan.plan import upgrades as u
 
-    b = Build(m=Model(sparse=True), s=s, ix=ix, lay=build_layout(s, ix), rows=Rows(), elastic=elastic)
+    b = Build(m=Model(sparse=True), s=s, ix=ix, lay=build_layout(s, ix), rows=Rows(keep), elastic=elastic)
     b.risk = f.risk_outcomes_of(b)
     _variables(b)
     u.define_upgrades(b)

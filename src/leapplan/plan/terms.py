@@ -10,7 +10,7 @@ lookups done once, never by positional alignment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,14 @@ class Terms:
         grid = Grid.from_coords(self.coords)
         return LinearExpression._from_csr(CSRLinearExpression(csr, np.zeros(self.size), grid, model), model)
 
+    def only(self, held: np.ndarray) -> Terms:
+        """The terms of the rows where ``held`` (a boolean over the grid's cells, C order), on the same grid."""
+        rows, labels, coeffs = self.flat()
+        keep = np.asarray(held, dtype=bool).ravel()[rows]
+        out = Terms(self.coords)
+        out._rows, out._labels, out._coeffs = [rows[keep]], [labels[keep]], [coeffs[keep]]
+        return out
+
     def columns(self, keep: np.ndarray, index: pd.Index) -> Terms:
         """The terms of a (period, column) family restricted to the columns where ``keep``, on ``index``."""
         assert len(self.shape) == 2
@@ -92,11 +100,18 @@ class Terms:
         return out.reshape(self.shape)
 
 
-class Rows:
-    """The constraint families of a model with the triplets each was built from, by family name."""
+RowFilter = Callable[[Model, str, Terms, np.ndarray], np.ndarray]
+"""Given the model, a family's name, its terms and its rows (a boolean per grid cell, C order: those its own mask
+leaves), which of them the model holds (the same shape)."""
 
-    def __init__(self) -> None:
+
+class Rows:
+    """The constraint families of a model with the triplets each was built from, by family name; with ``keep``,
+    only the rows it holds (a decomposed plan's parts: ``block_build.py``), the others masked out."""
+
+    def __init__(self, keep: RowFilter | None = None) -> None:
         self.families: dict[str, Terms] = {}
+        self.keep = keep
 
     def add(
         self,
@@ -109,7 +124,16 @@ class Rows:
         mask: xr.DataArray | None = None,
         scaling: float | xr.DataArray = 1.0,
     ) -> None:
-        """Add ``terms sign rhs`` to ``model`` as the frozen (sparse) family ``name`` and keep its triplets."""
+        """Add ``terms sign rhs`` to ``model`` as the frozen (sparse) family ``name`` and keep its triplets (with
+        ``keep``: of the rows it holds)."""
+        if self.keep is not None:
+            grid = terms.dataarray(np.ones(terms.size))
+            live = np.ones(terms.size, dtype=bool)
+            if mask is not None:
+                live = np.asarray(mask.broadcast_like(grid).transpose(*grid.dims).values, dtype=bool).ravel()
+            held = np.asarray(self.keep(model, name, terms, live), dtype=bool).ravel() & live
+            terms = terms.only(held)
+            mask = terms.dataarray(held) > 0
         model.add_constraints(terms.expression(model), sign, rhs, name=name, mask=mask, scaling=scaling, freeze=True)
         self.families[name] = terms
 
