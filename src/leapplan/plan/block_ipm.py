@@ -487,6 +487,10 @@ class BlockKKT:
         self.zl = self.zl + ad * dzl
         self.zu = self.zu + ad * dzu
 
+    def sizes(self) -> tuple[float, float]:
+        """(largest |right-hand side| of its own rows, largest |cost|): the scales of the residuals' test."""
+        return float(np.abs(self.r).max(initial=0.0)), float(np.abs(self.c).max(initial=0.0))
+
     def solution(self) -> tuple[np.ndarray, np.ndarray]:
         """(its LP columns' values, its own rows' prices)."""
         return self.x[: self.x_columns].copy(), self.y.copy()
@@ -784,9 +788,9 @@ def solve_interior(
     start = time.perf_counter()
     rL = np.where(lp.row_lower < lp.row_upper, 0.0, lp.row_lower)
     centre = _Centre(rL, touched, sparse_schur(touched, rL.size) if sparse is None else sparse)
-    own_rhs = [np.where(b.row_lower < b.row_upper, 0.0, b.row_lower) for b in lp.blocks]
-    scale_r = 1.0 + max([float(np.abs(r).max(initial=0.0)) for r in [rL, *own_rhs]])
-    scale_c = 1.0 + max([float(np.abs(c).max(initial=0.0)) for c in [lp.cost0, *(b.cost for b in lp.blocks)]])
+    sizes = parts.call("sizes")
+    scale_r = 1.0 + max([float(np.abs(rL).max(initial=0.0)), *(r for r, _ in sizes)])
+    scale_c = 1.0 + max(c for _, c in sizes)
     # Mehrotra's starting point, from one factor with Θ = 1
     S = centre.assemble(parts.call("factor", True))
     vL = S.solve(centre.rhs(rL, parts.call("forward", "least_norm")))
@@ -963,6 +967,8 @@ class BlocksSolved:
     """The split (of the scaled LP: its sizes and positions are the LP's)."""
     seconds: list[float]
     """Seconds of linear algebra per block."""
+    cost_scale: float = 1.0
+    """What the LP's costs were divided by (``Scaled.cost_scale``)."""
 
 
 def solve_blocks(
@@ -1019,4 +1025,4 @@ def solve_blocks(
     r.link_duals = r.link_duals * R[lp.link_rows] * sc.cost_scale
     r.objective *= sc.cost_scale
     r.bound *= sc.cost_scale
-    return BlocksSolved(r, lp, seconds)
+    return BlocksSolved(r, lp, seconds, sc.cost_scale)

@@ -165,7 +165,9 @@ def row_homes(rows: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     return np.where((lo == hi) & (lo != big), lo, LINK)
 
 
-def linking_pairs(rows: np.ndarray, columns: np.ndarray, codes: np.ndarray, home: np.ndarray, blocks: int) -> np.ndarray:
+def linking_pairs(
+    rows: np.ndarray, columns: np.ndarray, codes: np.ndarray, home: np.ndarray, blocks: int
+) -> np.ndarray:
     """column × ``blocks`` + block of each term of a linking column in a row with a home block (``row_homes``): the
     (column, block) pairs ``copy_linking_columns`` counts."""
     at = (codes == LINK) & (home[rows] >= 0)

@@ -206,3 +206,55 @@ def release(client: Any, futures: list[Any]) -> None:
 def _actors_held(keys: list[Any], dask_worker: Any = None) -> int:
     """How many of the actors ``keys`` this worker still holds (``client.run`` passes the worker)."""
     return sum(k in dask_worker.state.actors for k in keys)
+
+
+class BlockHosts:
+    """The hosts of a decomposed plan's blocks (``block_host.BlockHost``): one in this process holding every block
+    (``pool`` None), or one actor per Dask worker holding the blocks ``deal`` gives it by ``sizes`` (their columns),
+    each built there from the scenario, kept for the whole plan."""
+
+    def __init__(self, s: Any, part: Any, copied: np.ndarray, sizes: list[int], pool: DaskPool | None = None) -> None:
+        from leapplan.plan.block_host import BlockHost
+
+        K = len(sizes)
+        self.pool = pool
+        self.futures: list[Any] = []
+        if pool is None:
+            self.members = [list(range(K))]
+            self.hosts: list[Any] = [BlockHost(s, part, copied, self.members[0])]
+            return
+        where = deal(pool.workers, sizes)
+        used = list(dict.fromkeys(where))
+        self.members = [[k for k, w in enumerate(where) if w == u] for u in used]
+        self.futures = [
+            pool.client.submit(BlockHost, s, part, copied, m, actor=True, workers=[w])
+            for w, m in zip(used, self.members, strict=True)
+        ]
+        self.hosts = [f.result() for f in self.futures]
+
+    def ask(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]:
+        """``method(*args[i])`` on host i, all at once; their answers in order."""
+        if self.pool is None:
+            return [getattr(h, method)(*a) for h, a in zip(self.hosts, args, strict=True)]
+        pending = [getattr(h, method)(*a) for h, a in zip(self.hosts, args, strict=True)]
+        return [p.result() for p in pending]
+
+    def everyone(self, method: str, *args: Any) -> list[Any]:
+        """``method(*args)`` on every host."""
+        return self.ask(method, [args] * len(self.hosts))
+
+    def parts_of(self, master: BlockKKT) -> Any:
+        """The interior point's parts once the hosts have prepared a stage: ``master`` here, the blocks on the hosts."""
+        if self.pool is None:
+            return LocalParts([master, *(p for h in self.hosts for p in h.parts)])
+        parts = DaskParts.__new__(DaskParts)
+        parts.master, parts.client, parts.groups, parts.members = master, self.pool.client, self.hosts, self.members
+        parts.futures = []  # the hosts stay for the next stage: ``close`` lets nothing go
+        return parts
+
+    def close(self) -> None:
+        """Let the hosts go (and wait until their workers have dropped them)."""
+        if self.pool is not None and self.futures:
+            release(self.pool.client, self.futures)
+        self.hosts = []
+        self.futures = []

@@ -19,13 +19,26 @@ from typing import Any
 
 import numpy as np
 from linopy.constants import Result, Solution, Status
+from scipy.sparse import csr_array
 
 from leapplan.errors import DecomposeError, SolverError
+from leapplan.plan.block_build import build_part, census
 from leapplan.plan.block_ipm import solve_blocks
-from leapplan.plan.blocks import Blocks, copy_linking_columns, label_blocks, partition, region_weights, split
+from leapplan.plan.blocks import (
+    Blocks,
+    Partition,
+    copy_linking_columns,
+    label_blocks,
+    partition,
+    region_weights,
+    split,
+)
+from leapplan.plan.built_solve import Hosted, stage_blocks
+from leapplan.plan.dask_blocks import BlockHosts
 from leapplan.plan.decompose import DecomposeResult, LocalPricer, Pricer, max_violation, solve_split, split_lp
+from leapplan.plan.index import PlanIndex
 from leapplan.plan.labels import column_labels, row_labels
-from leapplan.plan.model import PlanModel
+from leapplan.plan.model import PlanModel, build_model
 from leapplan.plan.runner import Runner
 from leapplan.scenario.model import RegionKind, Scenario
 
@@ -93,17 +106,56 @@ def decompose_by_size(scenario: Scenario, forced: bool | None = None) -> Decompo
     return Decompose(workers=RUN_WORKERS) if wanted else None
 
 
-class DecomposedRunner(Runner):
-    """Solves each stage of the plan by decomposition (``Runner.run``'s stage hook), on Dask when ``pool`` is given."""
+def plan_partition(s: Scenario, ix: PlanIndex, how: Decompose) -> Partition:
+    """The blocks of ``how``: the prefectures, or ``how.blocks`` balanced by the columns naming each region (counted
+    on a build that keeps no row)."""
+    if how.blocks is None:
+        return partition(s)
+    bare = build_model(s, ix, keep=lambda _m, _n, terms, _l: np.zeros(terms.size, dtype=bool))
+    return partition(s, how.blocks, region_weights(bare.model, s))
 
-    def __init__(self, pm: PlanModel, options: dict[str, Any], how: Decompose, pool: Any = None) -> None:
+
+@dataclass
+class Built:
+    """A decomposed plan's model built in parts: the centre's (``pm``) and the hosts of the blocks."""
+
+    pm: PlanModel
+    hosts: BlockHosts
+    part: Partition
+
+
+def build_decomposed(s: Scenario, ix: PlanIndex, how: Decompose, pool: Any = None) -> Built:
+    """The plan LP in parts (``block_build.py``): the census of copied linking columns, the centre's model with the
+    linking rows, and the hosts (on ``pool``'s workers, or here) each building its blocks' own rows."""
+    part = plan_partition(s, ix, how)
+    copied = census(s, ix, part)
+    pm = build_part(s, ix, part, copied)
+    codes = label_blocks(pm.model, s, part)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(part.names)).tolist()
+    hosts = BlockHosts(s, part, copied, sizes, pool)
+    pm.remote = lambda name, sol: hosts.everyone("row_values", name, sol)
+    return Built(pm, hosts, part)
+
+
+class DecomposedRunner(Runner):
+    """Solves each stage of the plan by decomposition (``Runner.run``'s stage hook), on Dask when ``pool`` is given;
+    with ``built`` the blocks are the hosts' (the centre's model has the linking rows only)."""
+
+    def __init__(
+        self, pm: PlanModel, options: dict[str, Any], how: Decompose, pool: Any = None, built: Built | None = None
+    ) -> None:
         super().__init__(pm, options)
         self.method = "decomposed"
         self.interior = how.method == "interior"
         self.how = how
         self.pool = pool
+        self.built = built
+        self.hosted: Hosted | None = None
         s = pm.scenario
-        part = partition(s, how.blocks, region_weights(pm.model, s) if how.blocks is not None else None)
+        if built is not None:
+            part = built.part
+        else:
+            part = partition(s, how.blocks, region_weights(pm.model, s) if how.blocks is not None else None)
         self.names = part.names
         self.of_region = part.of_region
         self.link_ends = {link.id: (link.from_region, link.to_region) for link in s.links}
@@ -126,6 +178,8 @@ class DecomposedRunner(Runner):
         return self.names[int(found.pop())]  # type: ignore[arg-type]
 
     def _solve(self, name: str, options: dict[str, Any]) -> tuple[str, float]:
+        if self.built is not None:
+            return self._solve_built(name)
         m = self.pm.model
         start = time.perf_counter()
         M = m.matrices
@@ -232,3 +286,102 @@ class DecomposedRunner(Runner):
             took,
         )
         return cond, entry["objective"]
+
+    def _solve_built(self, name: str) -> tuple[str, float]:
+        """A stage whose blocks the hosts hold (``built_solve.stage_blocks``)."""
+        assert self.built is not None
+        hosts = self.built.hosts
+        m = self.pm.model
+        start = time.perf_counter()
+        M = m.matrices
+        if M.A is None:
+            raise DecomposeError(f"stage '{name}' has no rows to decompose")
+        A = csr_array(M.A.tocsr())
+        vlabels, clabels = np.asarray(M.vlabels), np.asarray(M.clabels)
+        lower = np.where(M.sense != "<", M.b, -np.inf)
+        upper = np.where(M.sense != ">", M.b, np.inf)
+        if self.hosted is None or self.hosted.n != vlabels.size:
+            self.hosted = Hosted.of(vlabels, self.codes[vlabels], hosts.everyone("shapes"), hosts.members)
+        hosted = self.hosted
+        warm = None
+        if self._start is not None and np.array_equal(self._start[1], hosted.column_block):
+            warm = self._start[0]
+        try:
+            solved = stage_blocks(
+                A,
+                lower,
+                upper,
+                M.c,
+                M.lb,
+                M.ub,
+                hosted,
+                hosts.ask,
+                hosts.parts_of,
+                gap=self.how.gap,
+                max_iterations=self.how.max_iterations,
+                time_limit=self.how.time_limit,
+                watch=lambda iteration, gap: self.detail(f"iteration {iteration}, gap {gap:.1e}"),
+                start=warm,
+            )
+            r = solved.result
+            self.last = r
+            took = time.perf_counter() - start
+            self.seconds += took
+            entry: dict[str, Any] = {
+                "stage": name,
+                "status": r.status,
+                "objective": float("nan"),
+                "seconds": round(took, 3),
+                "iterations": r.iterations,
+                "bound": r.bound,
+                "gap": r.gap,
+                "blocks": len(hosted.block_columns),
+                "linking_rows": int(solved.lp.link_rows.size),
+                "linking_columns": int(solved.lp.link_columns.size),
+                "copies": int(hosted.copy_of.size),
+                "block_seconds_max": round(max(solved.seconds, default=0.0), 3),
+                "block_seconds_total": round(float(sum(solved.seconds)), 3),
+                "block_seconds": [round(float(b), 3) for b in solved.seconds],
+                "started_from": "the last stage's solution" if warm is not None else "the least-norm point",
+            }
+            stepped = [h for h in r.history if "factor_s" in h]
+            if stepped:
+                keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
+                entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
+            ok = r.status == "optimal" and bool(np.all(np.isfinite(r.x)))
+            self._start = (r.x, hosted.column_block) if ok else None
+            if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
+                x = r.x[: hosted.n]
+                primal = np.full(column_labels(m), np.nan)
+                primal[vlabels] = x
+                worst = hosts.everyone("assign", primal, solved.cost_scale, r.objective)
+                entry["violation"] = max([max_violation(A, lower, upper, M.lb, M.ub, x), *worst])
+                dual = np.full(row_labels(m), np.nan)
+                dual[clabels] = r.link_duals[: clabels.size]
+                m.assign_result(
+                    Result(
+                        Status.from_termination_condition("optimal"),
+                        Solution(primal, dual, r.objective),
+                        solver_name="highs",
+                    )
+                )
+                if r.status == "optimal":
+                    entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
+        finally:
+            hosts.everyone("finish")
+        self.stages.append(entry)
+        if r.status in ("iteration_limit", "time_limit", "numerical"):
+            raise SolverError(
+                f"the decomposed solve of stage '{name}' stopped ({r.status.replace('_', ' ')}) after "
+                f"{r.iterations} iterations at a gap of {r.gap:.3g}, above the {self.how.gap:g} asked"
+            )
+        log.info(
+            "stage %s: %s in %d iterations, bounds %.9g / %.9g, %.2f s",
+            name,
+            r.status,
+            r.iterations,
+            r.objective,
+            r.bound,
+            took,
+        )
+        return r.status, entry["objective"]

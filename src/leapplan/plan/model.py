@@ -30,7 +30,9 @@ With ``elastic=True`` (diagnosis of an infeasible plan) the guardrails and balan
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,6 +88,9 @@ class PlanModel:
     """The solution is an interior point method's (its dust is read as 0 in the tables)."""
     soft: list[SoftRows] = field(default_factory=list)
     """Hard rows a re-plan's past has put out of reach, held as far as they can be before every target."""
+    remote: Callable[[str, np.ndarray], list[Any]] | None = None
+    """A decomposed plan's centre (``decomposed.build_decomposed``): given a family and the solution by variable
+    label, each host's (price, |right-hand side|, Σ |terms|) of its rows of the family, or None."""
 
     @property
     def nodes(self) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from linopy import LinearExpression
 from leapplan.errors import SolverError
 from leapplan.plan import tables
 from leapplan.plan.bounds import relaxed_minima
-from leapplan.plan.decomposed import Decompose, DecomposedRunner
+from leapplan.plan.decomposed import Decompose, DecomposedRunner, build_decomposed
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
 from leapplan.plan.index import build_index
@@ -363,14 +363,42 @@ def _solve(
     no_new_capacity: set[str] | None = None,
     past: set[str] | None = None,
 ) -> PlanResult:
-    from leapplan.plan.diagnose import diagnose
-
     options = dict(options)
-    fix_columns = bool(options.pop("fix_columns", True))
-    diag_options = dict(options)
     t0 = time.perf_counter()
     ix = build_index(s)
-    pm = build_model(s, ix)
+    built = None
+    if decompose is not None and decompose.method == "interior" and adjust is None:
+        # the centre holds the linking rows only; the blocks are built on the workers (``block_build.py``)
+        built = build_decomposed(s, ix, decompose, pool)
+        pm = built.pm
+    else:
+        pm = build_model(s, ix)
+    try:
+        return _plan(s, ix, pm, options, progress, adjust, explain, decompose, pool, built, no_new_capacity, past, t0)
+    finally:
+        if built is not None:
+            built.hosts.close()
+
+
+def _plan(
+    s: Scenario,
+    ix: Any,
+    pm: PlanModel,
+    options: dict[str, Any],
+    progress: Progress,
+    adjust: Adjust | None,
+    explain: bool,
+    decompose: Decompose | None,
+    pool: Any,
+    built: Any,
+    no_new_capacity: set[str] | None,
+    past: set[str] | None,
+    t0: float,
+) -> PlanResult:
+    from leapplan.plan.diagnose import diagnose
+
+    fix_columns = bool(options.pop("fix_columns", True))
+    diag_options = dict(options)
     if adjust is not None:
         adjust(pm)
     levels = _levels(pm)
@@ -381,7 +409,7 @@ def _solve(
         return diagnose(s, diag_options, build_seconds, names, adjust)
     if options.get("solver") == "auto":
         options = {**options, **method_for(pm.model.nvars)}
-    runner = DecomposedRunner(pm, options, decompose, pool) if decompose is not None else None
+    runner = DecomposedRunner(pm, options, decompose, pool, built) if decompose is not None else None
     st = Stages(pm, options, levels, fix_columns, progress, explain, runner)
     pm.interior = st.runner.interior
     if no_new_capacity and "b" in pm.model.variables:

@@ -116,11 +116,17 @@ def weak_links(
         if name not in m.constraints:
             return None
         con = m.constraints[name]
-        dual = np.nan_to_num(np.asarray(con.dual.values)) * per * RELAX[name]
-        rhs = np.abs(np.nan_to_num(np.asarray(con.rhs.values))) / per
-        size = np.maximum(rhs, _gross(pm, name, sol) / per)
-        dual = np.where(np.asarray(con.labels.values) >= 0, dual, 0.0)
-        return dual, size
+        live = np.asarray(con.labels.values) >= 0
+        dual = np.where(live, np.nan_to_num(np.asarray(con.dual.values)), 0.0)
+        rhs = np.abs(np.nan_to_num(np.asarray(con.rhs.values)))
+        gross = _gross(pm, name, sol)
+        if pm.remote is not None:  # a decomposed plan's centre: the blocks' own rows are the hosts'
+            rhs = np.where(live, rhs, 0.0)
+            for got in pm.remote(name, sol):
+                if got is not None:
+                    dual, rhs, gross = dual + got[0], rhs + got[1], gross + got[2] / 2
+        size = np.maximum(rhs / per, gross / per)
+        return dual * per * RELAX[name], size
 
     transport = set(ix.products.index[ix.products["sector"] == "transport"])
     for name, dim in (
