@@ -41,8 +41,9 @@ def _live_terms(terms: Terms, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     rows, labels = rows[keep], labels[keep]
     if not rows.size:
         return rows, labels
-    key = np.unique(rows * (int(labels.max()) + 1) + labels)
-    return key // (int(labels.max()) + 1), key % (int(labels.max()) + 1)
+    width = int(labels.max()) + 1
+    key = np.unique(rows * width + labels)
+    return key // width, key % width
 
 
 def census(s: Scenario, ix: PlanIndex, part: Partition) -> np.ndarray:

@@ -10,8 +10,7 @@ rows' prices into its model, where the weak links read them (``row_values``).
 
 from __future__ import annotations
 
-from typing import Any
-
+import linopy
 import numpy as np
 from linopy.constants import Result, Solution, Status
 from scipy.sparse import csr_array, diags_array
@@ -30,8 +29,6 @@ class BlockHost(LocalParts):
     ``call`` runs on the stage's ``BlockKKT`` of each in turn."""
 
     def __init__(self, s: Scenario, part: Partition, copied: np.ndarray, blocks: list[int]) -> None:
-        import linopy
-
         super().__init__([])
         with linopy.options as opts:
             opts(semantics="v1")
@@ -119,6 +116,3 @@ class BlockHost(LocalParts):
         rhs = np.where(live, np.abs(np.nan_to_num(np.asarray(con.rhs.values))), 0.0)
         gross = self.pm.rows[name].activity(sol, absolute=True)
         return dual, rhs, gross
-
-    def describe(self) -> dict[str, Any]:
-        return {"blocks": [b.block for b in self.built], "rows": [int(b.row_labels.size) for b in self.built]}

@@ -22,7 +22,6 @@ from leapplan.plan.block_ipm import (
     EQUILIBRATION_PASSES,
     BlockKKT,
     BlocksSolved,
-    LocalParts,
     Parts,
     Watch,
     solve_interior,
@@ -195,8 +194,3 @@ def stage_blocks(
     r.objective *= cost_scale
     r.bound *= cost_scale
     return BlocksSolved(r, lp, seconds, cost_scale)
-
-
-def local_parts(hosts: list[Any]) -> Callable[[BlockKKT], Parts]:
-    """The parts of hosts in this process: the master, then every host's blocks in order."""
-    return lambda master: LocalParts([master, *(p for h in hosts for p in h.parts)])

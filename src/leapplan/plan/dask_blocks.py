@@ -52,7 +52,7 @@ class DaskPool:
     ) -> DaskParts:
         """The interior point's parts: ``master`` in this process, an actor per block on the workers (``deal``);
         ``starts``: each block's z to start from (``block_ipm.starts``)."""
-        return DaskParts(self, master, blocks, starts)
+        return DaskParts.dealt(self, master, blocks, starts)
 
     def worker_memory(self) -> dict[str, int]:
         """Peak resident memory of each worker process so far [bytes]."""
@@ -146,23 +146,33 @@ class DaskParts:
     asked, so the centre can work meanwhile)."""
 
     def __init__(
-        self, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP], starts: list[np.ndarray | None] | None = None
+        self, master: BlockKKT, client: Any, groups: list[Any], members: list[list[int]], futures: list[Any]
     ) -> None:
+        self.master = master
+        self.client = client
+        self.groups = groups
+        """The actors, each a ``block_ipm.LocalParts`` of its blocks' parts."""
+        self.members = members
+        """Which blocks (their positions) each group holds, in the order it holds them."""
+        self.futures = futures
+        """The groups' futures, let go by ``close`` (none: the groups outlive the stage, ``BlockHosts``)."""
+
+    @classmethod
+    def dealt(
+        cls, pool: DaskPool, master: BlockKKT, blocks: list[BlockLP], starts: list[np.ndarray | None] | None = None
+    ) -> DaskParts:
+        """A ``BlockGroup`` actor per worker holding the blocks ``deal`` gives it, each sent once."""
         first = starts if starts is not None else [None] * len(blocks)
         where = deal(pool.workers, [b.A.nnz + b.D.nnz for b in blocks])
         used = list(dict.fromkeys(where))
-        self.futures = [pool.client.submit(BlockGroup, actor=True, workers=[w]) for w in used]
-        self.master = master
-        self.client = pool.client
-        self.groups: list[Any] = [f.result() for f in self.futures]
-        self.members: list[list[int]] = [[k for k, w in enumerate(where) if w == u] for u in used]
-        """Which blocks (their positions) each group holds, in the order it holds them."""
-        for i in range(max((len(m) for m in self.members), default=0)):  # each worker one block at a time, all at once
-            adding = [
-                g.add(blocks[m[i]], first[m[i]]) for g, m in zip(self.groups, self.members, strict=True) if i < len(m)
-            ]
+        futures = [pool.client.submit(BlockGroup, actor=True, workers=[w]) for w in used]
+        groups: list[Any] = [f.result() for f in futures]
+        members = [[k for k, w in enumerate(where) if w == u] for u in used]
+        for i in range(max((len(m) for m in members), default=0)):  # each worker one block at a time, all at once
+            adding = [g.add(blocks[m[i]], first[m[i]]) for g, m in zip(groups, members, strict=True) if i < len(m)]
             for a in adding:
                 a.result()
+        return cls(master, pool.client, groups, members, futures)
 
     def call(self, method: str, *args: Any) -> list[Any]:
         return self.send(method, *args)()
@@ -247,10 +257,7 @@ class BlockHosts:
         """The interior point's parts once the hosts have prepared a stage: ``master`` here, the blocks on the hosts."""
         if self.pool is None:
             return LocalParts([master, *(p for h in self.hosts for p in h.parts)])
-        parts = DaskParts.__new__(DaskParts)
-        parts.master, parts.client, parts.groups, parts.members = master, self.pool.client, self.hosts, self.members
-        parts.futures = []  # the hosts stay for the next stage: ``close`` lets nothing go
-        return parts
+        return DaskParts(master, self.pool.client, self.hosts, self.members, [])
 
     def close(self) -> None:
         """Let the hosts go (and wait until their workers have dropped them)."""

@@ -226,74 +226,21 @@ class DecomposedRunner(Runner):
                 block_seconds = pricer.seconds()
             finally:
                 pricer.close()
-        self.last = r
-        took = time.perf_counter() - start
-        self.seconds += took
-        cond = {"iteration_limit": "iteration_limit", "time_limit": "time_limit"}.get(r.status, r.status)
-        entry: dict[str, Any] = {
-            "stage": name,
-            "status": cond,
-            "objective": float("nan"),
-            "seconds": round(took, 3),
-            "iterations": r.iterations,
-            "bound": r.bound,
-            "gap": r.gap,
-            "blocks": len(lp.blocks),
-            "linking_rows": int(lp.link_rows.size),
-            "linking_columns": int(lp.link_columns.size),
-            "copies": cp.copies,
-            "block_seconds_max": round(max(block_seconds, default=0.0), 3),
-            "block_seconds_total": round(float(sum(block_seconds)), 3),
-            "block_seconds": [round(float(b), 3) for b in block_seconds],
-        }
-        if self.interior:
-            entry["started_from"] = "the last stage's solution" if warm is not None else "the least-norm point"
-        stepped = [h for h in r.history if "factor_s" in h]
-        if stepped:  # the block interior point's mean iteration [s]: where an iteration's time goes
-            keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
-            entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
+        took = self._took(r, start)
+        entry = self._entry(name, r, took, lp, cp.copies, block_seconds, warm)
         self._start = (r.x, cp.column_block) if r.status == "optimal" and np.all(np.isfinite(r.x)) else None
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
             entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
-            primal = np.full(column_labels(m), np.nan)
-            primal[vlabels] = x
-            dual = np.full(row_labels(m), np.nan)
-            dual[clabels] = r.row_duals[: cp.m]
-            m.assign_result(
-                Result(
-                    Status.from_termination_condition("optimal"),
-                    Solution(primal, dual, r.objective),
-                    solver_name="highs",
-                )
-            )
-            if r.status == "optimal":
-                entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
-        self.stages.append(entry)
-        if r.status in ("iteration_limit", "time_limit", "numerical"):
-            # not a verdict on the plan (a stage stopped short is neither infeasible nor optimal): say so and stop
-            raise SolverError(
-                f"the decomposed solve of stage '{name}' stopped ({r.status.replace('_', ' ')}) after "
-                f"{r.iterations} iterations at a gap of {r.gap:.3g}, above the {self.how.gap:g} asked"
-            )
-        log.info(
-            "stage %s: %s in %d iterations, bounds %.9g / %.9g, %.2f s",
-            name,
-            cond,
-            r.iterations,
-            r.objective,
-            r.bound,
-            took,
-        )
-        return cond, entry["objective"]
+            self._write(entry, r, vlabels, clabels, x, r.row_duals[: cp.m])
+        return self._end(name, r, entry, took)
 
     def _solve_built(self, name: str) -> tuple[str, float]:
         """A stage whose blocks the hosts hold (``built_solve.stage_blocks``)."""
         assert self.built is not None
         hosts = self.built.hosts
-        m = self.pm.model
         start = time.perf_counter()
-        M = m.matrices
+        M = self.pm.model.matrices
         if M.A is None:
             raise DecomposeError(f"stage '{name}' has no rows to decompose")
         A = csr_array(M.A.tocsr())
@@ -324,53 +271,90 @@ class DecomposedRunner(Runner):
                 start=warm,
             )
             r = solved.result
-            self.last = r
-            took = time.perf_counter() - start
-            self.seconds += took
-            entry: dict[str, Any] = {
-                "stage": name,
-                "status": r.status,
-                "objective": float("nan"),
-                "seconds": round(took, 3),
-                "iterations": r.iterations,
-                "bound": r.bound,
-                "gap": r.gap,
-                "blocks": len(hosted.block_columns),
-                "linking_rows": int(solved.lp.link_rows.size),
-                "linking_columns": int(solved.lp.link_columns.size),
-                "copies": int(hosted.copy_of.size),
-                "block_seconds_max": round(max(solved.seconds, default=0.0), 3),
-                "block_seconds_total": round(float(sum(solved.seconds)), 3),
-                "block_seconds": [round(float(b), 3) for b in solved.seconds],
-                "started_from": "the last stage's solution" if warm is not None else "the least-norm point",
-            }
-            stepped = [h for h in r.history if "factor_s" in h]
-            if stepped:
-                keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
-                entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
-            ok = r.status == "optimal" and bool(np.all(np.isfinite(r.x)))
-            self._start = (r.x, hosted.column_block) if ok else None
+            took = self._took(r, start)
+            entry = self._entry(name, r, took, solved.lp, int(hosted.copy_of.size), solved.seconds, warm)
+            self._start = (r.x, hosted.column_block) if r.status == "optimal" and np.all(np.isfinite(r.x)) else None
             if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
                 x = r.x[: hosted.n]
-                primal = np.full(column_labels(m), np.nan)
+                primal = np.full(column_labels(self.pm.model), np.nan)
                 primal[vlabels] = x
-                worst = hosts.everyone("assign", primal, solved.cost_scale, r.objective)
-                entry["violation"] = max([max_violation(A, lower, upper, M.lb, M.ub, x), *worst])
-                dual = np.full(row_labels(m), np.nan)
-                dual[clabels] = r.link_duals[: clabels.size]
-                m.assign_result(
-                    Result(
-                        Status.from_termination_condition("optimal"),
-                        Solution(primal, dual, r.objective),
-                        solver_name="highs",
-                    )
-                )
-                if r.status == "optimal":
-                    entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
+                missed = hosts.everyone("assign", primal, solved.cost_scale, r.objective)
+                entry["violation"] = max([max_violation(A, lower, upper, M.lb, M.ub, x), *missed])
+                self._write(entry, r, vlabels, clabels, x, r.link_duals[: clabels.size])
         finally:
             hosts.everyone("finish")
+        return self._end(name, r, entry, took)
+
+    def _took(self, r: DecomposeResult, start: float) -> float:
+        self.last = r
+        took = time.perf_counter() - start
+        self.seconds += took
+        return took
+
+    def _entry(
+        self,
+        name: str,
+        r: DecomposeResult,
+        took: float,
+        lp: Any,
+        copies: int,
+        block_seconds: list[float],
+        warm: np.ndarray | None,
+    ) -> dict[str, Any]:
+        """The stage's record in ``stages`` (``lp``: the split LP, for its sizes)."""
+        entry: dict[str, Any] = {
+            "stage": name,
+            "status": r.status,
+            "objective": float("nan"),
+            "seconds": round(took, 3),
+            "iterations": r.iterations,
+            "bound": r.bound,
+            "gap": r.gap,
+            "blocks": len(lp.block_columns),
+            "linking_rows": int(lp.link_rows.size),
+            "linking_columns": int(lp.link_columns.size),
+            "copies": copies,
+            "block_seconds_max": round(max(block_seconds, default=0.0), 3),
+            "block_seconds_total": round(float(sum(block_seconds)), 3),
+            "block_seconds": [round(float(b), 3) for b in block_seconds],
+        }
+        if self.interior:
+            entry["started_from"] = "the last stage's solution" if warm is not None else "the least-norm point"
+        stepped = [h for h in r.history if "factor_s" in h]
+        if stepped:  # the block interior point's mean iteration [s]: where an iteration's time goes
+            keys = ("factor_s", "predictor_corrector_s", "centrality_s", "correctors")
+            entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
+        return entry
+
+    def _write(
+        self,
+        entry: dict[str, Any],
+        r: DecomposeResult,
+        vlabels: np.ndarray,
+        clabels: np.ndarray,
+        x: np.ndarray,
+        duals: np.ndarray,
+    ) -> None:
+        """The solution ``x`` (the model's columns) and the prices ``duals`` of the model's rows written back into
+        the (centre's) linopy model as a HiGHS run's are; the stage's objective into ``entry`` when optimal."""
+        m = self.pm.model
+        primal = np.full(column_labels(m), np.nan)
+        primal[vlabels] = x
+        dual = np.full(row_labels(m), np.nan)
+        dual[clabels] = duals
+        m.assign_result(
+            Result(
+                Status.from_termination_condition("optimal"), Solution(primal, dual, r.objective), solver_name="highs"
+            )
+        )
+        if r.status == "optimal":
+            entry["objective"] = float(m.objective.value) if m.objective.value is not None else float("nan")
+
+    def _end(self, name: str, r: DecomposeResult, entry: dict[str, Any], took: float) -> tuple[str, float]:
+        """Record the stage; a stage stopped short raises ``SolverError``."""
         self.stages.append(entry)
         if r.status in ("iteration_limit", "time_limit", "numerical"):
+            # not a verdict on the plan (a stage stopped short is neither infeasible nor optimal): say so and stop
             raise SolverError(
                 f"the decomposed solve of stage '{name}' stopped ({r.status.replace('_', ' ')}) after "
                 f"{r.iterations} iterations at a gap of {r.gap:.3g}, above the {self.how.gap:g} asked"

@@ -374,7 +374,7 @@ def _solve(
     else:
         pm = build_model(s, ix)
     try:
-        return _plan(s, ix, pm, options, progress, adjust, explain, decompose, pool, built, no_new_capacity, past, t0)
+        return _plan(s, pm, options, progress, adjust, explain, decompose, pool, built, no_new_capacity, past, t0)
     finally:
         if built is not None:
             built.hosts.close()
@@ -382,7 +382,6 @@ def _solve(
 
 def _plan(
     s: Scenario,
-    ix: Any,
     pm: PlanModel,
     options: dict[str, Any],
     progress: Progress,
