@@ -295,22 +295,13 @@ def copy_linking_columns(
     rows = np.repeat(np.arange(m), np.diff(A.indptr))
     cols = A.indices
     codes = cb[cols]
-    inside = codes >= 0
-    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
-    lo = np.full(m, big)
-    hi = np.full(m, small)
-    np.minimum.at(lo, rows[inside], codes[inside])
-    np.maximum.at(hi, rows[inside], codes[inside])
-    home = np.where((lo == hi) & (lo != big), lo, LINK)
-    """The one block of a row's block columns (LINK when none or several)."""
-    linking = (~inside) & (home[rows] >= 0)
+    home = row_homes(rows, codes, m)
+    linking = (codes == LINK) & (home[rows] >= 0)
     if not linking.any():
         return Copied(A, row_lower, row_upper, cost, lower, upper, cb, n, m, 0)
     K = int(cb.max()) + 1
-    pair = cols[linking] * K + home[rows[linking]]
-    uniq, counts = np.unique(pair, return_counts=True)
-    keep = uniq[counts >= MIN_ROWS_TO_COPY]
-    copied = np.isin(pair, keep)
+    pair = linking_pairs(rows, cols, codes, home, K)
+    copied = np.isin(pair, copied_pairs(pair))
     # a row moves into its block only if all its linking columns are copied there
     spoilt = np.zeros(m, dtype=bool)
     spoilt[rows[linking][~copied]] = True

@@ -7,7 +7,9 @@ once per worker and gets back linking-row sized pieces; the iterates stay on the
 Dantzig–Wolfe (``DaskPricer``) it is a ``decompose.BlockSolver`` per block holding the block's HiGHS model
 (round-robin): each iteration sends the linking rows' prices and gets back the proposal's cost and linking-row
 activity. When a stage ends its actors are let go and waited for, so the next stage's blocks are not built beside
-them. A ``distributed.LocalCluster`` of ``workers`` processes is started unless a scheduler address is given, as
+them. A plan whose blocks are built on the workers (``BlockHosts``) keeps one ``block_host.BlockHost`` actor per
+worker for the whole plan instead, the interior point's calls going to it as to a ``BlockGroup``. A
+``distributed.LocalCluster`` of ``workers`` processes is started unless a scheduler address is given, as
 ``simulate`` does.
 """
 

@@ -8,6 +8,12 @@ region: a linking column. The solution and the prices of every row are written b
 run's are, so the tables, the weak links (from the rows' prices: the linking rows' are the centre's) and the
 explanations are read as before. Per stage the runner records the iterations, both bounds, the gap and how far the
 plan misses any row of the whole LP. ``decompose_by_size`` is the rule by which ``leapplan run`` decomposes.
+
+With the block interior point the model is built in parts (``build_decomposed``): the centre's model holds every
+variable and the linking rows only, and each worker's ``block_host.BlockHost`` builds its blocks' own rows from the
+scenario and keeps them for the whole plan (``built_solve.py`` solves a stage over them; the weak links ask the hosts
+for their rows, ``PlanModel.remote``). Dantzig–Wolfe and a plan with an ``adjust`` (a re-plan's) build the whole
+model here and split it every stage.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from linopy import LinearExpression
 from leapplan.errors import SolverError
 from leapplan.plan import tables
 from leapplan.plan.bounds import relaxed_minima
-from leapplan.plan.decomposed import Decompose, DecomposedRunner, build_decomposed
+from leapplan.plan.decomposed import Built, Decompose, DecomposedRunner, build_decomposed
 from leapplan.plan.explain import explain_targets, names_of
 from leapplan.plan.fixing import Fixings
 from leapplan.plan.index import build_index
@@ -389,7 +389,7 @@ def _plan(
     explain: bool,
     decompose: Decompose | None,
     pool: Any,
-    built: Any,
+    built: Built | None,
     no_new_capacity: set[str] | None,
     past: set[str] | None,
     t0: float,
