@@ -38,7 +38,8 @@ def test_the_parts_hold_the_rows_the_whole_model_splits_into(v1: object) -> None
     bl = split(cp.A, cp.column_block, part.names)
     assert cp.copies > 0 and len(part.names) > 1  # the case is a real one: copies, several blocks
 
-    copied = census(s, ix, part)
+    counted = census(s, ix, part)
+    copied = counted.copied
     # the centre: the linking rows that are rows of the model (the others are the copies' ties)
     centre = build_part(s, ix, part, copied)
     Mc = centre.model.matrices
@@ -61,3 +62,27 @@ def test_the_parts_hold_the_rows_the_whole_model_splits_into(v1: object) -> None
         assert abs(got.A - csr_array(cp.A[rows][:, cols])).max() == 0
         assert np.array_equal(got.row_lower, cp.row_lower[rows])
         assert np.array_equal(got.row_upper, cp.row_upper[rows])
+
+
+def test_the_census_counts_each_blocks_entries_as_the_whole_matrix_has_them(v1: object) -> None:
+    # a second count, row by row in Python on the whole model's matrix: an entry is block k's when its column is k's,
+    # or when its column links and every block column of its row is k's
+    s = synthesize(counties=25, products=6, years=3, seed=3)
+    ix = build_index(s)
+    whole = build_model(s, ix)
+    part = partition(s, 4)
+    codes = label_blocks(whole.model, s, part)
+    M = whole.model.matrices
+    A = csr_array(M.A.tocsr())
+    cb = codes[np.asarray(M.vlabels)]
+    want = [0] * len(part.names)
+    for i in range(A.shape[0]):
+        cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
+        blocks = {int(b) for b in cb[cols] if b >= 0}
+        for b in cb[cols]:
+            if b >= 0:
+                want[int(b)] += 1
+            elif len(blocks) == 1:
+                want[next(iter(blocks))] += 1
+    assert census(s, ix, part).sizes == want
+    assert min(want) > 0

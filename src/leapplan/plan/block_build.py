@@ -46,21 +46,38 @@ def _live_terms(terms: Terms, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return key // width, key % width
 
 
-def census(s: Scenario, ix: PlanIndex, part: Partition) -> np.ndarray:
+@dataclass(frozen=True)
+class Census:
+    """What the centre counts over every row of the plan LP before any part is built (``census``)."""
+
+    copied: np.ndarray
     """The (column label × blocks + block) pairs whose block gets a copy of the linking column (sorted,
-    ``blocks.copied_pairs``), counted over every row of the plan LP by a build that keeps none."""
+    ``blocks.copied_pairs``)."""
+    sizes: list[int]
+    """Entries of each block's columns, own rows' and linking rows' (a linking column's in a row of the block
+    counting as the block's): the work ``dask_blocks.deal`` balances, as the matrices' nonzeros."""
+
+
+def census(s: Scenario, ix: PlanIndex, part: Partition) -> Census:
+    """The copies and block sizes of the plan LP of ``s`` split by ``part``, from a build that keeps no row."""
     codes = ColumnCodes(s, part)
     found: list[np.ndarray] = []
     K = len(part.names)
+    sizes = np.zeros(K, dtype=np.int64)
 
     def count(model: Model, name: str, terms: Terms, live: np.ndarray) -> np.ndarray:
+        nonlocal sizes
         rows, labels = _live_terms(terms, live)
         c = codes.of(model)[labels]
-        found.append(linking_pairs(rows, labels, c, row_homes(rows, c, terms.size), K))
+        home = row_homes(rows, c, terms.size)
+        found.append(linking_pairs(rows, labels, c, home, K))
+        at = np.where(c >= 0, c, home[rows])
+        sizes = sizes + np.bincount(at[at >= 0], minlength=K)
         return np.zeros(terms.size, dtype=bool)
 
     build_model(s, ix, keep=count)
-    return copied_pairs(np.concatenate(found) if found else np.zeros(0, dtype=np.int64))
+    copied = copied_pairs(np.concatenate(found) if found else np.zeros(0, dtype=np.int64))
+    return Census(copied, sizes.tolist())
 
 
 def part_filter(s: Scenario, part: Partition, copied: np.ndarray, blocks: list[int] | None) -> RowFilter:

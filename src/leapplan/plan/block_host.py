@@ -74,6 +74,7 @@ class BlockHost(LocalParts):
         for b, A, R, (D, cost, lower, upper, start) in zip(self.built, self._scaled, self._rows, sent, strict=True):
             lp = BlockLP(cost, lower, upper, A, b.row_lower * R, b.row_upper * R, D)
             self.parts.append(BlockKKT.of_block(lp, start))
+        self._scaled = []  # each part holds its own copy (with its rows' slacks)
 
     def starts(self, xs: list[np.ndarray]) -> list[np.ndarray]:
         """Each block's z = [x; w] at its scaled columns' values ``xs`` (``block_ipm.starts``)."""

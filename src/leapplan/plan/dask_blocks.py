@@ -222,8 +222,8 @@ def _actors_held(keys: list[Any], dask_worker: Any = None) -> int:
 
 class BlockHosts:
     """The hosts of a decomposed plan's blocks (``block_host.BlockHost``): one in this process holding every block
-    (``pool`` None), or one actor per Dask worker holding the blocks ``deal`` gives it by ``sizes`` (their columns),
-    each built there from the scenario, kept for the whole plan."""
+    (``pool`` None), or one actor per Dask worker holding the blocks ``deal`` gives it by ``sizes`` (their entries,
+    ``block_build.Census.sizes``), each built there from the scenario, kept for the whole plan."""
 
     def __init__(self, s: Any, part: Any, copied: np.ndarray, sizes: list[int], pool: DaskPool | None = None) -> None:
         from leapplan.plan.block_host import BlockHost
@@ -260,6 +260,12 @@ class BlockHosts:
         if self.pool is None:
             return LocalParts([master, *(p for h in self.hosts for p in h.parts)])
         return DaskParts(master, self.pool.client, self.hosts, self.members, [])
+
+    def finish(self) -> None:
+        """The stage is over: the hosts drop its parts, and the workers hand the freed memory back to the system."""
+        self.everyone("finish")
+        if self.pool is not None:
+            self.pool.client.run(trim_memory)
 
     def close(self) -> None:
         """Let the hosts go (and wait until their workers have dropped them)."""

@@ -134,11 +134,9 @@ def build_decomposed(s: Scenario, ix: PlanIndex, how: Decompose, pool: Any = Non
     """The plan LP in parts (``block_build.py``): the census of copied linking columns, the centre's model with the
     linking rows, and the hosts (on ``pool``'s workers, or here) each building its blocks' own rows."""
     part = plan_partition(s, ix, how)
-    copied = census(s, ix, part)
-    pm = build_part(s, ix, part, copied)
-    codes = label_blocks(pm.model, s, part)
-    sizes = np.bincount(codes[codes >= 0], minlength=len(part.names)).tolist()
-    hosts = BlockHosts(s, part, copied, sizes, pool)
+    counted = census(s, ix, part)
+    pm = build_part(s, ix, part, counted.copied)
+    hosts = BlockHosts(s, part, counted.copied, counted.sizes, pool)
     pm.remote = lambda name, sol: hosts.everyone("row_values", name, sol)
     return Built(pm, hosts, part)
 
@@ -288,7 +286,7 @@ class DecomposedRunner(Runner):
                 entry["violation"] = max([max_violation(A, lower, upper, M.lb, M.ub, x), *missed])
                 self._write(entry, r, vlabels, clabels, x, r.link_duals[: clabels.size])
         finally:
-            hosts.everyone("finish")
+            hosts.finish()
         return self._end(name, r, entry, took)
 
     def _took(self, r: DecomposeResult, start: float) -> float:
