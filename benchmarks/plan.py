@@ -283,37 +283,42 @@ def first_stage(
 
     from leapplan.errors import SolverError
     from leapplan.plan import solve as plan_solve
-    from leapplan.plan.decomposed import Decompose, DecomposedRunner
+    from leapplan.plan.decomposed import Decompose, DecomposedRunner, build_decomposed
     from leapplan.plan.index import build_index
     from leapplan.plan.model import build_model
     from leapplan.plan.runner import Runner
 
     t0 = time.perf_counter()
     s = _scenario(counties)
-    with linopy.options as opts:
-        opts(semantics="v1")
-        pm = build_model(s, build_index(s))
-        levels = plan_solve._levels(pm)
-        plan_solve._add_levels(pm, levels)  # the levels' freight weights are set here, as solve_plan has them
-    build_s = time.perf_counter() - t0
-    out: dict[str, Any] = {"variables": int(pm.model.nvars), "rows": int(pm.model.ncons), "build_s": build_s}
-    with linopy.options as opts:
-        opts(semantics="v1")
-        stages = plan_solve.Stages(pm, {}, levels, False, lambda *_: None)
-        objective = plan_solve._scalar(pm, *stages.level_objective(list(range(len(levels)))))
-        if workers < 0:
-            runner = Runner(pm, {"output_flag": False, **plan_solve.method_for(pm.model.nvars)})
-            cond, value = runner.run("first stage", objective)
-            out |= {"status": cond, "objective": value, "solve_s": runner.seconds, "method": runner.method}
-        else:
-            how = Decompose(blocks=blocks or None, workers=workers, time_limit=stage_time, method=method)
-            pool = None
-            if workers > 0:
-                from leapplan.plan.dask_blocks import DaskPool
+    how = Decompose(blocks=blocks or None, workers=max(workers, 0), time_limit=stage_time, method=method)
+    pool = None
+    if workers > 0:
+        from leapplan.plan.dask_blocks import DaskPool
 
-                pool = DaskPool(workers=workers)
-            try:
-                dr = DecomposedRunner(pm, {}, how, pool)
+        pool = DaskPool(workers=workers)
+    built = None
+    try:
+        with linopy.options as opts:
+            opts(semantics="v1")
+            if workers >= 0 and method == "interior":  # as solve_plan decomposes: the blocks built on the workers
+                built = build_decomposed(s, build_index(s), how, pool)
+                pm = built.pm
+            else:
+                pm = build_model(s, build_index(s))
+            levels = plan_solve._levels(pm)
+            plan_solve._add_levels(pm, levels)  # the levels' freight weights are set here, as solve_plan has them
+        build_s = time.perf_counter() - t0
+        out: dict[str, Any] = {"variables": int(pm.model.nvars), "rows": int(pm.model.ncons), "build_s": build_s}
+        with linopy.options as opts:
+            opts(semantics="v1")
+            stages = plan_solve.Stages(pm, {}, levels, False, lambda *_: None)
+            objective = plan_solve._scalar(pm, *stages.level_objective(list(range(len(levels)))))
+            if workers < 0:
+                runner = Runner(pm, {"output_flag": False, **plan_solve.method_for(pm.model.nvars)})
+                cond, value = runner.run("first stage", objective)
+                out |= {"status": cond, "objective": value, "solve_s": runner.seconds, "method": runner.method}
+            else:
+                dr = DecomposedRunner(pm, {}, how, pool, built)
                 try:
                     cond, value = dr.run("first stage", objective)
                 except SolverError as e:  # stopped at --stage-time: its iterations and bounds are still the figures
@@ -332,9 +337,11 @@ def first_stage(
                     out["history"] = [[round(x["seconds"], 1), x[upper], x["bound"]] for x in h[::step] + h[-1:]]
                 if pool is not None:
                     out["worker_rss_mb"] = max(pool.worker_memory().values()) / 2**20
-            finally:
-                if pool is not None:
-                    pool.close()
+    finally:
+        if built is not None:
+            built.hosts.close()
+        if pool is not None:
+            pool.close()
     return out | {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
