@@ -34,11 +34,14 @@ from leapplan.scenario.model import Scenario
 
 
 def _live_terms(terms: Terms, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, labels) of the terms of the rows where ``live``, each (row, label) once (duplicates are summed into one
-    matrix entry)."""
+    """(rows, labels) of the terms of the rows where ``live``."""
     rows, labels, _ = terms.flat()
     keep = live[rows]
-    rows, labels = rows[keep], labels[keep]
+    return rows[keep], labels[keep]
+
+
+def _entries(rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The matrix entries of terms (rows, labels): each (row, label) once, as duplicates are summed into one."""
     if not rows.size:
         return rows, labels
     width = int(labels.max()) + 1
@@ -67,7 +70,7 @@ def census(s: Scenario, ix: PlanIndex, part: Partition) -> Census:
 
     def count(model: Model, name: str, terms: Terms, live: np.ndarray) -> np.ndarray:
         nonlocal sizes
-        rows, labels = _live_terms(terms, live)
+        rows, labels = _entries(*_live_terms(terms, live))
         c = codes.of(model)[labels]
         home = row_homes(rows, c, terms.size)
         found.append(linking_pairs(rows, labels, c, home, K))

@@ -16,11 +16,12 @@ from linopy.constants import Result, Solution, Status
 from scipy.sparse import csr_array, diags_array
 
 from leapplan.plan.block_build import BuiltBlock, build_part, built_blocks
-from leapplan.plan.block_ipm import BlockKKT, LocalParts
+from leapplan.plan.block_ipm import BlockKKT, LocalParts, largest_entries
 from leapplan.plan.blocks import Partition, label_blocks
 from leapplan.plan.decompose import BlockLP
 from leapplan.plan.index import build_index
 from leapplan.plan.labels import column_labels, row_labels
+from leapplan.plan.weak_links import family_values
 from leapplan.scenario.model import Scenario
 
 
@@ -54,13 +55,11 @@ class BlockHost(LocalParts):
             self.rescale(scales)
         out = []
         for k, A in enumerate(self._scaled):
-            a = abs(A)
-            r = np.sqrt(np.asarray(a.max(axis=1).todense()).ravel()) if A.shape[0] else np.ones(0)
-            col = np.asarray(a.max(axis=0).todense()).ravel() if A.shape[0] else np.zeros(A.shape[1])
+            r, col = largest_entries(A)
             r[r == 0] = 1.0
             self._scaled[k] = csr_array(diags_array(1 / r) @ A)
             self._rows[k] = self._rows[k] / r
-            out.append(np.sqrt(col))
+            out.append(col)
         return out
 
     def rescale(self, scales: list[np.ndarray]) -> None:
@@ -106,14 +105,10 @@ class BlockHost(LocalParts):
         return worst
 
     def row_values(self, name: str, sol: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(price, |right-hand side|, Σ |terms|) of each row of family ``name`` this part holds (0 elsewhere), at the
-        solution ``sol`` (by variable label): what ``weak_links`` reads of a family."""
-        m = self.pm.model
-        if name not in m.constraints:
+        """(price, |right-hand side|, gross flow) of each row of family ``name`` this part holds (0 elsewhere), at the
+        solution ``sol`` (by variable label): what ``weak_links`` reads of a family (``family_values``)."""
+        got = family_values(self.pm, name, sol)
+        if got is None:
             return None
-        con = m.constraints[name]
-        live = np.asarray(con.labels.values) >= 0
-        dual = np.where(live, np.nan_to_num(np.asarray(con.dual.values)), 0.0)
-        rhs = np.where(live, np.abs(np.nan_to_num(np.asarray(con.rhs.values))), 0.0)
-        gross = self.pm.rows[name].activity(sol, absolute=True)
-        return dual, rhs, gross
+        held, dual, rhs, gross = got
+        return dual, np.where(held, rhs, 0.0), gross

@@ -109,16 +109,38 @@ def equilibrate(A: csr_array, cost: np.ndarray, passes: int = EQUILIBRATION_PASS
     m, n = As.shape
     rows, columns = np.ones(m), np.ones(n)
     for _ in range(passes):
-        a = abs(As)
-        r = np.sqrt(np.asarray(a.max(axis=1).todense()).ravel()) if m else np.ones(0)
-        c = np.sqrt(np.asarray(a.max(axis=0).todense()).ravel()) if n else np.ones(0)
+        r, c = largest_entries(As)
         r[r == 0] = 1.0
         c[c == 0] = 1.0
         As = csr_array(diags_array(1 / r) @ As @ diags_array(1 / c))
         rows /= r
         columns /= c
+    return Scaled(As, rows, columns, cost_scale_of(cost, columns))
+
+
+def largest_entries(A: csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """The square roots of the largest |entry| of each row and of each column of ``A`` (0 for an empty one): a pass
+    of Ruiz's equilibration, before an empty row's or column's scale is set to 1."""
+    m, n = A.shape
+    if not (m and n):
+        return np.zeros(m), np.zeros(n)
+    a = abs(A)
+    return np.sqrt(np.asarray(a.max(axis=1).todense()).ravel()), np.sqrt(np.asarray(a.max(axis=0).todense()).ravel())
+
+
+def cost_scale_of(cost: np.ndarray, columns: np.ndarray) -> float:
+    """What the costs of columns scaled by ``columns`` are divided by: their largest |entry| (1 when all are 0)."""
     top = float(np.abs(cost * columns).max(initial=0.0))
-    return Scaled(As, rows, columns, top if top > 0 else 1.0)
+    return top if top > 0 else 1.0
+
+
+def in_own_units(r: DecomposeResult, columns: np.ndarray, link_rows: np.ndarray, cost_scale: float) -> None:
+    """A result of the scaled LP (columns scaled by ``columns``, the linking rows by ``link_rows``, costs divided by
+    ``cost_scale``) put back in the LP's own units: its solution, the linking rows' prices, both objectives."""
+    r.x = r.x * columns
+    r.link_duals = r.link_duals * link_rows * cost_scale
+    r.objective *= cost_scale
+    r.bound *= cost_scale
 
 
 @dataclass
@@ -1020,9 +1042,6 @@ def solve_blocks(
         seconds = [float(t) for t in parts.call("elapsed")[1:]]
     finally:
         parts.close()
-    r.x = r.x * C
     r.row_duals = r.row_duals * R * sc.cost_scale
-    r.link_duals = r.link_duals * R[lp.link_rows] * sc.cost_scale
-    r.objective *= sc.cost_scale
-    r.bound *= sc.cost_scale
+    in_own_units(r, C, R[lp.link_rows], sc.cost_scale)
     return BlocksSolved(r, lp, seconds, sc.cost_scale)

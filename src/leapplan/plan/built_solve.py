@@ -24,6 +24,9 @@ from leapplan.plan.block_ipm import (
     BlocksSolved,
     Parts,
     Watch,
+    cost_scale_of,
+    in_own_units,
+    largest_entries,
     solve_interior,
     touched_rows,
 )
@@ -125,23 +128,20 @@ def stage_blocks(
     scales: list[np.ndarray] | None = None
     for _ in range(EQUILIBRATION_PASSES):
         answers = ask("ruiz", per_host(scales) if scales is not None else [(None,)] * len(hosted.members))
-        a = abs(As)
-        r = np.sqrt(np.asarray(a.max(axis=1).todense()).ravel())
-        col = np.sqrt(np.asarray(a.max(axis=0).todense()).ravel())
+        row, col = largest_entries(As)
         for blocks, got in zip(hosted.members, answers, strict=True):
             for k, g in zip(blocks, got, strict=True):
                 at = hosted.block_columns[k]
                 col[at] = np.maximum(col[at], g)
-        r[r == 0] = 1.0
+        row[row == 0] = 1.0
         col[col == 0] = 1.0
-        As = csr_array(diags_array(1 / r) @ As @ diags_array(1 / col))
-        R /= r
+        As = csr_array(diags_array(1 / row) @ As @ diags_array(1 / col))
+        R /= row
         C /= col
         scales = [col[hosted.block_columns[k]] for k in range(K)]
     if scales is not None:
         ask("rescale", per_host(scales))
-    top = float(np.abs(cost_x * C).max(initial=0.0))
-    cost_scale = top if top > 0 else 1.0
+    cost_scale = cost_scale_of(cost_x, C)
     cs, ls, us = cost_x * C / cost_scale, lo / C, up / C
     link_columns = np.flatnonzero(hosted.column_block == LINK)
     offsets = np.cumsum([m + c, *hosted.block_rows])
@@ -188,9 +188,6 @@ def stage_blocks(
         watch=watch,
     )
     seconds = [float(t) for t in parts.call("elapsed")[1:]]
-    r.x = r.x * C
-    r.link_duals = r.link_duals * R * cost_scale
+    in_own_units(r, C, R, cost_scale)
     r.row_duals = np.r_[r.link_duals, np.full(lp.rows - m - c, np.nan)]
-    r.objective *= cost_scale
-    r.bound *= cost_scale
     return BlocksSolved(r, lp, seconds, cost_scale)

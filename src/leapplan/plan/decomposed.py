@@ -236,7 +236,7 @@ class DecomposedRunner(Runner):
         if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
             x = r.x[: cp.n]  # the copies are equal to their columns (to the gap's accuracy): the originals count
             entry["violation"] = max_violation(A, lower, upper, M.lb, M.ub, x)
-            self._write(entry, r, vlabels, clabels, x, r.row_duals[: cp.m])
+            self._write(entry, r, self._by_label(vlabels, x), clabels, r.row_duals[: cp.m])
         return self._end(name, r, entry, took)
 
     def _solve_built(self, name: str) -> tuple[str, float]:
@@ -280,11 +280,10 @@ class DecomposedRunner(Runner):
             self._start = (r.x, hosted.column_block) if r.status == "optimal" and np.all(np.isfinite(r.x)) else None
             if r.status in ("optimal", "iteration_limit", "time_limit") and np.all(np.isfinite(r.x)):
                 x = r.x[: hosted.n]
-                primal = np.full(column_labels(self.pm.model), np.nan)
-                primal[vlabels] = x
+                primal = self._by_label(vlabels, x)
                 missed = hosts.everyone("assign", primal, solved.cost_scale, r.objective)
                 entry["violation"] = max([max_violation(A, lower, upper, M.lb, M.ub, x), *missed])
-                self._write(entry, r, vlabels, clabels, x, r.link_duals[: clabels.size])
+                self._write(entry, r, primal, clabels, r.link_duals[: clabels.size])
         finally:
             hosts.finish()
         return self._end(name, r, entry, took)
@@ -330,20 +329,19 @@ class DecomposedRunner(Runner):
             entry["per_iteration"] = {k: round(float(np.mean([h[k] for h in stepped])), 3) for k in keys}
         return entry
 
-    def _write(
-        self,
-        entry: dict[str, Any],
-        r: DecomposeResult,
-        vlabels: np.ndarray,
-        clabels: np.ndarray,
-        x: np.ndarray,
-        duals: np.ndarray,
-    ) -> None:
-        """The solution ``x`` (the model's columns) and the prices ``duals`` of the model's rows written back into
-        the (centre's) linopy model as a HiGHS run's are; the stage's objective into ``entry`` when optimal."""
-        m = self.pm.model
-        primal = np.full(column_labels(m), np.nan)
+    def _by_label(self, vlabels: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The solution ``x`` of the model's columns (labels ``vlabels``) indexed by variable label (nan elsewhere)."""
+        primal = np.full(column_labels(self.pm.model), np.nan)
         primal[vlabels] = x
+        return primal
+
+    def _write(
+        self, entry: dict[str, Any], r: DecomposeResult, primal: np.ndarray, clabels: np.ndarray, duals: np.ndarray
+    ) -> None:
+        """The solution ``primal`` (by variable label, ``_by_label``) and the prices ``duals`` of the model's rows
+        (labels ``clabels``) written back into the (centre's) linopy model as a HiGHS run's are; the stage's
+        objective into ``entry`` when optimal."""
+        m = self.pm.model
         dual = np.full(row_labels(m), np.nan)
         dual[clabels] = duals
         m.assign_result(

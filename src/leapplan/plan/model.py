@@ -90,7 +90,8 @@ class PlanModel:
     """Hard rows a re-plan's past has put out of reach, held as far as they can be before every target."""
     remote: Callable[[str, np.ndarray], list[Any]] | None = None
     """A decomposed plan's centre (``decomposed.build_decomposed``): given a family and the solution by variable
-    label, each host's (price, |right-hand side|, Σ |terms|) of its rows of the family, or None."""
+    label, each host's (price, |right-hand side|, gross flow) of its rows of the family, or None
+    (``weak_links.family_values``)."""
 
     @property
     def nodes(self) -> pd.DataFrame:

@@ -77,6 +77,22 @@ def _gross(pm: PlanModel, name: str, sol: np.ndarray) -> np.ndarray:
     return pm.rows[name].activity(sol, absolute=True) / 2
 
 
+def family_values(
+    pm: PlanModel, name: str, sol: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(held, price, |right-hand side|, gross flow) of each row of family ``name`` on its grid: whether the model
+    holds the row, its price (0 where not held), and its gross flow at the solution ``sol`` (by variable label);
+    None when the model has no such family."""
+    m = pm.model
+    if name not in m.constraints:
+        return None
+    con = m.constraints[name]
+    held = np.asarray(con.labels.values) >= 0
+    dual = np.where(held, np.nan_to_num(np.asarray(con.dual.values)), 0.0)
+    rhs = np.abs(np.nan_to_num(np.asarray(con.rhs.values)))
+    return held, dual, rhs, _gross(pm, name, sol)
+
+
 def solution_vector(pm: PlanModel) -> np.ndarray:
     """Primal values indexed by linopy variable label."""
     m = pm.model
@@ -113,18 +129,15 @@ def weak_links(
     parts = []
 
     def take(name: str, per: float = 1.0) -> tuple[np.ndarray, np.ndarray] | None:
-        if name not in m.constraints:
+        got = family_values(pm, name, sol)
+        if got is None:
             return None
-        con = m.constraints[name]
-        live = np.asarray(con.labels.values) >= 0
-        dual = np.where(live, np.nan_to_num(np.asarray(con.dual.values)), 0.0)
-        rhs = np.abs(np.nan_to_num(np.asarray(con.rhs.values)))
-        gross = _gross(pm, name, sol)
+        held, dual, rhs, gross = got
         if pm.remote is not None:  # a decomposed plan's centre: the blocks' own rows are the hosts'
-            rhs = np.where(live, rhs, 0.0)
-            for got in pm.remote(name, sol):
-                if got is not None:
-                    dual, rhs, gross = dual + got[0], rhs + got[1], gross + got[2] / 2
+            rhs = np.where(held, rhs, 0.0)
+            for part in pm.remote(name, sol):
+                if part is not None:
+                    dual, rhs, gross = dual + part[0], rhs + part[1], gross + part[2]
         size = np.maximum(rhs / per, gross / per)
         return dual * per * RELAX[name], size
 
